@@ -1,0 +1,1 @@
+"""HTTP edge: FastAPI app, one router per resource, server-rendered pages (Jinja2 + htmx)."""

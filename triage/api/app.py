@@ -1,0 +1,61 @@
+"""The FastAPI application: routers, sessions, error mapping and request metrics."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse, RedirectResponse
+from fastapi.staticfiles import StaticFiles
+from starlette.middleware.sessions import SessionMiddleware
+
+from triage import metrics
+from triage.api.deps import LoginRequired
+from triage.api.routes import health, inbox_api, metrics as metrics_route, pages, users, webhooks
+from triage.bootstrap import Services, build_services
+from triage.config import get_settings
+from triage.domain.errors import Conflict, DomainError, Forbidden, Invalid, NotFound
+
+STATUS = {NotFound: 404, Conflict: 409, Forbidden: 403, Invalid: 422}
+
+
+def create_app(services: Services | None = None) -> FastAPI:
+    """Build the app around a service graph (the settings' one unless a test passes its own)."""
+    services = services or build_services(get_settings())
+    app = FastAPI(title="Triage", version="0.1.0", docs_url="/api/docs", redoc_url=None,
+                  openapi_url="/api/openapi.json")
+    app.state.services = services
+    settings = services.settings
+    app.add_middleware(SessionMiddleware, secret_key=settings.secret_key.get_secret_value(),
+                       session_cookie="triage_session", max_age=settings.session_max_age,
+                       same_site="lax", https_only=settings.env == "production")
+
+    @app.middleware("http")
+    async def _timing(request: Request, call_next):
+        started = time.perf_counter()
+        response = await call_next(request)
+        route = request.scope.get("route")
+        metrics.HTTP_SECONDS.labels(method=request.method, route=getattr(route, "path", "other"),
+                                    status=str(response.status_code)).observe(
+            time.perf_counter() - started)
+        return response
+
+    @app.exception_handler(LoginRequired)
+    async def _login(_request: Request, _exc: LoginRequired):
+        return RedirectResponse("/login", status_code=303)
+
+    @app.exception_handler(DomainError)
+    async def _domain(_request: Request, exc: DomainError):
+        status = next((code for cls, code in STATUS.items() if isinstance(exc, cls)), 400)
+        return JSONResponse(status_code=status, content={"detail": str(exc)})
+
+    for module in (health, webhooks, metrics_route, inbox_api, users, pages):
+        app.include_router(module.router)
+    app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
+    return app
+
+
+def app_from_env() -> FastAPI:
+    """Uvicorn factory entry point: `uvicorn --factory triage.api.app:app_from_env`."""
+    return create_app()

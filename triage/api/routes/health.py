@@ -1,0 +1,30 @@
+"""Liveness and readiness for load balancers and compose healthchecks (no auth)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+from fastapi.responses import JSONResponse
+from sqlalchemy import text
+
+from triage.api.deps import ServicesDep
+
+router = APIRouter(tags=["health"])
+
+
+@router.get("/health")
+def health(services: ServicesDep) -> JSONResponse:
+    checks = {}
+    try:
+        with services.engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+        checks["database"] = "ok"
+    except Exception as exc:  # report, don't raise: the body says which part is down
+        checks["database"] = f"down: {type(exc).__name__}"
+    try:
+        services.redis.ping()
+        checks["redis"] = "ok"
+    except Exception as exc:
+        checks["redis"] = f"down: {type(exc).__name__}"
+    ok = all(v == "ok" for v in checks.values())
+    return JSONResponse(status_code=200 if ok else 503,
+                        content={"status": "ok" if ok else "degraded", **checks})

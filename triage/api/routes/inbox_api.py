@@ -1,0 +1,94 @@
+"""The inbox over JSON: list by priority with filters and paging, and the moves on each item."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from fastapi import APIRouter, Query
+from pydantic import BaseModel, Field
+
+from triage.api.deps import ServicesDep, SessionDep, UserDep
+from triage.domain.scoring import URGENCIES
+from triage.services import inbox as inbox_service
+from triage.storage import inbox as repo
+from triage.storage import users as users_repo
+from triage.domain.errors import NotFound
+
+router = APIRouter(prefix="/api", tags=["inbox"])
+
+
+class ActionBody(BaseModel):
+    minutes: int | None = Field(default=None, gt=0, le=14 * 24 * 60)
+    note: str | None = Field(default=None, max_length=2000)
+
+
+class CorrectionBody(BaseModel):
+    field: Literal["urgency", "intent", "tier"]
+    value: str
+
+
+def _assignee_filter(session, assignee: str | None, user) -> tuple[int | None, bool]:
+    if assignee in (None, ""):
+        return None, False
+    if assignee == "none":
+        return None, True
+    if assignee == "me":
+        return user.id, False
+    if assignee.isdigit():
+        return int(assignee), False
+    found = users_repo.get_by_username(session=session, username=assignee)
+    if found is None:
+        raise NotFound(f"no user {assignee!r}")
+    return found.id, False
+
+
+@router.get("/inbox")
+def list_inbox(
+    services: ServicesDep, session: SessionDep, user: UserDep,
+    status: Literal["active", "open", "claimed", "snoozed", "resolved", "all"] = "active",
+    source: str | None = None,
+    urgency: Literal[URGENCIES] | None = None,  # type: ignore[valid-type]
+    assignee: str | None = Query(None, description="user id, username, 'me' or 'none'"),
+    page: int = Query(1, ge=1), per_page: int = Query(50, ge=1, le=500),
+) -> dict:
+    """Items sorted by priority, highest first; ties go to the nearest answer deadline."""
+    assignee_id, unassigned = _assignee_filter(session, assignee, user)
+    now = services.clock.now()
+    rows, total = repo.list_items(session=session, now=now, flt=repo.InboxFilter(
+        status=status, source=source, urgency=urgency, assignee_id=assignee_id,
+        unassigned=unassigned, page=page, per_page=per_page))
+    return {"items": [inbox_service.serialize(r, now) for r in rows], "total": total,
+            "page": page, "per_page": per_page}
+
+
+@router.get("/inbox/{item_id}")
+def get_item(item_id: int, services: ServicesDep, session: SessionDep, _user: UserDep) -> dict:
+    now = services.clock.now()
+    row = repo.get_item(session=session, item_id=item_id)
+    item = inbox_service.serialize(row, now)
+    item["history"] = [{"action": h.action, "actor": h.actor, "user_id": h.user_id,
+                        "note": h.note, "at": h.at.isoformat()}
+                       for h in repo.history(session=session, item_id=item_id)]
+    return item
+
+
+@router.post("/inbox/{item_id}/corrections", status_code=201)
+def correct(item_id: int, body: CorrectionBody, services: ServicesDep, session: SessionDep,
+            user: UserDep) -> dict:
+    """A manager's label correction, stored with who and when for the next training run."""
+    c = inbox_service.correct(session=session, item_id=item_id, user=user, field=body.field,
+                              value=body.value, now=services.clock.now())
+    session.commit()
+    return {"id": c.id, "field": c.field, "old": c.old_value, "new": c.new_value}
+
+
+@router.post("/inbox/{item_id}/{action}")
+def act(item_id: int, action: Literal["claim", "release", "resolve", "snooze"],
+        services: ServicesDep, session: SessionDep, user: UserDep,
+        body: ActionBody | None = None) -> dict:
+    body = body or ActionBody()
+    now = services.clock.now()
+    row = inbox_service.act(session=session, item_id=item_id, user=user, action=action, now=now,
+                            snooze_minutes=body.minutes, note=body.note)
+    session.commit()
+    return inbox_service.serialize(repo.get_item(session=session, item_id=row.id), now)

@@ -1,0 +1,34 @@
+"""/metrics for Prometheus: counters from every process plus queue and backlog read live."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Response
+from rq.registry import FailedJobRegistry
+
+from triage import metrics
+from triage.api.deps import ServicesDep, UserDep
+from triage.bootstrap import Services
+from triage.queue import STAGES, queue
+from triage.storage.inbox import backlog_by_urgency
+
+router = APIRouter(tags=["metrics"])
+
+
+def live_numbers(services: Services) -> dict[str, dict[str, float]]:
+    depth: dict[str, float] = {"buffer": services.buffer.depth()}
+    failed: dict[str, float] = {}
+    for name in STAGES:
+        q = queue(services.redis, name)
+        depth[name] = q.count
+        failed[name] = FailedJobRegistry(queue=q).count
+    with services.db() as session:
+        backlog = backlog_by_urgency(session=session, now=services.clock.now())
+    quarantine = {"ingest": float(services.redis.llen(services.buffer.quarantine_key))}
+    return {"queue_depth": depth, "failed_jobs": failed,
+            "backlog": {k or "unscored": v for k, v in backlog.items()}, "quarantine": quarantine}
+
+
+@router.get("/metrics")
+def prometheus(services: ServicesDep, _user: UserDep) -> Response:
+    body, content_type = metrics.render(metrics.LiveCollector(lambda: live_numbers(services)))
+    return Response(content=body, media_type=content_type)

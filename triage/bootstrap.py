@@ -1,0 +1,110 @@
+"""The composition root: builds every service from settings; API, workers, CLI and tests use it."""
+
+from __future__ import annotations
+
+import logging
+import os
+from dataclasses import dataclass, field
+from functools import cached_property
+from importlib.metadata import entry_points
+from pathlib import Path
+
+import redis
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from triage.channels.base import Channel
+from triage.clock import Clock, SystemClock
+from triage.config import Settings
+from triage.domain.scoring import Scorer
+from triage.queue import IngestBuffer
+from triage.redis_server import EmbeddedRedis, reachable
+from triage.storage.db import make_engine, session_factory
+
+log = logging.getLogger(__name__)
+
+
+class UnknownSource(LookupError):
+    pass
+
+
+def load_channels() -> dict[str, type[Channel]]:
+    """Connector classes by slug, from the `triage.channels` entry points (built-ins as fallback)."""
+    from triage.channels.generic import GenericWebhook
+
+    found: dict[str, type[Channel]] = {"generic": GenericWebhook}
+    for ep in entry_points(group="triage.channels"):
+        try:
+            found[ep.name] = ep.load()
+        except Exception as exc:  # a broken plugin must not take the others down
+            log.error("channel plugin %s failed to load: %s", ep.name, exc)
+    return found
+
+
+def ensure_redis(settings: Settings) -> tuple[str, EmbeddedRedis | None]:
+    """The configured Redis, else the embedded one this data dir runs, started (and returned) if needed."""
+    if settings.redis_url:
+        return settings.redis_url, None
+    state = settings.data_dir / "redis" / "url"
+    if state.exists():
+        url = state.read_text().strip()
+        if reachable(url):
+            return url, None
+    server = EmbeddedRedis(settings.data_dir / "redis", appendfsync=settings.redis_appendfsync).start()
+    state.write_text(server.url)
+    log.warning("started embedded redis-server at %s (pid %s)", server.url, server.process.pid)
+    return server.url, server
+
+
+def redis_url(settings: Settings) -> str:
+    return ensure_redis(settings)[0]
+
+
+@dataclass
+class Services:
+    settings: Settings
+    engine: Engine
+    db: sessionmaker[Session]
+    redis: redis.Redis
+    clock: Clock
+    channels: dict[str, type[Channel]]
+    _scorer: Scorer | None = field(default=None, repr=False)
+
+    @cached_property
+    def buffer(self) -> IngestBuffer:
+        return IngestBuffer(self.redis, seen_ttl_seconds=self.settings.seen_ttl_days * 86400)
+
+    def channel_for(self, source: str) -> Channel:
+        """The connector instance for a configured source; UnknownSource if none is configured."""
+        cfg = self.settings.sources.get(source)
+        if cfg is None or cfg.channel not in self.channels:
+            raise UnknownSource(source)
+        cls = self.channels[cfg.channel]
+        config = cls.Config.model_validate({"secret": cfg.secret, **cfg.options})
+        return cls(config, source=source)
+
+    @property
+    def scorer(self) -> Scorer:
+        """The scorer, loaded on first use so the API process never loads a model."""
+        if self._scorer is None:
+            from triage.services.scorers import load_scorer
+
+            self._scorer = load_scorer(self.settings)
+        return self._scorer
+
+
+def build_services(settings: Settings, *, redis_client: redis.Redis | None = None,
+                   clock: Clock | None = None, scorer: Scorer | None = None,
+                   engine: Engine | None = None) -> Services:
+    """Wire the service graph; every part can be injected for tests."""
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    engine = engine or make_engine(settings.sqlalchemy_url)
+    # Forked RQ work-horses must not reuse the parent's pooled connections.
+    os.register_at_fork(after_in_child=lambda: engine.dispose(close=False))
+    conn = redis_client or redis.Redis.from_url(redis_url(settings))
+    return Services(settings=settings, engine=engine, db=session_factory(engine), redis=conn,
+                    clock=clock or SystemClock(), channels=load_channels(), _scorer=scorer)
+
+
+def project_root() -> Path:
+    return Path(__file__).resolve().parent.parent

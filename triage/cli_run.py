@@ -1,0 +1,139 @@
+"""`triage up` (everything on embedded defaults) and `triage demo` (realistic traffic)."""
+
+from __future__ import annotations
+
+import itertools
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections import defaultdict
+from datetime import UTC, datetime
+
+import httpx
+import typer
+from rich.console import Console
+from rich.progress import Progress
+
+from triage.config import DEV_WEBHOOK_SECRET, get_settings
+
+DEMO_USERS = ("admin", "lead", "agent")
+
+
+def _wait_http(url: str, timeout: float = 30.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(url, timeout=1).status_code < 500:
+                return True
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.2)
+    return False
+
+
+def _seed_demo_users(password: str) -> None:
+    from triage.bootstrap import build_services
+    from triage.storage import users as repo
+    from triage.storage.db import transaction
+
+    services = build_services(get_settings())
+    with transaction(services.db) as session:
+        for role in DEMO_USERS:
+            if repo.get_by_username(session=session, username=role) is None:
+                repo.create_user(session=session, username=role, password=password, role=role,
+                                 now=datetime.now(UTC))
+
+
+def send_demo(*, url: str, count: int, seed: int, secret: str, console: Console) -> int:
+    """Post generated traffic through the signed webhook, in batches per source."""
+    from triage.demo import generate
+    from triage.webhook_client import post
+
+    docs = list(generate(count=count, end=datetime.now(UTC), seed=seed))
+    by_source: dict[str, list[dict]] = defaultdict(list)
+    for d in docs:
+        by_source[d.pop("source")].append(d)
+    sent = 0
+    with httpx.Client(timeout=30) as client, Progress(console=console) as progress:
+        task = progress.add_task("sending demo traffic", total=len(docs))
+        for source, items in by_source.items():
+            for i in range(0, len(items), 50):
+                chunk = items[i:i + 50]
+                r = post(client, url, source, secret, {"messages": chunk})
+                if r.status_code != 202:
+                    raise RuntimeError(f"webhook answered {r.status_code}: {r.text[:200]}")
+                sent += len(chunk)
+                progress.update(task, advance=len(chunk))
+    return sent
+
+
+def register_run(app: typer.Typer, console: Console) -> None:
+    @app.command()
+    def demo(url: str = typer.Option(None, help="base URL of a running service"),
+             count: int = 300, seed: int = 7,
+             secret: str = typer.Option(DEV_WEBHOOK_SECRET, help="the demo sources' webhook secret")) -> None:
+        """Send realistic multi-channel traffic (recurring authors, threads, a complaint storm)."""
+        settings = get_settings()
+        base = url or f"http://{settings.host}:{settings.port}"
+        sent = send_demo(url=base, count=count, seed=seed, secret=secret, console=console)
+        console.print(f"sent {sent} messages to {base}")
+
+    @app.command()
+    def up(workers: int = typer.Option(1, help="worker processes"),
+           demo_count: int = typer.Option(300, "--demo", help="demo messages to send (0: none)"),
+           rules_only: bool = typer.Option(False, help="score with rules, skip the model")) -> None:
+        """Run everything locally: Redis (embedded if none), migrations, API, workers, tick."""
+        from triage.bootstrap import ensure_redis
+        from triage.metrics import prepare_multiprocess_dir
+        from triage.storage.db import migrate
+
+        settings = get_settings()
+        url, embedded = ensure_redis(settings)
+        os.environ["TRIAGE_REDIS_URL"] = url
+        prepare_multiprocess_dir(settings.prometheus_dir)
+        migrate(settings.sqlalchemy_url)
+        password = settings.demo_password.get_secret_value()
+        if settings.env == "development":
+            _seed_demo_users(password)
+        exe = [sys.executable, "-m", "triage.cli"]
+        procs = [subprocess.Popen([*exe, "api", "--log-level", "warning"])]
+        worker_args = ["worker", "--log-level", "WARNING"] + (["--rules-only"] if rules_only else [])
+        procs += [subprocess.Popen([*exe, *worker_args]) for _ in range(workers)]
+        procs.append(subprocess.Popen([*exe, "tick", "--every", str(settings.tick_seconds)]))
+        base = f"http://{settings.host}:{settings.port}"
+
+        def stop(*_args) -> None:
+            for p in procs:
+                if p.poll() is None:
+                    p.terminate()
+            for p in procs:
+                try:
+                    p.wait(timeout=15)
+                except subprocess.TimeoutExpired:
+                    p.kill()
+            if embedded is not None:
+                embedded.stop()
+            raise typer.Exit()
+
+        signal.signal(signal.SIGTERM, stop)
+        try:
+            if not _wait_http(f"{base}/health", timeout=60):
+                console.print("[red]the API did not come up; see the log above[/red]")
+                stop()
+            if demo_count:
+                send_demo(url=base, count=demo_count, seed=int(time.time()) % 10_000,
+                          secret=DEV_WEBHOOK_SECRET, console=console)
+            console.print(f"\n[bold]Inbox:[/bold] {base}/inbox")
+            if settings.env == "development":
+                console.print(f"Sign in as [bold]agent[/bold], [bold]lead[/bold] or [bold]admin[/bold], "
+                              f"password [bold]{password}[/bold] (development only)")
+            console.print("Ctrl-C stops everything.")
+            for _ in itertools.count():
+                if any(p.poll() is not None for p in procs):
+                    console.print("[red]a process exited; stopping[/red]")
+                    stop()
+                time.sleep(1)
+        except KeyboardInterrupt:
+            stop()

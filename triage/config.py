@@ -1,0 +1,89 @@
+"""Settings: the only module that reads the environment (TRIAGE_* variables and .env)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PLACEHOLDER = "change-me"  # the development default; refused anywhere else
+DEV_WEBHOOK_SECRET = "dev-webhook-secret"  # lets `make run` post demo traffic with no setup
+
+
+class SourceSettings(BaseModel):
+    """One configured account of a channel: which connector reads it, and its secrets."""
+
+    channel: str = "generic"
+    secret: SecretStr | None = None
+    options: dict[str, object] = Field(default_factory=dict)
+
+
+DEMO_SOURCES = ("demo-x", "demo-facebook", "demo-email", "demo-forum", "demo-reddit", "demo-mastodon")
+
+
+def _default_sources() -> dict[str, SourceSettings]:
+    """Development sources for the demo traffic, all on the generic signed webhook."""
+    return {name: SourceSettings(channel="generic", secret=SecretStr(DEV_WEBHOOK_SECRET))
+            for name in DEMO_SOURCES}
+
+
+class Settings(BaseSettings):
+    """Every option of the service; the README lists each with its default."""
+
+    model_config = SettingsConfigDict(env_prefix="TRIAGE_", env_file=".env", extra="ignore",
+                                      env_nested_delimiter="__")
+
+    env: Literal["development", "test", "production"] = "development"
+    secret_key: SecretStr = SecretStr(PLACEHOLDER)
+    data_dir: Path = Path("var")
+    database_url: str | None = None  # None: SQLite file under data_dir
+    redis_url: str | None = None  # None: an embedded redis-server under data_dir
+    redis_appendfsync: Literal["always", "everysec"] = "everysec"
+    host: str = "127.0.0.1"
+    port: int = 8000
+    sources: dict[str, SourceSettings] = Field(default_factory=_default_sources)
+    webhook_replay_window: int = 300  # seconds a signed request stays valid
+    webhook_max_body: int = 1_000_000  # bytes; larger bodies get 413
+    seen_ttl_days: int = 30  # how long Redis remembers a (source, external id) for dedup
+    ingest_batch: int = 200  # messages moved per drain job
+    score_batch: int = 64  # messages per scoring call
+    job_retries: int = 3
+    stale_after_seconds: int = 60  # a message not scored by then is re-enqueued by the tick
+    tick_seconds: float = 5.0
+    scorer: Literal["auto", "rules", "model"] = "auto"  # auto: the learned model when one loads
+    model_dir: Path = Path("models")
+    metrics_dir: Path | None = None  # prometheus multiprocess dir; default data_dir/metrics
+    session_max_age: int = 8 * 3600  # a working day
+    demo_password: SecretStr = SecretStr("demo-password")  # only used in development
+
+    @model_validator(mode="after")
+    def _refuse_placeholders(self) -> Settings:
+        if self.env == "development":
+            return self
+        problems = []
+        if self.secret_key.get_secret_value() in (PLACEHOLDER, ""):
+            problems.append("TRIAGE_SECRET_KEY is the placeholder")
+        for name, src in self.sources.items():
+            value = src.secret.get_secret_value() if src.secret else ""
+            if value in ("", PLACEHOLDER, DEV_WEBHOOK_SECRET):
+                problems.append(f"source {name!r} has a placeholder or empty secret")
+        if problems:
+            raise ValueError(f"refusing to start in {self.env}: " + "; ".join(problems))
+        return self
+
+    @property
+    def sqlalchemy_url(self) -> str:
+        return self.database_url or f"sqlite:///{(self.data_dir / 'triage.db').resolve()}"
+
+    @property
+    def prometheus_dir(self) -> Path:
+        return self.metrics_dir or self.data_dir / "metrics"
+
+
+@lru_cache
+def get_settings() -> Settings:
+    """The process-wide settings, read once."""
+    return Settings()

@@ -1,0 +1,1 @@
+"""Use cases: ingest, score, route, inbox; they call the domain and the ports."""

@@ -1,0 +1,127 @@
+"""The pipeline stages the workers run: drain the buffer, score, route, and the recovery tick."""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections.abc import Sequence
+from datetime import timedelta
+
+from pydantic import ValidationError
+
+from triage import metrics
+from triage.bootstrap import Services
+from triage.domain.message import Message
+from triage.domain.rule_scorer import RuleScorer
+from triage.queue import INGEST, ROUTE, SCORE, enqueue, queue
+from triage.storage import messages as repo
+from triage.storage.db import transaction
+
+log = logging.getLogger(__name__)
+
+SCORE_JOB, ROUTE_JOB, DRAIN_JOB = "workers.jobs.score", "workers.jobs.route", "workers.jobs.drain_ingest"
+SCORER_STATUS_KEY = "triage:scorer:status"  # what the workers score with, for the inbox banner
+DRAIN_BUDGET_SECONDS = 30  # a drain job hands over to a fresh one after this, so retries stay small
+
+
+def drain_ingest(*, services: Services) -> int:
+    """Move buffered messages into the database in batches and enqueue their scoring."""
+    buffer, stored = services.buffer, 0
+    lock = buffer.lock()
+    if not lock.acquire(blocking=True, blocking_timeout=5):
+        return 0  # another drainer holds it and will see our messages
+    try:
+        started = time.monotonic()
+        while time.monotonic() - started < DRAIN_BUDGET_SECONDS:
+            docs = buffer.peek(services.settings.ingest_batch)
+            if not docs:
+                services.redis.delete(buffer.drain_flag_key)
+                if buffer.depth() == 0:  # nothing slipped in after the flag was cleared
+                    break
+                continue
+            stored += _store_batch(services=services, docs=docs)
+            buffer.commit(len(docs))
+        else:
+            enqueue(services.redis, INGEST, DRAIN_JOB, retries=services.settings.job_retries)
+    finally:
+        lock.release()
+    return stored
+
+
+def _store_batch(*, services: Services, docs: list[str]) -> int:
+    """Insert a batch; a message that cannot be stored is quarantined, never blocking the rest."""
+    now, ids = services.clock.now(), []
+    with transaction(services.db) as session:
+        for doc in docs:
+            try:
+                message = Message.model_validate_json(doc)
+                with session.begin_nested():
+                    new_id = repo.insert_message(session=session, message=message, now=now)
+            except (ValidationError, ValueError) as exc:
+                services.buffer.quarantine(doc, f"{type(exc).__name__}: {exc}")
+                continue
+            if new_id is not None:
+                ids.append(new_id)
+                metrics.STORED.labels(source=message.source).inc()
+    for chunk in _chunks(ids, services.settings.score_batch):
+        enqueue(services.redis, SCORE, SCORE_JOB, chunk, retries=services.settings.job_retries)
+    return len(ids)
+
+
+def score(*, services: Services, ids: Sequence[int]) -> int:
+    """Score the unscored messages among `ids` in one scorer call; retries skip finished ones."""
+    now = services.clock.now()
+    with transaction(services.db) as session:
+        rows = repo.unscored(session=session, ids=ids)
+        if not rows:
+            return 0
+        contexts = repo.author_contexts(session=session, rows=rows)
+        domain = [repo.to_domain(r) for r in rows]
+        scorer = services.scorer
+        try:
+            scores = scorer.score_batch(domain, contexts)
+        except Exception as exc:  # the model failed on this batch: rules keep the inbox moving
+            log.exception("scorer %s failed on a batch; rule scorer takes over", scorer.name)
+            metrics.SCORER_FALLBACK.labels(reason=type(exc).__name__).inc()
+            scores = RuleScorer().score_batch(domain, contexts)
+        written = repo.save_scores(session=session, pairs=zip(rows, scores, strict=True), now=now)
+    for s in scores:
+        metrics.SCORED.labels(urgency=s.urgency, model=s.model).inc()
+    services.redis.set(SCORER_STATUS_KEY, json.dumps({"model": scorer.name, "at": now.isoformat()}))
+    enqueue(services.redis, ROUTE, ROUTE_JOB, [r.id for r in rows], retries=services.settings.job_retries)
+    return written
+
+
+def route(*, services: Services, ids: Sequence[int]) -> int:
+    """Hand scored messages to routing; assignment within staff limits is the scheduler's part."""
+    with transaction(services.db) as session:
+        repo.mark_routed(session=session, ids=ids)
+    return len(ids)
+
+
+def tick(*, services: Services) -> dict[str, int]:
+    """Recover what a crash left behind: undrained buffer, unscored or unrouted messages."""
+    now, out = services.clock.now(), {"drain": 0, "score": 0, "route": 0}
+    if services.buffer.depth():
+        enqueue(services.redis, INGEST, DRAIN_JOB, retries=services.settings.job_retries)
+        out["drain"] = 1
+    older = now - timedelta(seconds=services.settings.stale_after_seconds)
+    stale_received: list[int] = []
+    stale_scored: list[int] = []
+    # Only when a stage's queue is empty: otherwise a waiting job may still cover them.
+    with services.db() as session:
+        if queue(services.redis, SCORE).count == 0:
+            stale_received = repo.stuck(session=session, stage="received", older_than=older)
+        if queue(services.redis, ROUTE).count == 0:
+            stale_scored = repo.stuck(session=session, stage="scored", older_than=older)
+    for chunk in _chunks(stale_received, services.settings.score_batch):
+        enqueue(services.redis, SCORE, SCORE_JOB, chunk, retries=services.settings.job_retries)
+    for chunk in _chunks(stale_scored, 500):
+        enqueue(services.redis, ROUTE, ROUTE_JOB, chunk, retries=services.settings.job_retries)
+    out["score"], out["route"] = len(stale_received), len(stale_scored)
+    return out
+
+
+def _chunks(items: Sequence[int], size: int) -> list[list[int]]:
+    return [list(items[i:i + size]) for i in range(0, len(items), size)]

@@ -1,0 +1,61 @@
+"""RQ jobs, enqueued by dotted path: each parses its ids and calls one pipeline service."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from functools import cache
+from typing import TypeVar
+
+from triage import metrics
+from triage.bootstrap import Services, build_services
+from triage.config import get_settings
+from triage.services import pipeline
+
+T = TypeVar("T")
+
+
+_configured: Services | None = None
+
+
+def configure(services_: Services | None) -> None:
+    """Run jobs against a given service graph (tests, benchmarks) instead of the settings' one."""
+    global _configured
+    _configured = services_
+
+
+def services() -> Services:
+    """One service graph per worker process, built before the first job (and before forking)."""
+    return _configured or _from_settings()
+
+
+@cache
+def _from_settings() -> Services:
+    return build_services(get_settings())
+
+
+def _timed(job: str, fn: Callable[[], T]) -> T:
+    started = time.perf_counter()
+    try:
+        return fn()
+    except Exception:
+        metrics.JOB_FAILURES.labels(job=job).inc()
+        raise
+    finally:
+        metrics.JOB_SECONDS.labels(job=job).observe(time.perf_counter() - started)
+
+
+def drain_ingest() -> int:
+    return _timed("drain_ingest", lambda: pipeline.drain_ingest(services=services()))
+
+
+def score(ids: list[int]) -> int:
+    return _timed("score", lambda: pipeline.score(services=services(), ids=[int(i) for i in ids]))
+
+
+def route(ids: list[int]) -> int:
+    return _timed("route", lambda: pipeline.route(services=services(), ids=[int(i) for i in ids]))
+
+
+def tick() -> dict[str, int]:
+    return _timed("tick", lambda: pipeline.tick(services=services()))
