@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: run test install browser bench lint clean
+.PHONY: run test install system-deps bench lint clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -19,16 +19,22 @@ run: install
 	$(VENV)/bin/triage up
 
 ## Run the whole test suite (unit, integration on real Redis + SQLite/PostgreSQL, e2e, browser).
-test: install browser
+test: install system-deps
 	$(PY) -m pytest
 
-## Debian's Chromium for the browser tests (Playwright drives it; no browser download).
-browser:
-	@command -v chromium >/dev/null 2>&1 || { \
+## Debian packages the tests drive for real: Chromium (browser tests, via Playwright) and
+## dovecot (a real IMAP server). Installed when missing and we are root; else those tests skip.
+SYSTEM_PKGS := chromium:chromium dovecot:dovecot-imapd
+system-deps:
+	@missing=""; for pair in $(SYSTEM_PKGS); do \
+	  bin=$${pair%%:*}; pkg=$${pair#*:}; \
+	  command -v $$bin >/dev/null 2>&1 || [ -x /usr/sbin/$$bin ] || missing="$$missing $$pkg"; done; \
+	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then \
-	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
-	      || echo "chromium could not be installed: browser tests will be skipped"; \
-	  else echo "chromium not found: browser tests will be skipped"; fi; }
+	    echo "installing$$missing"; \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null) \
+	      || echo "could not install$$missing: their tests will be skipped"; \
+	  else echo "missing$$missing: their tests will be skipped"; fi; fi
 
 bench: install
 	$(PY) bench/run_all.py

@@ -6,7 +6,6 @@ import logging
 import os
 from dataclasses import dataclass, field
 from functools import cached_property
-from importlib.metadata import entry_points
 from pathlib import Path
 
 import redis
@@ -14,6 +13,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from triage.channels.base import Channel
+from triage.channels.registry import load_channels
 from triage.clock import Clock, SystemClock
 from triage.config import Settings
 from triage.domain.scoring import Scorer
@@ -26,19 +26,6 @@ log = logging.getLogger(__name__)
 
 class UnknownSource(LookupError):
     pass
-
-
-def load_channels() -> dict[str, type[Channel]]:
-    """Connector classes by slug, from the `triage.channels` entry points (built-ins as fallback)."""
-    from triage.channels.generic import GenericWebhook
-
-    found: dict[str, type[Channel]] = {"generic": GenericWebhook}
-    for ep in entry_points(group="triage.channels"):
-        try:
-            found[ep.name] = ep.load()
-        except Exception as exc:  # a broken plugin must not take the others down
-            log.error("channel plugin %s failed to load: %s", ep.name, exc)
-    return found
 
 
 def ensure_redis(settings: Settings) -> tuple[str, EmbeddedRedis | None]:

@@ -12,6 +12,9 @@ from rq.job import Job
 
 INGEST, SCORE, ROUTE = "triage-ingest", "triage-score", "triage-route"
 STAGES = (INGEST, SCORE, ROUTE)
+# Workers take downstream stages first: finish work in flight before pulling more in, so a
+# steady stream of arrivals never starves scoring (new messages wait safely in Redis).
+WORK_ORDER = (ROUTE, SCORE, INGEST)
 RETRY_INTERVALS = [2, 10, 60]  # seconds; transient DB or Redis hiccups usually pass within a minute
 DRAIN_LOCK_SECONDS = 45  # outlives one drain pass (30 s budget); a dead drainer blocks no longer
 JOB_TIMEOUT = 600  # seconds: a batch of 64 through MiniLM takes a few; a stuck job is abandoned after this
@@ -104,6 +107,9 @@ class IngestBuffer:
         """One drainer at a time keeps peek/commit consistent; the lock expires if a worker dies."""
         return self.conn.lock(self.drain_lock_key, timeout=timeout, blocking_timeout=0)
 
-    def should_schedule_drain(self, debounce_seconds: float = 0.2) -> bool:
-        """True for the first caller in each short window, so a burst schedules one drain job."""
-        return bool(self.conn.set(self.drain_flag_key, "1", nx=True, px=int(debounce_seconds * 1000)))
+    def should_schedule_drain(self, expire_seconds: float = 10) -> bool:
+        """True unless a drain job is already queued and not yet started (it will read ours too).
+
+        The flag expires so a lost job (enqueue failed after the flag was set) costs seconds, not messages.
+        """
+        return bool(self.conn.set(self.drain_flag_key, "1", nx=True, px=int(expire_seconds * 1000)))

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 
 from rq import SimpleWorker
 
-from triage.queue import STAGES, queue
+from triage.queue import WORK_ORDER, queue
 from triage.storage import users as users_repo
 from triage.storage.db import transaction
 from triage.webhook_client import signed_headers
@@ -42,7 +42,7 @@ def post_signed(client, payload, *, source="test", secret=TEST_SECRET, timestamp
 def run_jobs(services) -> None:
     """Run every queued job to completion in-process with a real RQ worker (burst mode)."""
     jobs.configure(services)
-    worker = SimpleWorker([queue(services.redis, n) for n in STAGES], connection=services.redis)
+    worker = SimpleWorker([queue(services.redis, n) for n in WORK_ORDER], connection=services.redis)
     worker.work(burst=True)
 
 

@@ -5,10 +5,11 @@ from __future__ import annotations
 import json
 import logging
 import time
+from collections import Counter
 from collections.abc import Sequence
 from datetime import timedelta
 
-from pydantic import ValidationError
+from sqlalchemy.exc import DataError, IntegrityError
 
 from triage import metrics
 from triage.bootstrap import Services
@@ -26,22 +27,27 @@ DRAIN_BUDGET_SECONDS = 30  # a drain job hands over to a fresh one after this, s
 
 
 def drain_ingest(*, services: Services) -> int:
-    """Move buffered messages into the database in batches and enqueue their scoring."""
-    buffer, stored = services.buffer, 0
+    """Move what is buffered now into the database in batches, and enqueue its scoring.
+
+    One pass, not a loop that waits for more: a drainer that kept going under steady traffic
+    would starve the score queue behind it. Whatever arrives later schedules its own drain.
+    """
+    buffer, stored, size = services.buffer, 0, services.settings.ingest_batch
+    # Clear "a drain is queued" first: anything pushed before this is ours to read below,
+    # anything pushed after it schedules the next drain. Until then, arrivals ride on this job.
+    services.redis.delete(buffer.drain_flag_key)
     lock = buffer.lock()
     if not lock.acquire(blocking=True, blocking_timeout=5):
         return 0  # another drainer holds it and will see our messages
     try:
         started = time.monotonic()
         while time.monotonic() - started < DRAIN_BUDGET_SECONDS:
-            docs = buffer.peek(services.settings.ingest_batch)
-            if not docs:
-                services.redis.delete(buffer.drain_flag_key)
-                if buffer.depth() == 0:  # nothing slipped in after the flag was cleared
-                    break
-                continue
-            stored += _store_batch(services=services, docs=docs)
-            buffer.commit(len(docs))
+            docs = buffer.peek(size)
+            if docs:
+                stored += _store_batch(services=services, docs=docs)
+                buffer.commit(len(docs))
+            if len(docs) < size:
+                break
         else:
             enqueue(services.redis, INGEST, DRAIN_JOB, retries=services.settings.job_retries)
     finally:
@@ -51,19 +57,26 @@ def drain_ingest(*, services: Services) -> int:
 
 def _store_batch(*, services: Services, docs: list[str]) -> int:
     """Insert a batch; a message that cannot be stored is quarantined, never blocking the rest."""
-    now, ids = services.clock.now(), []
-    with transaction(services.db) as session:
-        for doc in docs:
-            try:
-                message = Message.model_validate_json(doc)
-                with session.begin_nested():
-                    new_id = repo.insert_message(session=session, message=message, now=now)
-            except (ValidationError, ValueError) as exc:
-                services.buffer.quarantine(doc, f"{type(exc).__name__}: {exc}")
-                continue
-            if new_id is not None:
-                ids.append(new_id)
-                metrics.STORED.labels(source=message.source).inc()
+    now, messages = services.clock.now(), []
+    for doc in docs:
+        try:
+            messages.append(Message.model_validate_json(doc))
+        except ValueError as exc:  # pydantic's ValidationError is a ValueError
+            services.buffer.quarantine(doc, f"{type(exc).__name__}: {exc}")
+    try:
+        with transaction(services.db) as session:
+            new = repo.insert_messages(session=session, messages=messages, now=now)
+    except (IntegrityError, DataError):  # bad data; an outage (OperationalError) retries the job
+        if len(messages) == 1:
+            services.buffer.quarantine(messages[0].model_dump_json(), "the database refused it")
+            return 0
+        # One bad row fails the whole statement: split until the culprit stands alone.
+        half = len(messages) // 2
+        return sum(_store_batch(services=services, docs=[m.model_dump_json() for m in part])
+                   for part in (messages[:half], messages[half:]))
+    for source, count in Counter(src for _, src in new).items():
+        metrics.STORED.labels(source=source).inc(count)
+    ids = sorted(i for i, _ in new)
     for chunk in _chunks(ids, services.settings.score_batch):
         enqueue(services.redis, SCORE, SCORE_JOB, chunk, retries=services.settings.job_retries)
     return len(ids)

@@ -24,6 +24,7 @@ class InboxFilter:
     unassigned: bool = False
     page: int = 1
     per_page: int = 50
+    sort: str = "priority"  # or "newest": most recently received first
 
 
 def _status_clause(status: str, now: datetime):
@@ -37,6 +38,12 @@ def _status_clause(status: str, now: datetime):
     if status == "all":
         return True
     return t.Message.status == status
+
+
+ORDER = {
+    "priority": (t.Message.priority.desc(), t.Message.due_at.asc(), t.Message.id.asc()),
+    "newest": (t.Message.received_at.desc(), t.Message.id.desc()),
+}
 
 
 def list_items(*, session: Session, flt: InboxFilter, now: datetime) -> tuple[list[t.Message], int]:
@@ -54,7 +61,7 @@ def list_items(*, session: Session, flt: InboxFilter, now: datetime) -> tuple[li
     rows = session.scalars(
         select(t.Message).where(*where)
         .options(joinedload(t.Message.score), joinedload(t.Message.author))
-        .order_by(t.Message.priority.desc(), t.Message.due_at.asc(), t.Message.id.asc())
+        .order_by(*ORDER[flt.sort])
         .offset((flt.page - 1) * flt.per_page).limit(flt.per_page)
     ).unique().all()
     return list(rows), total

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, tuple_, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from triage.domain import message as dm
 from triage.domain.priority import due_in
@@ -21,28 +21,29 @@ def _insert(session: Session, table):
     return (postgresql.insert(table) if dialect == "postgresql" else sqlite.insert(table))
 
 
-def upsert_author(*, session: Session, source: str, author: dm.Author, now: datetime) -> int:
-    """The author row for this channel identity, created on first sight, facts refreshed."""
-    stmt = _insert(session, t.Author).values(
-        source=source, external_id=author.id, handle=author.handle, name=author.name,
-        followers=author.followers, verified=author.verified, first_seen=now,
-    ).on_conflict_do_nothing(index_elements=["source", "external_id"])
-    session.execute(stmt)
-    return session.execute(
-        select(t.Author.id).where(t.Author.source == source, t.Author.external_id == author.id)
-    ).scalar_one()
-
-
-def insert_message(*, session: Session, message: dm.Message, now: datetime) -> int | None:
-    """Store a message once; returns its id, or None when (source, external id) exists already."""
-    author_id = upsert_author(session=session, source=message.source, author=message.author, now=now)
-    stmt = _insert(session, t.Message).values(
-        source=message.source, external_id=message.external_id, thread_id=message.thread_key,
-        author_id=author_id, text=message.text, language=message.language, url=message.url,
-        created_at=message.created_at, received_at=now, raw=message.raw, stage="received",
-        status="open", priority=0.0,
-    ).on_conflict_do_nothing(index_elements=["source", "external_id"]).returning(t.Message.id)
-    return session.execute(stmt).scalar_one_or_none()
+def insert_messages(*, session: Session, messages: Sequence[dm.Message],
+                    now: datetime) -> list[tuple[int, str]]:
+    """Store a batch in three statements; returns (id, source) of the new ones, skipping re-deliveries."""
+    if not messages:
+        return []
+    authors = {(m.source, m.author.id): m.author for m in messages}
+    session.execute(_insert(session, t.Author.__table__).on_conflict_do_nothing(
+        index_elements=["source", "external_id"]), [
+        {"source": src, "external_id": a.id, "handle": a.handle, "name": a.name,
+         "followers": a.followers, "verified": a.verified, "first_seen": now, "contact_id": None}
+        for (src, _), a in authors.items()])
+    author_ids = {(src, ext): aid for aid, src, ext in session.execute(
+        select(t.Author.id, t.Author.source, t.Author.external_id).where(
+            tuple_(t.Author.source, t.Author.external_id).in_(list(authors))))}
+    rows = [{"source": m.source, "external_id": m.external_id, "thread_id": m.thread_key,
+             "author_id": author_ids[(m.source, m.author.id)], "text": m.text,
+             "language": m.language, "url": m.url, "created_at": m.created_at, "received_at": now,
+             "raw": m.raw, "stage": "received", "status": "open", "priority": 0.0,
+             "assignee_id": None, "snoozed_until": None, "urgency": None, "due_at": None}
+            for m in messages]
+    stmt = _insert(session, t.Message.__table__).on_conflict_do_nothing(
+        index_elements=["source", "external_id"]).returning(t.Message.id, t.Message.source)
+    return [(i, src) for i, src in session.execute(stmt, rows).all()]
 
 
 def to_domain(row: t.Message) -> dm.Message:
@@ -59,6 +60,7 @@ def unscored(*, session: Session, ids: Sequence[int]) -> list[t.Message]:
     """The messages among `ids` that have no score yet (a retried job skips the done ones)."""
     return list(session.scalars(
         select(t.Message).where(t.Message.id.in_(ids), t.Message.stage == "received")
+        .options(selectinload(t.Message.author).selectinload(t.Author.contact))
         .order_by(t.Message.id)
     ))
 
@@ -91,21 +93,26 @@ def author_contexts(*, session: Session, rows: Sequence[t.Message]) -> list[Auth
 
 def save_scores(*, session: Session, pairs: Iterable[tuple[t.Message, Score]], now: datetime) -> int:
     """Write each score once and lift its numbers onto the message for the inbox index."""
-    written = 0
-    for row, score in pairs:
-        stmt = _insert(session, t.Score).values(
-            message_id=row.id, model=score.model, urgency=score.urgency, intent=score.intent,
-            sentiment=score.sentiment, relationship_value=score.relationship, tier=score.tier,
-            priority=score.priority, confidence=score.confidence,
-            reasons=[r.as_dict() for r in score.top_reasons(5)],
-            probabilities={"urgency": score.urgency_proba}, scored_at=now,
-        ).on_conflict_do_nothing(index_elements=["message_id"])
-        if session.execute(stmt).rowcount:
-            written += 1
-        session.execute(update(t.Message).where(t.Message.id == row.id, t.Message.stage == "received")
-                        .values(stage="scored", urgency=score.urgency, priority=score.priority,
-                                due_at=row.received_at + due_in(score.urgency)))
-    return written
+    pairs = list(pairs)
+    if not pairs:
+        return 0
+    stmt = _insert(session, t.Score.__table__).on_conflict_do_nothing(
+        index_elements=["message_id"]).returning(t.Score.message_id)
+    written = session.execute(stmt, [{
+        "message_id": row.id, "model": score.model, "urgency": score.urgency,
+        "intent": score.intent, "sentiment": score.sentiment,
+        "relationship_value": score.relationship, "tier": score.tier, "priority": score.priority,
+        "confidence": score.confidence, "reasons": [r.as_dict() for r in score.top_reasons(5)],
+        "probabilities": {"urgency": score.urgency_proba}, "scored_at": now,
+    } for row, score in pairs]).all()
+    msgs = t.Message.__table__
+    session.execute(
+        update(msgs).where(msgs.c.id == bindparam("_id"), msgs.c.stage == "received")
+        .values(stage="scored", urgency=bindparam("_urgency"), priority=bindparam("_priority"),
+                due_at=bindparam("_due")),
+        [{"_id": row.id, "_urgency": score.urgency, "_priority": score.priority,
+          "_due": row.received_at + due_in(score.urgency)} for row, score in pairs])
+    return len(written)
 
 
 def stuck(*, session: Session, stage: str, older_than: datetime, limit: int = 1000) -> list[int]:

@@ -50,13 +50,14 @@ def list_inbox(
     urgency: Literal[URGENCIES] | None = None,  # type: ignore[valid-type]
     assignee: str | None = Query(None, description="user id, username, 'me' or 'none'"),
     page: int = Query(1, ge=1), per_page: int = Query(50, ge=1, le=500),
+    sort: Literal["priority", "newest"] = "priority",
 ) -> dict:
     """Items sorted by priority, highest first; ties go to the nearest answer deadline."""
     assignee_id, unassigned = _assignee_filter(session, assignee, user)
     now = services.clock.now()
     rows, total = repo.list_items(session=session, now=now, flt=repo.InboxFilter(
         status=status, source=source, urgency=urgency, assignee_id=assignee_id,
-        unassigned=unassigned, page=page, per_page=per_page))
+        unassigned=unassigned, page=page, per_page=per_page, sort=sort))
     return {"items": [inbox_service.serialize(r, now) for r in rows], "total": total,
             "page": page, "per_page": per_page}
 
