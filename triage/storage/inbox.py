@@ -60,7 +60,8 @@ def list_items(*, session: Session, flt: InboxFilter, now: datetime) -> tuple[li
     total = session.execute(select(func.count()).select_from(t.Message).where(*where)).scalar_one()
     rows = session.scalars(
         select(t.Message).where(*where)
-        .options(joinedload(t.Message.score), joinedload(t.Message.author))
+        .options(joinedload(t.Message.score), joinedload(t.Message.author),
+                 joinedload(t.Message.assignee))
         .order_by(*ORDER[flt.sort])
         .offset((flt.page - 1) * flt.per_page).limit(flt.per_page)
     ).unique().all()
@@ -69,7 +70,8 @@ def list_items(*, session: Session, flt: InboxFilter, now: datetime) -> tuple[li
 
 def get_item(*, session: Session, item_id: int) -> t.Message:
     row = session.get(t.Message, item_id, options=[joinedload(t.Message.score),
-                                                   joinedload(t.Message.author)])
+                                                   joinedload(t.Message.author),
+                                                   joinedload(t.Message.assignee)])
     if row is None or row.stage == "received":
         raise NotFound(f"no scored message {item_id}")
     return row

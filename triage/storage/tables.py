@@ -103,6 +103,7 @@ class Message(Base):
     priority: Mapped[float] = mapped_column(Float, default=0.0)
     due_at: Mapped[datetime | None]
     author: Mapped[Author] = relationship()
+    assignee: Mapped[User | None] = relationship(foreign_keys=[assignee_id])
     score: Mapped[Score | None] = relationship(back_populates="message", uselist=False)
 
 

@@ -1,0 +1,36 @@
+"""The one way the platform gets a ModelScorer: fails with ModelLoadError so rules can take over."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from triage.classifier.embedder import CachedEmbedder, Embedder, MiniLMEmbedder
+from triage.classifier.errors import ModelLoadError
+from triage.classifier.heads import load_heads
+from triage.classifier.language import LanguageDetector, LinguaDetector
+from triage.classifier.scorer import ModelScorer
+
+log = logging.getLogger(__name__)
+
+
+def build_model_scorer(models_dir: Path, *, embedder: Embedder | None = None,
+                       detector: LanguageDetector | None = None,
+                       detect_language: bool = True) -> ModelScorer:
+    """Check the artifact first (cheap), then load MiniLM once; call before the worker forks."""
+    if embedder is None:
+        inner = MiniLMEmbedder()
+        load_heads(models_dir, embedder_id=inner.model_id, embed_dim=inner.dim)  # fail fast
+        try:
+            inner.load()
+        except (ImportError, OSError) as exc:
+            raise ModelLoadError(f"embedding model unavailable: {exc}") from exc
+        embedder = CachedEmbedder(inner)
+    heads = load_heads(models_dir, embedder_id=embedder.model_id, embed_dim=embedder.dim)
+    if detector is None and detect_language:
+        try:
+            detector = LinguaDetector()
+            detector.detect("warm up")  # lingua loads its models lazily: pay that before forking
+        except ImportError:
+            log.warning("lingua-language-detector missing: no language flags in reasons")
+    return ModelScorer(embedder, heads, detector=detector)

@@ -1,0 +1,148 @@
+"""ModelScorer: one embedding call per batch, calibrated heads, domain policy, and reasons."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+
+import numpy as np
+
+from triage.classifier.embedder import Embedder
+from triage.classifier.heads import Heads
+from triage.classifier.language import MIN_LANGUAGE_CONFIDENCE, LanguageDetector
+from triage.classifier.text import MODEL_TEXT_CHARS, has_words, normalize, scrub
+from triage.domain.message import Message
+from triage.domain.priority import URGENCY_BASE, priority
+from triage.domain.relationship import relationship_value
+from triage.domain.rule_scorer import RuleScorer
+from triage.domain.scoring import AuthorContext, Reason, Score
+
+log = logging.getLogger(__name__)
+LOW_CONFIDENCE = 0.5  # top-class probability under this is flagged for the manager
+NO_WORDS_CONFIDENCE = 0.2  # nothing to read: same floor as the rule scorer uses
+FOREIGN_PENALTY = 0.5  # MiniLM-L6 reads English; other languages halve our trust
+MIXED_MIN_WORDS = 6  # shorter texts give the detector too little to call them mixed
+SIGNAL_INTENTS = {"complaint": 0.3, "churn_risk": 0.5, "purchase_intent": 0.4}
+
+
+class ModelScorer:
+    """Implements the Scorer port with the learned model; one bad message never fails a batch."""
+
+    def __init__(self, embedder: Embedder, heads: Heads, *, fallback: RuleScorer | None = None,
+                 detector: LanguageDetector | None = None) -> None:
+        self.embedder = embedder
+        self.heads = heads
+        self.fallback = fallback or RuleScorer()
+        self.detector = detector
+        self.name = f"model-{heads.version}"
+
+    def score_batch(self, messages: Sequence[Message],
+                    contexts: Sequence[AuthorContext]) -> list[Score]:
+        """Score all messages with one embed call; per-message failures fall back to rules."""
+        if len(messages) != len(contexts):
+            raise ValueError("one AuthorContext per message is required")
+        texts = [scrub(m.text) for m in messages]
+        probas = self._predict(texts)
+        scores = []
+        for i, (msg, ctx) in enumerate(zip(messages, contexts, strict=True)):
+            try:
+                if probas[i] is None:
+                    raise RuntimeError("no model output for this message")
+                scores.append(self._score_one(msg, ctx, texts[i], probas[i]))
+            except Exception as exc:  # noqa: BLE001 - isolating one message is the point
+                scores.append(self._fallback(msg, ctx, exc))
+        return scores
+
+    def _predict(self, texts: list[str]) -> list[dict[str, dict[str, float]] | None]:
+        """Field -> {class: p} per text; a batch failure is retried one message at a time."""
+        try:
+            return self._predict_many(texts)
+        except Exception:
+            log.exception("batch scoring failed; retrying message by message")
+        out: list[dict[str, dict[str, float]] | None] = []
+        for text in texts:
+            try:
+                out.extend(self._predict_many([text]))
+            except Exception:
+                log.exception("model failed on one message")
+                out.append(None)
+        return out
+
+    def _predict_many(self, texts: list[str]) -> list[dict[str, dict[str, float]]]:
+        if not texts:
+            return []
+        emb = np.asarray(self.embedder.embed(texts), dtype=np.float32)
+        if emb.shape[0] != len(texts) or not np.isfinite(emb).all():
+            raise ValueError("embedder returned a malformed batch")
+        probas = self.heads.predict_proba(emb, texts)
+        return [{f: dict(zip(self.heads.heads[f].classes, map(float, p[i]), strict=True))
+                 for f, p in probas.items()} for i in range(len(texts))]
+
+    def _score_one(self, msg: Message, ctx: AuthorContext, text: str,
+                   proba: dict[str, dict[str, float]]) -> Score:
+        rules = None
+        labels: dict[str, tuple[str, float]] = {}
+        for field in ("urgency", "intent", "sentiment"):
+            if field in proba:
+                label = max(proba[field], key=proba[field].get)
+                labels[field] = (label, proba[field][label])
+            else:  # no head (no training data for the field): the rule scorer answers
+                rules = rules or self.fallback.score_one(msg, ctx)
+                labels[field] = (getattr(rules, field), rules.confidence)
+        (urgency, p_urg), (intent, p_int), (sentiment, p_sent) = (
+            labels["urgency"], labels["intent"], labels["sentiment"])
+        reasons = [Reason(f"urgency {urgency} (p={p_urg:.2f})", URGENCY_BASE[urgency] / 100)]
+        if intent in SIGNAL_INTENTS:
+            reasons.append(Reason(f"intent {intent} (p={p_int:.2f})",
+                                  SIGNAL_INTENTS[intent] * p_int))
+        if sentiment == "negative" and p_sent >= LOW_CONFIDENCE:
+            reasons.append(Reason(f"negative tone (p={p_sent:.2f})", 0.2 * p_sent))
+        confidence, flags = self._confidence(msg, text, p_urg)
+        reasons.extend(Reason(f, 0.0) for f in flags)
+        rel = relationship_value(ctx, intent=intent)
+        reasons.extend(rel.reasons)
+        return Score(urgency=urgency, intent=intent, sentiment=sentiment,
+                     relationship=rel.value, tier=rel.tier,
+                     priority=priority(urgency, rel.value), confidence=round(confidence, 3),
+                     model=self.name, reasons=tuple(reasons),
+                     urgency_proba={c: round(p, 4) for c, p in proba.get("urgency", {}).items()})
+
+    def _confidence(self, msg: Message, text: str, p_urg: float) -> tuple[float, list[str]]:
+        """Confidence in the urgency call and the low-confidence flags a manager should see."""
+        confidence, flags = p_urg, []
+        if p_urg < LOW_CONFIDENCE:
+            flags.append(f"low confidence: urgency unsure (p={p_urg:.2f})")
+        if not has_words(text):
+            confidence = min(confidence, NO_WORDS_CONFIDENCE)
+            flags.append("low confidence: no words to read (empty, emoji or links only)")
+        if len(text) > MODEL_TEXT_CHARS:
+            flags.append(f"long text: scored on the first {MODEL_TEXT_CHARS:,} characters")
+        if text != msg.text:  # scrub() replaced U+FFFD, NULs or lone surrogates
+            flags.append("text had invalid characters (replaced)")
+        lang, lang_conf = self._language(msg, text)
+        if lang and lang != "en" and lang_conf >= MIN_LANGUAGE_CONFIDENCE:
+            confidence *= FOREIGN_PENALTY
+            flags.append(f"low confidence: language '{lang}', the model reads English")
+        elif lang_conf < MIN_LANGUAGE_CONFIDENCE and len(text.split()) >= MIXED_MIN_WORDS:
+            confidence *= FOREIGN_PENALTY
+            flags.append("low confidence: mixed or unclear language")
+        return confidence, flags
+
+    def _language(self, msg: Message, text: str) -> tuple[str | None, float]:
+        if msg.language:
+            return msg.language.lower()[:2], 1.0
+        if self.detector is None:
+            return None, 1.0
+        try:
+            return self.detector.detect(normalize(text))
+        except Exception:  # noqa: BLE001 - language is a hint, never a reason to fail
+            return None, 1.0
+
+    def _fallback(self, msg: Message, ctx: AuthorContext, exc: Exception) -> Score:
+        log.warning("model could not score %s: %r; using rules", msg.key, exc)
+        s = self.fallback.score_one(msg, ctx)
+        note = Reason(f"model failed on this message ({type(exc).__name__}); rule scorer used", 0.0)
+        return Score(urgency=s.urgency, intent=s.intent, sentiment=s.sentiment,
+                     relationship=s.relationship, tier=s.tier, priority=s.priority,
+                     confidence=min(s.confidence, 0.3), model=f"{self.name}+{s.model}",
+                     reasons=(note, *s.reasons), urgency_proba=s.urgency_proba)

@@ -1,0 +1,1 @@
+"""Sustainable scheduling: staff, staffing rules, routing within limits, time accounting (pure)."""

@@ -1,0 +1,98 @@
+"""`triage plan` and `triage simulate`: roster a scenario's weeks, or replay two weeks against baselines."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from triage.domain.scheduling.errors import SchedulingError
+from triage.domain.scoring import URGENCIES
+
+console = Console()
+ScenarioArg = Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="scenario YAML or JSON")]
+
+
+def _load(path: Path, days: int | None):
+    from triage.planning.scenario import load_scenario
+    try:
+        scenario = load_scenario(path)
+    except (SchedulingError, TypeError, ValueError) as exc:
+        console.print(f"[red]error in {path}:[/red] {exc}")
+        raise typer.Exit(code=2) from None
+    return dataclasses.replace(scenario, days=days) if days else scenario
+
+
+def plan(scenario: ScenarioArg, out: Path = typer.Option(Path("out/plan"), help="output folder"),
+         seconds: float = typer.Option(20.0, help="solver time limit per week")) -> None:
+    """Forecast demand per hour and roster each week with CP-SAT; write roster JSON and a heatmap."""
+    from triage.planning.plan import build_plan
+    from triage.planning.report import coverage_chart
+
+    sc = _load(scenario, None)
+    with console.status("forecasting and rostering..."):
+        result = build_plan(sc, time_limit=seconds)
+    out.mkdir(parents=True, exist_ok=True)
+    table = Table("week", "status", "shifts", "gap", "uncovered person-hours", "seconds")
+    for i, roster in enumerate(result.rosters):
+        (out / f"roster-week{i + 1}.json").write_text(json.dumps(roster.as_dict(), indent=1))
+        table.add_row(str(i + 1), roster.status, str(len(roster.shifts)), f"{roster.gap:.2%}",
+                      str(sum(sum(v) for v in roster.uncovered.values())), f"{roster.wall_seconds:.1f}")
+    coverage_chart(result, out / "coverage.png")
+    console.print(table)
+    for f in result.forecasts.values():
+        if f.mae is not None:
+            console.print(f"forecast {f.skill}: {f.model}, held-back week MAE {f.mae:.2f}/h"
+                          + (f", MAPE {f.mape:.1%}" if f.mape is not None else ""))
+    console.print(f"written to {out}/")
+
+
+def simulate(scenario: ScenarioArg, out: Path = typer.Option(Path("out/simulate"), help="output folder"),
+             days: int = typer.Option(0, help="override the scenario's number of days"),
+             roster_seconds: float = typer.Option(20.0, help="solver time limit per week")) -> None:
+    """Replay the scenario through the scheduler and two baselines; write charts, logs, report.html."""
+    from triage.planning.replay import replay
+
+    sc = _load(scenario, days or None)
+    columns = (TextColumn("{task.description}"), BarColumn(), TextColumn("{task.percentage:>3.0f}%"),
+               TimeElapsedColumn())
+    with Progress(*columns, console=console) as bar:
+        tasks: dict[str, int] = {}
+
+        def tick(stage: str, fraction: float) -> None:
+            if stage not in tasks:
+                tasks[stage] = bar.add_task(stage, total=1.0)
+            bar.update(tasks[stage], completed=fraction)
+
+        result = replay(sc, out, roster_seconds=roster_seconds, progress=tick)
+    table = Table("", *[o.policy for o in result.outcomes])
+    for u in URGENCIES:
+        table.add_row(f"SLA {u}", *[f"{o.sla[u]:.1%}" for o in result.outcomes])
+    table.add_row("critical SLA, covered hours", *[f"{o.critical_sla_covered:.1%}" if o.critical_sla_covered
+                                                   is not None else "n/a" for o in result.outcomes])
+    table.add_row("rule breaches", *[str(o.total_breaches) for o in result.outcomes])
+    table.add_row("pages", *[str(o.pages) for o in result.outcomes])
+    table.add_row("coverage gaps", *[str(o.coverage_gaps) for o in result.outcomes])
+    table.add_row("busiest person-week (h)", *[f"{max(o.max_week_hours.values(), default=0):.1f}"
+                                               for o in result.outcomes])
+    console.print(table)
+    console.print(f"{result.messages} messages; report: {result.report}")
+
+
+def register(app: typer.Typer) -> None:
+    """Add the top-level `plan` and `simulate` commands to the main Typer app."""
+    app.command("plan")(plan)
+    app.command("simulate")(simulate)
+
+
+standalone = typer.Typer(help="Roster planning and simulation.", no_args_is_help=True)
+register(standalone)
+
+if __name__ == "__main__":
+    standalone()
