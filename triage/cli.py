@@ -195,6 +195,8 @@ def _register_optional(module: str) -> None:
 
 _register_optional("triage.classifier.cli")
 _register_optional("triage.planning.cli")
+_register_optional("triage.cli_scheduling")  # staff, shifts, rules, route
+_register_optional("triage.cli_relationship")  # import-crm, policy
 
 if __name__ == "__main__":
     app()

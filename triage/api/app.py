@@ -13,6 +13,7 @@ from starlette.middleware.sessions import SessionMiddleware
 from triage import metrics
 from triage.api.deps import LoginRequired
 from triage.api.routes import health, inbox_api, metrics as metrics_route, pages, users, webhooks
+from triage.api.routes import relationship, scheduling
 from triage.bootstrap import Services, build_services
 from triage.config import get_settings
 from triage.domain.errors import Conflict, DomainError, Forbidden, Invalid, NotFound
@@ -50,7 +51,8 @@ def create_app(services: Services | None = None) -> FastAPI:
         status = next((code for cls, code in STATUS.items() if isinstance(exc, cls)), 400)
         return JSONResponse(status_code=status, content={"detail": str(exc)})
 
-    for module in (health, webhooks, metrics_route, inbox_api, users, pages):
+    for module in (health, webhooks, metrics_route, inbox_api, users, relationship, scheduling,
+                   pages):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
     return app

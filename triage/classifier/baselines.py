@@ -8,8 +8,8 @@ from datetime import UTC, datetime
 import numpy as np
 
 from triage.classifier.data import FIELDS
-from triage.classifier.train import sample_weights
 from triage.classifier.text import scrub
+from triage.classifier.train import sample_weights
 from triage.domain.message import MAX_TEXT_CHARS, Author, Message
 from triage.domain.rule_scorer import RuleScorer
 from triage.domain.scoring import INTENTS, SENTIMENTS, URGENCIES, AuthorContext

@@ -87,6 +87,29 @@ def eval_cmd(
     _print_fields(report["fields"], file.stem)
 
 
+def _export_db_corrections() -> Path | None:
+    """Write the inbox's corrections to var/ as labelled records; None when there are none."""
+    from triage.bootstrap import build_services
+    from triage.config import get_settings
+    from triage.storage.corrections import training_records
+
+    settings = get_settings()
+    try:
+        services = build_services(settings)
+        with services.db() as session:
+            records = training_records(session=session)
+    except Exception as exc:  # no database yet: train on the starter data alone
+        console.print(f"no corrections read from the database ({type(exc).__name__}); "
+                      "training on the starter data")
+        return None
+    if not records:
+        return None
+    path = settings.data_dir / "corrections.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in records))
+    console.print(f"{len(records)} corrected message(s) from the inbox -> {path}")
+    return path
+
+
 def train_cmd(
     data_dir: Annotated[Path, typer.Option(help="starter data folder")] = DEFAULT_DATA_DIR,
     corrections: Annotated[Path | None, typer.Option(
@@ -95,9 +118,14 @@ def train_cmd(
     c: Annotated[float | None, typer.Option(help="inverse regularisation (default: tuned)")] = None,
     tolerance: Annotated[float, typer.Option(help="allowed dip in mean macro-F1")] = (
         PROMOTE_TOLERANCE),
+    from_db: Annotated[bool, typer.Option(
+        "--from-db/--no-db", help="add the corrections managers made in the inbox")] = True,
 ) -> None:
     """Retrain on starter data + corrections; promote only if held-back macro-F1 doesn't drop."""
     from triage.classifier.pipeline import run_train
+
+    if corrections is None and from_db:
+        corrections = _export_db_corrections()
 
     out.mkdir(parents=True, exist_ok=True)
     with _rich_track() as track:

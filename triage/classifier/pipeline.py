@@ -101,7 +101,7 @@ def run_train(*, data_dir: Path, out: Path, corrections: Path | None = None,
               c: float | None = None, tolerance: float = PROMOTE_TOLERANCE,
               spec: FeatureSpec | None = None) -> TrainResult:
     """Retrain from starter data + corrections, compare with CURRENT on held-back rows, promote."""
-    from triage.classifier.card import data_counts, write_card
+    from triage.classifier.card import data_counts, library_versions, write_card
 
     embedder = embedder or default_embedder()
     records = load_starter(data_dir)
@@ -128,7 +128,8 @@ def run_train(*, data_dir: Path, out: Path, corrections: Path | None = None,
     promoted = current_score is None or new_score >= current_score - tolerance
     counts = data_counts(records)
     heads.meta.update({"created_at": now.isoformat(), "holdout_macro_f1": round(new_score, 4),
-                       "trained_on": counts, "promoted_over": current_version})
+                       "trained_on": counts, "promoted_over": current_version,
+                       "libraries": library_versions()})
     path = heads.save(out)
     write_card(path, heads, report, counts)
     if promoted:

@@ -105,7 +105,13 @@ class ModelScorer:
                      relationship=rel.value, tier=rel.tier,
                      priority=priority(urgency, rel.value), confidence=round(confidence, 3),
                      model=self.name, reasons=tuple(reasons),
-                     urgency_proba={c: round(p, 4) for c, p in proba.get("urgency", {}).items()})
+                     urgency_proba=_rounded(proba.get("urgency")),
+                     intent_proba=_rounded(proba.get("intent")),
+                     sentiment_proba=_rounded(proba.get("sentiment")))
+
+    def embeddings(self, messages: Sequence[Message]) -> np.ndarray:
+        """The vectors the heads saw, for storm grouping; the embedding cache makes this cheap."""
+        return np.asarray(self.embedder.embed([scrub(m.text) for m in messages]), dtype=np.float32)
 
     def _confidence(self, msg: Message, text: str, p_urg: float) -> tuple[float, list[str]]:
         """Confidence in the urgency call and the low-confidence flags a manager should see."""
@@ -146,3 +152,7 @@ class ModelScorer:
                      relationship=s.relationship, tier=s.tier, priority=s.priority,
                      confidence=min(s.confidence, 0.3), model=f"{self.name}+{s.model}",
                      reasons=(note, *s.reasons), urgency_proba=s.urgency_proba)
+
+
+def _rounded(proba: dict[str, float] | None) -> dict[str, float]:
+    return {c: round(p, 4) for c, p in (proba or {}).items()}

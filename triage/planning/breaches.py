@@ -6,6 +6,7 @@ import heapq
 from collections import Counter, defaultdict, deque
 from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta
+from itertools import pairwise
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -152,7 +153,7 @@ def _time_rules(log: _Log, found: Counter[str]) -> None:
         found["daily hours"] += sum(h > rules.max_hours_per_day for h in per_day.values())
         found["weekly hours"] += sum(h > rules.max_hours_per_week for h in per_week.values())
         blocks = _merge(periods, MERGE_GAP)
-        found["rest between shifts"] += sum(b[0] - a[1] < rules.min_rest for a, b in zip(blocks, blocks[1:]))
+        found["rest between shifts"] += sum(b[0] - a[1] < rules.min_rest for a, b in pairwise(blocks))
         ordered, run = sorted(days), 0
         for i, d in enumerate(ordered):
             run = run + 1 if i and (d - ordered[i - 1]).days == 1 else 1
@@ -165,7 +166,7 @@ def _time_rules(log: _Log, found: Counter[str]) -> None:
 
 def _page_rules(log: _Log, found: Counter[str]) -> None:
     rules, zone = log.rules, log.zone
-    for pid, pages in log.pages.items():
+    for pages in log.pages.values():
         nights = Counter((p - timedelta(hours=12)).astimezone(zone).date() for p in pages)
         weeks = Counter(p.astimezone(zone).isocalendar()[:2] for p in pages)
         found["pages per night"] += sum(max(0, n - rules.pages_per_night) for n in nights.values())

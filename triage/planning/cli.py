@@ -29,8 +29,9 @@ def _load(path: Path, days: int | None):
     return dataclasses.replace(scenario, days=days) if days else scenario
 
 
-def plan(scenario: ScenarioArg, out: Path = typer.Option(Path("out/plan"), help="output folder"),
-         seconds: float = typer.Option(20.0, help="solver time limit per week")) -> None:
+def plan(scenario: ScenarioArg,
+         out: Annotated[Path, typer.Option(help="output folder")] = Path("out/plan"),
+         seconds: Annotated[float, typer.Option(help="solver time limit per week")] = 20.0) -> None:
     """Forecast demand per hour and roster each week with CP-SAT; write roster JSON and a heatmap."""
     from triage.planning.plan import build_plan
     from triage.planning.report import coverage_chart
@@ -53,9 +54,11 @@ def plan(scenario: ScenarioArg, out: Path = typer.Option(Path("out/plan"), help=
     console.print(f"written to {out}/")
 
 
-def simulate(scenario: ScenarioArg, out: Path = typer.Option(Path("out/simulate"), help="output folder"),
-             days: int = typer.Option(0, help="override the scenario's number of days"),
-             roster_seconds: float = typer.Option(20.0, help="solver time limit per week")) -> None:
+def simulate(scenario: ScenarioArg,
+             out: Annotated[Path, typer.Option(help="output folder")] = Path("out/simulate"),
+             days: Annotated[int, typer.Option(help="override the scenario's number of days")] = 0,
+             roster_seconds: Annotated[float, typer.Option(help="solver time limit per week")] = 20.0,
+             ) -> None:
     """Replay the scenario through the scheduler and two baselines; write charts, logs, report.html."""
     from triage.planning.replay import replay
 

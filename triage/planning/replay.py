@@ -9,7 +9,13 @@ from pathlib import Path
 
 from triage.planning.metrics import Outcome, outcome
 from triage.planning.plan import Plan, build_plan
-from triage.planning.report import backlog_chart, coverage_chart, hours_chart, write_event_logs, write_html
+from triage.planning.report import (
+    backlog_chart,
+    coverage_chart,
+    hours_chart,
+    write_event_logs,
+    write_html,
+)
 from triage.planning.scenario import Scenario, arrivals
 from triage.planning.simulate import POLICIES, run_policies
 
@@ -38,12 +44,12 @@ def replay(scenario: Scenario, out: Path, *, roster_seconds: float = 20.0,
               coverage_chart(plan, out / "coverage.png")]
     paths = write_event_logs(logs, out)
     storm = scenario.traffic.storm_day
-    notes = [f"{len(traffic)} messages over {scenario.days} days, {len(scenario.staff)} staff,"
-             f" rules version {scenario.rules.version}, team time zone {scenario.rules.team_timezone}",
-             f"storm on day {storm + 1 if storm is not None else '-'} (x{scenario.traffic.storm_factor:g}),"
-             f" ~{scenario.traffic.sick_calls_per_day:g} sick calls a day",
-             "baselines work whenever they hold items (the 24/7 habit); the scheduler only inside shifts"
-             " and on pages"]
+    notes = [(f"{len(traffic)} messages over {scenario.days} days, {len(scenario.staff)} staff,"
+              f" rules version {scenario.rules.version}, team time zone {scenario.rules.team_timezone}"),
+             (f"storm on day {storm + 1 if storm is not None else '-'} (x{scenario.traffic.storm_factor:g}),"
+              f" ~{scenario.traffic.sick_calls_per_day:g} sick calls a day"),
+             ("baselines work whenever they hold items (the 24/7 habit); the scheduler only inside shifts"
+              " and on pages")]
     report = write_html(out=out, title=f"Simulation: {scenario.name}", outcomes=outcomes, plan=plan,
                         charts=charts, logs=paths, notes=notes)
     return ReplayResult(plan, outcomes, report, len(traffic))

@@ -11,14 +11,14 @@ from pathlib import Path
 import matplotlib
 
 matplotlib.use("Agg")  # headless: reports are written by workers and CI, never shown on a screen
-import matplotlib.pyplot as plt  # noqa: E402
+import matplotlib.pyplot as plt
 
-from triage.domain.scheduling.rules import StaffingRules  # noqa: E402
-from triage.domain.scoring import URGENCIES  # noqa: E402
-from triage.planning.metrics import Outcome  # noqa: E402
-from triage.planning.plan import Plan  # noqa: E402
-from triage.planning.roster_model import ANY  # noqa: E402
-from triage.planning.simulate import RunLog  # noqa: E402
+from triage.domain.scheduling.rules import StaffingRules
+from triage.domain.scoring import URGENCIES
+from triage.planning.metrics import Outcome
+from triage.planning.plan import Plan
+from triage.planning.roster_model import ANY
+from triage.planning.simulate import RunLog
 
 
 def slug(text: str) -> str:

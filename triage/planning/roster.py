@@ -10,14 +10,22 @@ from datetime import timedelta
 
 from ortools.sat.python import cp_model
 
-from triage.planning.roster_hint import greedy_hint
-from triage.planning.roster_model import (
-    ANY, DAYS, WEEK_HOURS, Candidate, PlannedShift, Roster, RosterHistory, RosterRequest, candidates,
-    rest_clash,
-)
 from triage.domain.scheduling.errors import SchedulingError
 from triage.domain.scheduling.rules import validate_rules
 from triage.domain.scheduling.staff import Interval, find_staff, index_staff
+from triage.planning.roster_hint import greedy_hint
+from triage.planning.roster_model import (
+    ANY,
+    DAYS,
+    WEEK_HOURS,
+    Candidate,
+    PlannedShift,
+    Roster,
+    RosterHistory,
+    RosterRequest,
+    candidates,
+    rest_clash,
+)
 
 UNCOVERED_WEIGHT = 1000  # one uncovered person-hour outweighs any fairness or preference cost
 FAIRNESS_WEIGHT = 20  # per extra night/weekend/on-call on the most loaded person
@@ -65,7 +73,7 @@ class _Builder:
                     if a < b and ca.day != cb.day and _near_clash(ca, cb, rules):
                         m.AddBoolOr([self.x[a].Not(), self.x[b].Not()])
             cap = min(rules.max_hours_per_week, person.contract_hours)
-            self.hours_used[p] = [(int(round(self.cands[i].length * 4)), self.x[i]) for i in idx]
+            self.hours_used[p] = [(round(self.cands[i].length * 4), self.x[i]) for i in idx]
             m.Add(sum(q * x for q, x in self.hours_used[p]) <= int(cap * 4))
             k = rules.max_consecutive_days
             seq = [1] * min(hist.consecutive_days_before, k) + works
@@ -220,10 +228,10 @@ def _extract(b: _Builder, solver: cp_model.CpSolver, status: int, seconds: float
     planned = {s: [0] * WEEK_HOURS for s in b.request.demand}
     for c, v in zip(b.cands, b.x):
         if solver.Value(v):
-            for s in planned:
+            for s, seats in planned.items():
                 if s == ANY or s in staff[c.person].tags:
                     for h in c.hours:
-                        planned[s][h] += 1
+                        seats[h] += 1
     on_call = []
     week = b.request.week_start
     for (p, d), v in sorted(b.on_call.items(), key=lambda kv: (kv[0][1], kv[0][0])):

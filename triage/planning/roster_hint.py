@@ -5,11 +5,18 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import timedelta
 
-from triage.planning.roster_model import ANY, DAYS, Candidate, RosterHistory, RosterRequest, rest_clash
+from triage.planning.roster_model import (
+    ANY,
+    DAYS,
+    Candidate,
+    RosterHistory,
+    RosterRequest,
+    rest_clash,
+)
 
 
 class _PersonTally:
-    __slots__ = ("hours", "days", "chosen", "nights", "weekends", "cap", "hist")
+    __slots__ = ("cap", "chosen", "days", "hist", "hours", "nights", "weekends")
 
     def __init__(self, cap: float, hist: RosterHistory) -> None:
         self.hours, self.days, self.chosen = 0.0, [0] * DAYS, []
@@ -74,11 +81,15 @@ def greedy_hint(request: RosterRequest, cands: list[Candidate]) -> tuple[set[int
 
 
 def _on_call_hint(request: RosterRequest, tallies: list[_PersonTally]) -> dict[int, int]:
+    """One eligible person per night, free that night and next morning, with hours left for pages."""
+    rules = request.rules
+    reserve = rules.pages_per_night * rules.handling["critical"] / timedelta(hours=1)
     eligible = [p for p, s in enumerate(request.staff) if s.on_call_eligible]
     count: dict[int, int] = defaultdict(int)
     out = {}
     for d in range(DAYS):
-        free = [p for p in eligible if not tallies[p].days[d] and not (d + 1 < DAYS and tallies[p].days[d + 1])]
+        free = [p for p in eligible if not tallies[p].days[d] and not (d + 1 < DAYS and tallies[p].days[d + 1])
+                and tallies[p].hours + reserve * (count[p] + 1) <= rules.max_hours_per_week]
         if free:
             pick = min(free, key=lambda p: (count[p], p))
             count[pick] += 1

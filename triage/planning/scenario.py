@@ -13,7 +13,11 @@ from zoneinfo import ZoneInfo
 import numpy as np
 
 from triage.domain.scheduling.rules import (
-    ShiftTemplate, StaffingRules, rules_from_dict, template_from_dict, validate_rules,
+    ShiftTemplate,
+    StaffingRules,
+    rules_from_dict,
+    template_from_dict,
+    validate_rules,
 )
 from triage.domain.scheduling.staff import Skills, Staff, index_staff, staff_from_dict
 from triage.domain.scoring import URGENCIES

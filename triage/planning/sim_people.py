@@ -20,7 +20,7 @@ URGENCY_RANK = {u: n for n, u in enumerate(URGENCIES)}
 PAGE_RESPONSE = timedelta(minutes=5)  # the on-call person needs a moment to wake and log in
 
 
-@dataclass
+@dataclass(eq=False)  # identity semantics: two items with equal fields are still two items
 class SimItem:
     """One message through the simulation, with the log record of its current holder."""
 
@@ -37,7 +37,7 @@ class SimItem:
     record: dict[str, Any] | None = None
 
 
-@dataclass
+@dataclass(eq=False)
 class SimPerson:
     staff: Staff
     shifts: list[Interval]

@@ -214,16 +214,17 @@ class _Engine:
                          or any(w.start <= soon and now < w.end for w in p.on_call)]
             self.near_at = now
             self.idle = {}
-        holders = [p for p in self.people.values() if (p.current or p.queue) and p not in self.near]
+        near = set(map(id, self.near))
+        holders = [p for p in self.people.values() if (p.current or p.queue) and id(p) not in near]
         return self.near + holders
 
     def _idle_states(self, now: datetime) -> list:
         """Off-shift people starting within 12 h: only their next shift matters (for wait reasons)."""
         if not self.idle:
-            horizon = now + timedelta(hours=12)
+            horizon, near = now + timedelta(hours=12), set(map(id, self.near))
             self.idle = {p.staff.id: PersonState(p.staff.id, p.staff.tags, p.upcoming(now))
                          for p in self.people.values()
-                         if p not in self.near and any(now < s.start <= horizon for s in p.upcoming(now))}
+                         if id(p) not in near and any(now < s.start <= horizon for s in p.upcoming(now))}
         return list(self.idle.values())
 
     def _route_baseline(self, now: datetime) -> None:

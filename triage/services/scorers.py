@@ -18,9 +18,9 @@ def load_scorer(settings: Settings) -> Scorer:
         SCORER_IN_USE.set(0)
         return RuleScorer()
     try:
-        from triage.classifier.scorer import load_model_scorer  # heavy: torch, sentence-transformers
+        from triage.classifier.loader import build_model_scorer  # heavy: torch, sentence-transformers
 
-        scorer = load_model_scorer(settings.model_dir)
+        scorer = build_model_scorer(settings.model_dir)
     except Exception as exc:  # missing, corrupt or incompatible model: keep scoring with rules
         if settings.scorer == "model":
             raise

@@ -41,7 +41,7 @@ def availability(person: PersonState, now: datetime, rules: StaffingRules) -> st
 class Load:
     """Mutable tally for one person while a routing pass hands out work."""
 
-    __slots__ = ("person", "effort", "day", "week", "interruptions", "version")
+    __slots__ = ("day", "effort", "interruptions", "person", "version", "week")
 
     def __init__(self, person: PersonState, kept: tuple[OpenItem, ...], rules: StaffingRules) -> None:
         hours, effort = rules.handling_hours, rules.effort

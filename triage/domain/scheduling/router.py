@@ -3,15 +3,23 @@
 from __future__ import annotations
 
 import heapq
-from operator import attrgetter
 from collections import Counter, defaultdict
 from datetime import datetime
+from operator import attrgetter
 from zoneinfo import ZoneInfo
 
 from triage.domain.scheduling.limits import OFF_SHIFT, Load, availability
 from triage.domain.scheduling.rules import StaffingRules
 from triage.domain.scheduling.snapshot import (
-    Assignment, CoverageGap, OpenItem, Page, PersonState, Release, RoutingDecision, Snapshot, Wait,
+    Assignment,
+    CoverageGap,
+    OpenItem,
+    Page,
+    PersonState,
+    Release,
+    RoutingDecision,
+    Snapshot,
+    Wait,
     WaitingItem,
 )
 

@@ -6,8 +6,8 @@ import dataclasses
 import typing
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from functools import cached_property
 from datetime import time, timedelta
+from functools import cached_property
 from typing import Any
 
 from triage.domain.priority import DEFAULT_SLA
@@ -175,8 +175,8 @@ def _template_problems(rules: StaffingRules, templates: Iterable[ShiftTemplate])
             problems.append(f"no_new_in_last ({_h(rules.no_new_in_last)}) covers the whole"
                             f" '{t.name}' shift ({t.hours:g} h): nothing could ever be assigned")
     if templates:
-        gap, first, second = max(((b.start_hour + 24 - a.end_hour, a.name, b.name)
-                                  for a in templates for b in templates))
+        gap, first, second = max((b.start_hour + 24 - a.end_hour, a.name, b.name)
+                                  for a in templates for b in templates)
         if timedelta(hours=gap) < rules.min_rest:
             problems.append(f"min_rest ({_h(rules.min_rest)}) is longer than every gap between"
                             f" shifts on consecutive days (longest: {gap:g} h, '{first}' then"

@@ -68,3 +68,20 @@ def in_window(moment: datetime, start: time, end: time, zone: str) -> bool:
 def is_quiet(moment: datetime, rules: StaffingRules) -> bool:
     """True inside the team's quiet hours, when only critical items may page anyone."""
     return in_window(moment, rules.quiet_hours[0], rules.quiet_hours[1], rules.team_timezone)
+
+
+def business_open(moment: datetime, rules: StaffingRules) -> bool:
+    """True while the business-hours clock runs: outside it, customers get a holding reply."""
+    return business_elapsed(moment, moment + timedelta(minutes=1), rules) > timedelta(0)
+
+
+def defer_until(moment: datetime, rules: StaffingRules) -> datetime | None:
+    """When a reply written at `moment` in quiet hours should be sent (quiet hours' end), else None."""
+    if not is_quiet(moment, rules):
+        return None
+    zone = ZoneInfo(rules.team_timezone)
+    local = moment.astimezone(zone)
+    end = datetime.combine(local.date(), rules.quiet_hours[1], zone)
+    if end <= local:
+        end = datetime.combine(local.date() + timedelta(days=1), rules.quiet_hours[1], zone)
+    return end.astimezone(UTC)

@@ -7,6 +7,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import lru_cache
+from itertools import pairwise
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
@@ -79,7 +80,7 @@ def check_timezone(name: str, *, owner: str = "") -> ZoneInfo:
 
 def _check_disjoint(spans: tuple[Interval, ...], *, what: str, owner: str) -> None:
     ordered = sorted(spans, key=lambda s: s.start)
-    for before, after in zip(ordered, ordered[1:]):
+    for before, after in pairwise(ordered):
         if before.overlaps(after):
             raise InvalidStaff(
                 f"{what} of {owner} overlap: {before.start:%Y-%m-%d %H:%M}..{before.end:%Y-%m-%d %H:%M}"

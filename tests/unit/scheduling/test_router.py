@@ -1,0 +1,179 @@
+from datetime import timedelta
+
+from tests.unit.scheduling.helpers import NOW, assigned_to, held, item, person, shift, snap
+from triage.domain.scheduling.router import route
+from triage.domain.scheduling.rules import StaffingRules
+
+RULES = StaffingRules()
+
+
+def test_an_item_goes_to_the_person_on_shift_with_the_skill():
+    decision = route(snap([item("m1", "normal", "es")], [person("ana", "en"), person("luis", "es")]),
+                     RULES, NOW)
+    assert assigned_to(decision) == {"m1": "luis"}
+    assert "'es'" in decision.assignments[0].reason
+
+
+def test_nobody_is_assigned_outside_their_shift():
+    off = person("ana", "en", shifts=(shift(3),))
+    assert route(snap([item("m1")], [off]), RULES, NOW).assignments == ()
+
+
+def test_a_waiting_item_says_who_is_missing_and_until_when():
+    later = person("luis", "es", shifts=(shift(-4, 3), shift(20)))  # 08:00 tomorrow UTC
+    decision = route(snap([item("m1", "high", "es")], [later, person("ana", "en")]), RULES, NOW)
+    assert [w.reason for w in decision.waits] == ["no one on shift with skill 'es' until Thu 08:00"]
+    assert decision.waits[0].item_ids == ("m1",)
+
+
+def test_a_skill_nobody_has_is_reported_as_such():
+    decision = route(snap([item("m1", "normal", "ja")], [person("ana", "en")]), RULES, NOW)
+    assert decision.wait_reasons() == {"m1": "no one on staff with skill 'ja'"}
+
+
+def test_nobody_is_assigned_past_their_daily_limit():
+    tired = person("ana", hours_today=RULES.max_hours_per_day - 0.1)  # 6 min left, normal takes 8
+    decision = route(snap([item("m1", "normal")], [tired]), RULES, NOW)
+    assert decision.assignments == ()
+    assert "daily hours limit" in decision.waits[0].reason
+
+
+def test_nobody_is_assigned_past_their_weekly_limit():
+    tired = person("ana", hours_week=RULES.max_hours_per_week - 0.1)
+    assert route(snap([item("m1")], [tired]), RULES, NOW).assignments == ()
+
+
+def test_nobody_is_assigned_in_the_last_minutes_of_a_shift():
+    ending = person("ana", shifts=(shift(-7.9),))  # ends in 6 minutes
+    decision = route(snap([item("m1")], [ending]), RULES, NOW)
+    assert decision.assignments == () and "last minutes" in decision.waits[0].reason
+
+
+def test_a_person_due_a_break_gets_no_new_work():
+    long_stretch = person("ana", shifts=(shift(-6.5, 9),))
+    rested = person("bob", shifts=(shift(-6.5, 9),), last_break_end=NOW - timedelta(hours=1))
+    decision = route(snap([item("m1"), item("m2")], [long_stretch, rested]), RULES, NOW)
+    assert set(assigned_to(decision).values()) == {"bob"}
+
+
+def test_nobody_on_a_break_gets_new_work():
+    pausing = person("ana", on_break_until=NOW + timedelta(minutes=10))
+    assert route(snap([item("m1")], [pausing]), RULES, NOW).assignments == ()
+
+
+def test_the_interruption_budget_caps_new_assignments_per_hour():
+    busy = person("ana", assigned_last_hour=RULES.interruptions_per_hour - 2)
+    many = [item(f"m{k}", "low") for k in range(6)]
+    assert len(route(snap(many, [busy]), RULES.evolve(max_open_effort=50), NOW).assignments) == 2
+
+
+def test_capacity_counts_effort_by_urgency():
+    ana = person("ana", open_items=(held("o1", "critical"),))  # 3 of 6 used
+    items = [item("c1", "critical"), item("h1", "high")]
+    assert assigned_to(route(snap(items, [ana]), RULES, NOW)) == {"c1": "ana"}
+
+
+def test_higher_priority_items_are_assigned_first():
+    ana = person("ana", open_items=(held("o1", "critical"),))
+    items = [item("n1", "normal", waited_min=600), item("c1", "critical", waited_min=1)]
+    assert "c1" in assigned_to(route(snap(items, [ana]), RULES.evolve(max_open_effort=6), NOW))
+
+
+def test_authors_messages_go_to_the_person_holding_the_relationship():
+    holder = person("bob", open_items=(held("o1"), held("o2")), relationships=frozenset({"acme"}))
+    decision = route(snap([item("m1", author="acme")], [person("ana"), holder]), RULES, NOW)
+    assert assigned_to(decision) == {"m1": "bob"}
+    assert "relationship" in decision.assignments[0].reason
+
+
+def test_a_relationship_holder_at_capacity_is_not_overloaded():
+    full = person("bob", open_items=(held("o1", "critical"), held("o2", "critical")),
+                  relationships=frozenset({"acme"}))
+    assert assigned_to(route(snap([item("m1", author="acme")], [person("ana"), full]), RULES, NOW)) \
+        == {"m1": "ana"}
+
+
+def test_load_is_spread_across_people():
+    people = [person(p) for p in ("ana", "bob", "cem")]
+    decision = route(snap([item(f"m{k}", "high") for k in range(6)], people), RULES, NOW)
+    counts = sorted(list(assigned_to(decision).values()).count(p) for p in ("ana", "bob", "cem"))
+    assert counts == [2, 2, 2]
+
+
+def test_a_critical_item_outside_every_shift_pages_the_person_on_call():
+    sleeper = person("ana", shifts=(shift(10),), on_call=(shift(-2, 12),))
+    decision = route(snap([item("c1", "critical")], [sleeper]), RULES, NOW)
+    assert [(p.item_id, p.person_id) for p in decision.pages] == [("c1", "ana")]
+
+
+def test_pages_stop_at_the_nightly_budget_and_become_coverage_gaps():
+    sleeper = person("ana", shifts=(shift(10),), on_call=(shift(-2, 12),),
+                     pages_tonight=RULES.pages_per_night - 1)
+    decision = route(snap([item("c1", "critical"), item("c2", "critical")], [sleeper]), RULES, NOW)
+    assert len(decision.pages) == 1
+    assert len(decision.gaps) == 1 and "page budget" in decision.gaps[0].reason
+
+
+def test_a_critical_item_with_nobody_on_call_is_a_coverage_gap():
+    decision = route(snap([item("c1", "critical")], [person("ana", shifts=(shift(5),))]), RULES, NOW)
+    assert decision.gaps and "no one on call" in decision.gaps[0].reason
+
+
+def test_an_item_already_paged_is_not_paged_again():
+    sleeper = person("ana", shifts=(shift(10),), on_call=(shift(-2, 12),))
+    decision = route(snap([item("c1", "critical", paged_to="ana")], [sleeper]), RULES, NOW)
+    assert decision.pages == () and "awaiting answer" in decision.waits[0].reason
+
+
+def test_an_untouched_assignment_goes_back_to_the_pool():
+    ana = person("ana", open_items=(held("o1", assigned_min_ago=50, started=False),))
+    decision = route(snap([], [ana, person("bob")]), RULES, NOW)
+    assert [r.item_id for r in decision.releases] == ["o1"]
+    assert assigned_to(decision) == {"o1": "bob"}  # never straight back to the same person
+
+
+def test_unfinished_work_returns_to_the_pool_at_shift_end_with_a_handoff_note():
+    gone = person("ana", shifts=(shift(-8.5),), open_items=(held("o1", assigned_min_ago=40),))
+    decision = route(snap([], [gone]), RULES, NOW)
+    assert decision.releases[0].reason == "shift ended at 11:30"
+    assert "handoff from ana" in decision.releases[0].handoff_note
+
+
+def test_work_taken_on_call_is_not_handed_off_at_shift_end():
+    paged = person("ana", shifts=(), open_items=(held("o1", "critical", via_page=True),))
+    assert route(snap([], [paged]), RULES, NOW).releases == ()
+
+
+def test_lowering_capacity_never_takes_work_out_of_hands():
+    ana = person("ana", open_items=tuple(held(f"o{k}", "high") for k in range(3)))
+    decision = route(snap([item("m1")], [ana]), RULES.evolve(max_open_effort=3), NOW)
+    assert decision.releases == () and decision.assignments == ()
+
+
+def test_low_urgency_items_wait_for_a_batch():
+    decision = route(snap([item("l1", "low"), item("l2", "low")], [person("ana")]), RULES, NOW)
+    assert decision.assignments == () and "batches of 3" in decision.waits[0].reason
+
+
+def test_a_full_low_urgency_batch_goes_to_one_person():
+    decision = route(snap([item(f"l{k}", "low") for k in range(3)], [person("ana"), person("bob")]),
+                     RULES, NOW)
+    assert len(set(assigned_to(decision).values())) == 1 and len(decision.assignments) == 3
+
+
+def test_an_old_low_urgency_item_leaves_without_a_full_batch():
+    decision = route(snap([item("l1", "low", waited_min=150)], [person("ana")]), RULES, NOW)
+    assert assigned_to(decision) == {"l1": "ana"}
+
+
+def test_every_item_gets_exactly_one_outcome():
+    items = [item(f"m{k}", u) for k, u in enumerate(["critical", "high", "normal", "low"] * 5)]
+    decision = route(snap(items, [person("ana")]), RULES, NOW)
+    outcomes = ([a.item_id for a in decision.assignments] + [i for w in decision.waits for i in w.item_ids]
+                + [p.item_id for p in decision.pages] + [g.item_id for g in decision.gaps])
+    assert sorted(outcomes) == sorted(i.id for i in items)
+
+
+def test_routing_the_same_snapshot_twice_gives_the_same_decision():
+    s = snap([item(f"m{k}") for k in range(10)], [person("ana"), person("bob")])
+    assert route(s, RULES, NOW) == route(s, RULES, NOW)
