@@ -23,9 +23,14 @@ class Reason:
 
     text: str
     weight: float = 0.0  # contribution to priority, for ordering reasons; sign says direction
+    # "relationship" and "reach" reasons are recomputed when the relationship policy changes
+    kind: str = ""
 
     def as_dict(self) -> dict[str, object]:
-        return {"text": self.text, "weight": round(self.weight, 4)}
+        out: dict[str, object] = {"text": self.text, "weight": round(self.weight, 4)}
+        if self.kind:
+            out["kind"] = self.kind
+        return out
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,6 +47,8 @@ class Score:
     model: str
     reasons: tuple[Reason, ...] = field(default_factory=tuple)
     urgency_proba: dict[str, float] = field(default_factory=dict)
+    intent_proba: dict[str, float] = field(default_factory=dict)
+    sentiment_proba: dict[str, float] = field(default_factory=dict)
 
     def top_reasons(self, n: int = 3) -> list[Reason]:
         return sorted(self.reasons, key=lambda r: -abs(r.weight))[:n]
@@ -59,6 +66,10 @@ class AuthorContext:
     community_role: str | None = None
     followers: int = 0
     verified: bool = False
+    open_deals: int = 0  # open orders or deals in the CRM
+    tenure_days: int | None = None  # days as a member of our community, when known
+    past_sentiment: float | None = None  # mean of earlier messages, -1 (negative) .. +1 (positive)
+    days_since_last: float | None = None  # since the author's previous message; None if first
 
 
 class Scorer(Protocol):
