@@ -69,6 +69,9 @@ def _authors(rng: random.Random, n: int) -> list[DemoAuthor]:
     return out
 
 
+KINDS = list(TEMPLATES)
+
+
 def _kind(rng: random.Random) -> str:
     return rng.choices(list(TEMPLATES), weights=[3, 12, 45, 30, 4, 6])[0]
 
@@ -86,7 +89,7 @@ def generate(*, count: int, end: datetime, days: float = 2.0, seed: int = 7,
     for i, hour in enumerate(stamps):
         at = hour + timedelta(seconds=rng.randrange(3600))
         author = rng.choice(regulars) if rng.random() < 0.35 else rng.choice(authors)
-        kind = _kind(rng)
+        kind = KINDS[i] if i < len(KINDS) else _kind(rng)  # every kind shows up at least once
         source = rng.choice(DEMO_SOURCES)
         thread = None
         if threads and rng.random() < 0.15:  # a follow-up in an earlier conversation
