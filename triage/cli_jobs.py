@@ -34,6 +34,11 @@ def register_jobs(jobs_app: typer.Typer, console: Console, services: Callable) -
             console.print(f"{len(quarantined)} quarantined message(s):")
             for q in quarantined[:20]:
                 console.print(f"  {q['error'][:120]}")
+        deliveries = svc.buffer.quarantined_deliveries()
+        if deliveries:
+            console.print(f"{len(deliveries)} quarantined platform deliveries:")
+            for d in deliveries[:20]:
+                console.print(f"  {d['source']}: {d['error'][:120]}")
 
     @jobs_app.command("retry")
     def retry(job_id: str = typer.Argument(None, help="one job; all failed jobs when omitted")) -> None:
@@ -53,12 +58,16 @@ def register_jobs(jobs_app: typer.Typer, console: Console, services: Callable) -
 
     @jobs_app.command("replay")
     def replay() -> None:
-        """Send quarantined messages through ingest again (after fixing what rejected them)."""
+        """Send quarantined messages and platform deliveries through ingest again (after a fix)."""
         svc = services()
         from triage.queue import INGEST, enqueue
         from triage.services.pipeline import DRAIN_JOB
 
+        from triage.services.ingest import replay_deliveries
+
         moved = svc.buffer.replay_quarantine()
         if moved:
             enqueue(svc.redis, INGEST, DRAIN_JOB)
-        console.print(f"replayed {moved} quarantined message(s)")
+        replayed, still_bad = replay_deliveries(services=svc)
+        console.print(f"replayed {moved} quarantined message(s) and {replayed} platform "
+                      f"deliveries; {still_bad} still do not parse")

@@ -61,6 +61,7 @@ class IngestBuffer:
     drain_flag_key = "triage:ingest:drain-scheduled"
     drain_lock_key = "triage:ingest:drain-lock"
     quarantine_key = "triage:ingest:quarantine"
+    delivery_quarantine_key = "triage:webhook:quarantine"
 
     def __init__(self, conn: redis.Redis, *, seen_ttl_seconds: int = 30 * 86400):
         self.conn = conn
@@ -102,6 +103,20 @@ class IngestBuffer:
 
     def quarantined(self) -> list[dict]:
         return [json.loads(d) for d in self.conn.lrange(self.quarantine_key, 0, -1)]
+
+    def quarantine_delivery(self, *, source: str, body: bytes, headers: dict[str, str],
+                            error: str) -> None:
+        """Keep a verified platform delivery we could not parse, to replay after a fix."""
+        self.conn.rpush(self.delivery_quarantine_key, json.dumps({
+            "source": source, "body": body.decode("utf-8", "replace"), "headers": headers,
+            "error": error}))
+
+    def quarantined_deliveries(self) -> list[dict]:
+        return [json.loads(d) for d in self.conn.lrange(self.delivery_quarantine_key, 0, -1)]
+
+    def pop_quarantined_delivery(self) -> dict | None:
+        item = self.conn.lpop(self.delivery_quarantine_key)
+        return json.loads(item) if item is not None else None
 
     def lock(self, timeout: int = DRAIN_LOCK_SECONDS):
         """One drainer at a time keeps peek/commit consistent; the lock expires if a worker dies."""

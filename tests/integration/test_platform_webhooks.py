@@ -61,3 +61,26 @@ def test_a_documented_meta_comment_reaches_the_store_and_a_wrong_signature_does_
         rows = s.scalars(select(t.Message).where(t.Message.source == "fb-page")).all()
     assert rows and rows[0].stage == "routed"
     assert json.loads(body)["entry"][0]["id"] in json.dumps(rows[0].raw)
+
+
+def test_a_malformed_platform_delivery_is_acknowledged_and_quarantined_for_replay(client):
+    body = b'{"object": "page", "entry": "not a list"}'
+    sig = "sha256=" + hmac.new(APP_SECRET.encode(), body, hashlib.sha256).hexdigest()
+    r = client.post("/webhooks/fb-page", content=body, headers={"X-Hub-Signature-256": sig})
+    assert r.status_code == 202 and r.json()["quarantined"] is True  # no retry storm from Meta
+    [kept] = client.services.buffer.quarantined_deliveries()
+    assert kept["source"] == "fb-page" and kept["body"] == body.decode() and kept["error"]
+    assert "x-hub-signature-256" not in kept["headers"]
+    from triage.services.ingest import replay_deliveries
+    assert replay_deliveries(services=client.services) == (0, 1)  # still bad: kept, not lost
+    assert len(client.services.buffer.quarantined_deliveries()) == 1
+
+
+def test_replay_brings_in_a_quarantined_delivery_once_it_parses(client):
+    body = (FIXTURES / "meta" / "page_feed_comment.json").read_bytes()
+    client.services.buffer.quarantine_delivery(source="fb-page", body=body, headers={},
+                                               error="parser bug, since fixed")
+    from triage.services.ingest import replay_deliveries
+    assert replay_deliveries(services=client.services) == (1, 0)
+    assert client.services.buffer.depth() >= 1
+    assert client.services.buffer.quarantined_deliveries() == []

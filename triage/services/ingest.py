@@ -19,6 +19,11 @@ DRAIN_JOB = "workers.jobs.drain_ingest"
 class WebhookOutcome:
     accepted: Accepted
     ignored: int = 0
+    quarantined: bool = False
+
+
+# Headers a parser may read (event type, content type); signatures are not kept.
+KEPT_HEADERS = ("content-type", "x-discourse-event", "x-discourse-event-type", "x-github-event")
 
 
 def handshake(*, services: Services, source: str, method: str, query: Mapping[str, str],
@@ -39,13 +44,38 @@ def receive_webhook(*, services: Services, source: str, headers: Mapping[str, st
         raise
     try:
         result = channel.parse(headers=headers, body=body)
-    except PayloadError:
+    except PayloadError as exc:
         metrics.REJECTED.labels(source=source, reason="payload").inc()
-        raise
+        if channel.slug == "generic":
+            raise  # our own format: the sender can fix it, so tell them (422)
+        # A platform retries anything but a 2xx for days: keep the verified body and acknowledge.
+        kept = {k.lower(): v for k, v in headers.items() if k.lower() in KEPT_HEADERS}
+        services.buffer.quarantine_delivery(source=source, body=body, headers=kept, error=str(exc))
+        return WebhookOutcome(accepted=Accepted(0, 0), quarantined=True)
     accepted = buffer_messages(services=services, messages=result.messages)
     if result.ignored:
         metrics.IGNORED.labels(source=source).inc(result.ignored)
     return WebhookOutcome(accepted=accepted, ignored=result.ignored)
+
+
+def replay_deliveries(*, services: Services) -> tuple[int, int]:
+    """Parse quarantined platform deliveries again (after a fix); returns (replayed, still bad)."""
+    replayed = failed = 0
+    for _ in range(len(services.buffer.quarantined_deliveries())):
+        item = services.buffer.pop_quarantined_delivery()
+        if item is None:
+            break
+        body = item["body"].encode()
+        try:
+            result = services.channel_for(item["source"]).parse(headers=item["headers"], body=body)
+        except (PayloadError, LookupError) as exc:
+            services.buffer.quarantine_delivery(source=item["source"], body=body,
+                                                headers=item["headers"], error=str(exc))
+            failed += 1
+            continue
+        buffer_messages(services=services, messages=result.messages)
+        replayed += 1
+    return replayed, failed
 
 
 def buffer_messages(*, services: Services, messages: Sequence[Message]) -> Accepted:

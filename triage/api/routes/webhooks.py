@@ -65,4 +65,4 @@ async def webhook_receive(source: str, request: Request, services: ServicesDep) 
         raise HTTPException(status_code=422, detail={"field": exc.field, "reason": str(exc)}) from None
     return JSONResponse(status_code=202, content={
         "accepted": outcome.accepted.new, "duplicates": outcome.accepted.duplicates,
-        "ignored": outcome.ignored})
+        "ignored": outcome.ignored, **({"quarantined": True} if outcome.quarantined else {})})
