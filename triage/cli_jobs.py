@@ -61,9 +61,8 @@ def register_jobs(jobs_app: typer.Typer, console: Console, services: Callable) -
         """Send quarantined messages and platform deliveries through ingest again (after a fix)."""
         svc = services()
         from triage.queue import INGEST, enqueue
-        from triage.services.pipeline import DRAIN_JOB
-
         from triage.services.ingest import replay_deliveries
+        from triage.services.pipeline import DRAIN_JOB
 
         moved = svc.buffer.replay_quarantine()
         if moved:

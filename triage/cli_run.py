@@ -44,6 +44,15 @@ def _seed_demo_users(password: str) -> None:
             if repo.get_by_username(session=session, username=role) is None:
                 repo.create_user(session=session, username=role, password=password, role=role,
                                  now=datetime.now(UTC))
+        from triage.services.demo_staff import seed_demo_staff
+
+        # Demo staff linked to `agent` and `lead`, on shift now, so routing shows assignments and waits.
+        seed_demo_staff(session=session, now=datetime.now(UTC))
+    from triage.demo import demo_crm_records
+    from triage.services.relationship import import_crm
+
+    # A few CRM contacts for demo authors, so relationship value shows in the inbox.
+    import_crm(db=services.db, records=demo_crm_records(), now=datetime.now(UTC))
 
 
 def send_demo(*, url: str, count: int, seed: int, secret: str, console: Console) -> int:

@@ -47,6 +47,10 @@ TEMPLATES: dict[str, list[str]] = {
         "Thinking about upgrading the team to the business plan, what's included?",
     ],
 }
+# A few Spanish messages (with their language set), so routing shows language skills at work.
+SPANISH = ["Mi pedido no ha llegado y nadie me responde", "¿Cómo cambio el correo de mi cuenta?",
+           "Me cobraron dos veces, necesito un reembolso"]
+SPANISH_SHARE = 0.08
 STORM_TEXT = "Your latest update deleted all my saved projects!!! Fix this now #outage"
 FIRST = ["Ana", "Ben", "Chloé", "Dmitri", "Eve", "Farah", "Goran", "Hana", "Ivan", "Jun",
          "Kofi", "Lena", "Mateo", "Nia", "Omar", "Priya", "Quinn", "Rosa", "Sami", "Tariq"]
@@ -86,6 +90,7 @@ def generate(*, count: int, end: datetime, days: float = 2.0, seed: int = 7,
     weights = [HOURLY[h.hour] for h in hours]
     stamps = sorted(rng.choices(hours, weights=weights, k=count))
     threads: list[tuple[str, str]] = []
+    lang_rng = random.Random(seed + 1)  # its own stream: the rest of the traffic stays as it was
     for i, hour in enumerate(stamps):
         at = hour + timedelta(seconds=rng.randrange(3600))
         author = rng.choice(regulars) if rng.random() < 0.35 else rng.choice(authors)
@@ -101,6 +106,8 @@ def generate(*, count: int, end: datetime, days: float = 2.0, seed: int = 7,
             "text": rng.choice(TEMPLATES[kind]), "created_at": at.isoformat(),
             "url": f"https://example.com/{source}/{i}",
         }
+        if lang_rng.random() < SPANISH_SHARE:
+            doc.update(text=lang_rng.choice(SPANISH), language="es")
         threads.append((source, thread or doc["external_id"]))
         yield doc
     storm_start = end - timedelta(minutes=30)
@@ -109,3 +116,28 @@ def generate(*, count: int, end: datetime, days: float = 2.0, seed: int = 7,
         yield {"source": "demo-x", "external_id": f"demo-{seed}-storm-{j}",
                "author": {"id": author.id, "handle": author.handle, "name": author.name},
                "text": STORM_TEXT, "created_at": (storm_start + timedelta(seconds=20 * j)).isoformat()}
+
+
+# CRM facts for a few demo authors (ids are stable across seeds; u0-u2 are the regular writers),
+# so the demo inbox shows relationship value from real facts, not only from keywords.
+DEMO_CONTACTS: list[dict] = [
+    {"crm_id": "DEMO-1", "name": "Demo gold customer", "group": "customer", "tier": "gold",
+     "lifetime_value": 12_000, "open_orders": 1, "author_id": "u0"},
+    {"crm_id": "DEMO-2", "name": "Demo partner", "group": "partner", "tier": "platinum",
+     "lifetime_value": 80_000, "open_deals": 2, "author_id": "u1"},
+    {"crm_id": "DEMO-3", "name": "Demo prospect", "group": "prospect", "open_deals": 1, "author_id": "u2"},
+    {"crm_id": "DEMO-4", "name": "Demo moderator", "group": "customer", "tier": "silver",
+     "community_role": "moderator", "tenure_days": 900, "author_id": "u3"},
+    {"crm_id": "DEMO-5", "name": "Demo journalist", "group": "press", "author_id": "u4"},
+]
+
+
+def demo_crm_records() -> list[tuple[int, dict]]:
+    """The demo contacts as CRM records, one identity per demo source, numbered like file lines."""
+    out = []
+    for n, contact in enumerate(DEMO_CONTACTS, 1):
+        author = contact["author_id"]
+        record = {k: v for k, v in contact.items() if k != "author_id"}
+        record["identities"] = [{"source": s, "author_id": author} for s in DEMO_SOURCES]
+        out.append((n, record))
+    return out

@@ -8,7 +8,12 @@ from collections.abc import Callable
 from pathlib import Path
 
 from prometheus_client import (
-    CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram, generate_latest,
+    CONTENT_TYPE_LATEST,
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    generate_latest,
 )
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.multiprocess import MultiProcessCollector
@@ -28,6 +33,10 @@ JOB_SECONDS = Histogram("triage_job_duration_seconds", "RQ job run time", ["job"
 JOB_FAILURES = Counter("triage_job_failures_total", "Job runs that raised", ["job"])
 HTTP_SECONDS = Histogram("triage_http_request_duration_seconds", "API request time",
                          ["method", "route", "status"])
+SPIKE_ALERTS = Counter("triage_spike_alerts_total",
+                       "Volume spikes detected on a topic (an incident far above its recent baseline)")
+SPIKES_ACTIVE = Gauge("triage_topic_spikes", "Topics spiking right now, as the last tick saw them",
+                      multiprocess_mode="livemax")
 SCORER_IN_USE = Gauge("triage_scorer_model_loaded", "1 when the learned model scores, 0 on rules",
                       multiprocess_mode="livemax")
 

@@ -13,9 +13,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from triage.redis_server import free_port
 from tests.conftest import ROOT, TEST_SECRET
 from tests.integration.helpers import wait_for
+from triage.redis_server import free_port
 
 SECRET_KEY = "e2e-secret-key-" + "y" * 32
 

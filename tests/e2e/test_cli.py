@@ -11,9 +11,9 @@ import sys
 import httpx
 import pytest
 
-from triage.redis_server import free_port
 from tests.conftest import ROOT
 from tests.integration.helpers import wait_for
+from triage.redis_server import free_port
 
 
 def _env(tmp_path, **extra) -> dict[str, str]:

@@ -9,12 +9,12 @@ import httpx
 import pytest
 from sqlalchemy import func, select
 
+from tests.conftest import TEST_SECRET
+from tests.integration.helpers import message, wait_for
 from triage.storage import tables as t
 from triage.storage import users as users_repo
 from triage.storage.db import make_engine, session_factory, transaction
 from triage.webhook_client import signed_headers
-from tests.conftest import TEST_SECRET
-from tests.integration.helpers import message, wait_for
 
 
 def _token(db_url: str) -> str:

@@ -8,11 +8,11 @@ from datetime import UTC, datetime
 
 from rq import SimpleWorker
 
+from tests.conftest import TEST_SECRET
 from triage.queue import WORK_ORDER, queue
 from triage.storage import users as users_repo
 from triage.storage.db import transaction
 from triage.webhook_client import signed_headers
-from tests.conftest import TEST_SECRET
 from workers import jobs
 
 PASSWORD = "correct-horse-battery"

@@ -6,9 +6,9 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
+from tests.integration.helpers import add_user, bearer, message, post_signed, run_jobs
 from triage.api.app import create_app
 from triage.storage import tables as t
-from tests.integration.helpers import add_user, bearer, message, post_signed, run_jobs
 
 TEXTS = {
     "calm": "Thanks, love the product",

@@ -8,13 +8,13 @@ from datetime import timedelta
 from rq.registry import FailedJobRegistry
 from sqlalchemy import func, select, update
 
+from tests.integration.helpers import run_jobs
 from triage.clock import FixedClock
+from triage.importer import to_message
 from triage.queue import SCORE, queue
 from triage.services import pipeline
 from triage.services.ingest import buffer_messages
-from triage.importer import to_message
 from triage.storage import tables as t
-from tests.integration.helpers import run_jobs
 
 
 def _msgs(services, n, prefix="m"):

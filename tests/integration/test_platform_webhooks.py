@@ -10,12 +10,12 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
+from tests.conftest import make_settings
+from tests.integration.helpers import run_jobs
 from triage.api.app import create_app
 from triage.bootstrap import build_services
 from triage.config import SourceSettings
 from triage.storage.db import migrate
-from tests.conftest import make_settings
-from tests.integration.helpers import run_jobs
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "channels"
 APP_SECRET, VERIFY = "meta-app-secret-123", "meta-verify-token"
@@ -55,6 +55,7 @@ def test_a_documented_meta_comment_reaches_the_store_and_a_wrong_signature_does_
     assert r.status_code == 202 and r.json()["accepted"] >= 1
     run_jobs(client.services)
     from sqlalchemy import select
+
     from triage.storage import tables as t
 
     with client.services.db() as s:

@@ -8,13 +8,13 @@ import pytest
 from prometheus_client import REGISTRY
 from sqlalchemy import select
 
+from tests.conftest import ROOT
+from tests.integration.helpers import run_jobs
 from triage.domain.rule_scorer import RuleScorer
 from triage.importer import to_message
 from triage.services.ingest import buffer_messages
 from triage.services.scorers import load_scorer
 from triage.storage import tables as t
-from tests.conftest import ROOT
-from tests.integration.helpers import run_jobs
 
 
 def _fallbacks() -> float:

@@ -8,9 +8,9 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
+from tests.integration.helpers import message, post_signed, run_jobs
 from triage.api.app import create_app
 from triage.storage import tables as t
-from tests.integration.helpers import message, post_signed, run_jobs
 
 
 @pytest.fixture

@@ -7,9 +7,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from triage.channels.base import PayloadError, SignatureError
+from triage.channels.base import ChannelConfig, PayloadError, SignatureError
 from triage.channels.generic import GenericWebhook, sign
-from triage.channels.base import ChannelConfig
 
 NOW = datetime(2026, 5, 1, 12, tzinfo=UTC)
 SECRET = "s3cret"

@@ -12,8 +12,8 @@ from starlette.middleware.sessions import SessionMiddleware
 
 from triage import metrics
 from triage.api.deps import LoginRequired
-from triage.api.routes import health, inbox_api, metrics as metrics_route, pages, users, webhooks
-from triage.api.routes import relationship, scheduling
+from triage.api.routes import health, inbox_api, pages, relationship, scheduling, users, webhooks
+from triage.api.routes import metrics as metrics_route
 from triage.bootstrap import Services, build_services
 from triage.config import get_settings
 from triage.domain.errors import Conflict, DomainError, Forbidden, Invalid, NotFound

@@ -10,7 +10,12 @@ from datetime import datetime
 from pydantic import ValidationError
 
 from triage.channels.base import (
-    Channel, ParseResult, PayloadError, SignatureError, header, loads_json,
+    Channel,
+    ParseResult,
+    PayloadError,
+    SignatureError,
+    header,
+    loads_json,
 )
 from triage.domain.message import Message
 

@@ -6,13 +6,18 @@ from datetime import datetime, timedelta
 from functools import partial
 from typing import Any
 
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
 from triage.domain import inbox as rules
 from triage.domain.errors import Invalid
-from triage.domain.scoring import INTENTS, TIERS, URGENCIES
+from triage.domain.priority import waiting_reason
+from triage.domain.relationship import reach_reason
+from triage.domain.scoring import INTENTS, TIERS, URGENCIES, AuthorContext
+from triage.services.storms import incident_reason
 from triage.storage import inbox as repo
+from triage.storage import incidents as incidents_repo
 from triage.storage import tables as t
+from triage.storage import tables_scheduling  # noqa: F401  (adds Message.routing for the inbox)
 
 ACTIONS = ("claim", "release", "resolve", "snooze")
 CORRECTABLE = {"urgency": URGENCIES, "intent": INTENTS, "tier": TIERS}
@@ -38,8 +43,20 @@ def act(*, session: Session, item_id: int, user: t.User, action: str, now: datet
         move = partial(rules.snooze, until=now + timedelta(minutes=snooze_minutes), now=now)
     else:
         raise Invalid(f"unknown action {action!r}; use one of {', '.join(ACTIONS)}")
-    return repo.apply(session=session, item_id=item_id, actor=user, action=action, now=now,
-                      move=move, note=note)
+    row = repo.apply(session=session, item_id=item_id, actor=user, action=action, now=now,
+                     move=move, note=note)
+    if action == "resolve" and row.incident_id == row.id:  # the storm's item: resolve its copies
+        resolve_incident(session=session, incident_id=row.id, actor=user.username, now=now)
+    return row
+
+
+def resolve_incident(*, session: Session, incident_id: int, actor: str, now: datetime) -> int:
+    """Bulk-resolve a storm's copies with its item, audited once; returns how many were resolved."""
+    members = incidents_repo.resolve(session=session, incident_id=incident_id, actor=actor, now=now)
+    if members:
+        repo.audit(session=session, actor=actor, action="incident.resolve", entity="incident",
+                   entity_id=incident_id, detail={"members": members}, now=now)
+    return members
 
 
 def correct(*, session: Session, item_id: int, user: t.User, field: str, value: str,
@@ -89,5 +106,58 @@ def serialize(row: t.Message, now: datetime) -> dict[str, Any]:
         "intent": s.intent if s else None, "sentiment": s.sentiment if s else None,
         "relationship": s.relationship_value if s else None, "tier": s.tier if s else None,
         "confidence": s.confidence if s else None, "model": s.model if s else None,
-        "reasons": s.reasons if s else [],
+        "reasons": _reasons(row, now, incident := _incident(row)),
+        "incident": incident, "reach": _reach(row),
+        **_routing(row),
     }
+
+
+def _routing(row: t.Message) -> dict[str, Any]:
+    """The router's note: why the item waits, or why it went to its holder."""
+    note = getattr(row, "routing", None)  # set by the scheduler's tables module
+    if note is None:
+        return {"wait_reason": None, "assign_reason": None}
+    waiting = row.assignee_id is None and row.status != "resolved"
+    return {"wait_reason": note.wait_reason if waiting else None,
+            "assign_reason": note.assign_reason if row.assignee_id else None}
+
+
+def after_move(*, services: Any, action: str) -> None:
+    """A resolve or release frees someone's capacity: ask the router for a pass."""
+    if action in ("resolve", "release"):
+        from triage.services.routing import request_pass
+
+        request_pass(services.redis, retries=services.settings.job_retries)
+
+
+def _incident(row: t.Message) -> dict[str, Any] | None:
+    """The storm this item stands for, once it leads STORM_MIN or more copies."""
+    if row.incident_id is None or row.incident_id != row.id:
+        return None
+    session = object_session(row)
+    inc = incidents_repo.cached(session=session, incident_id=row.incident_id) if session else None
+    if inc is None or inc.count < incidents_repo.STORM_MIN:
+        return None
+    return {"id": inc.id, "count": inc.count, "status": inc.status,
+            "first_seen": inc.first_seen.isoformat(), "last_seen": inc.last_seen.isoformat(),
+            "reason": incident_reason(inc.count, inc.first_seen, inc.last_seen)}
+
+
+def _reach(row: t.Message) -> str | None:
+    """'large reach: 2.5M followers', an awareness badge apart from relationship value."""
+    a = row.author
+    reason = reach_reason(AuthorContext(followers=a.followers or 0, verified=a.verified))
+    return reason.text if reason else None
+
+
+def _reasons(row: t.Message, now: datetime,
+             incident: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+    """Stored reasons plus the waiting line, which changes by the minute and is never stored."""
+    reasons = list(row.score.reasons) if row.score else []
+    if incident:
+        reasons.insert(0, {"text": incident["reason"], "weight": 1.0, "kind": "storm"})
+    if row.urgency and row.status != "resolved":
+        waiting = waiting_reason(row.urgency, now - row.received_at)
+        if waiting is not None:
+            reasons.insert(0, waiting.as_dict())
+    return reasons

@@ -16,7 +16,9 @@ from triage.bootstrap import Services
 from triage.domain.message import Message
 from triage.domain.rule_scorer import RuleScorer
 from triage.queue import INGEST, ROUTE, SCORE, enqueue, queue
+from triage.services import relationship, storms
 from triage.storage import messages as repo
+from triage.storage.contacts import link_new_authors
 from triage.storage.db import transaction
 
 log = logging.getLogger(__name__)
@@ -86,19 +88,27 @@ def score(*, services: Services, ids: Sequence[int]) -> int:
     """Score the unscored messages among `ids` in one scorer call; retries skip finished ones."""
     now = services.clock.now()
     with transaction(services.db) as session:
+        link_new_authors(session=session, message_ids=ids)  # CRM contacts imported before they wrote
         rows = repo.unscored(session=session, ids=ids)
         if not rows:
             return 0
         contexts = repo.author_contexts(session=session, rows=rows)
+        policy = relationship.active_policy(session=session, conn=services.redis)
         domain = [repo.to_domain(r) for r in rows]
-        scorer = services.scorer
+        scorer, vectors = services.scorer, None
         try:
             scores = scorer.score_batch(domain, contexts)
+            vectors = _storm_vectors(scorer, domain)
         except Exception as exc:  # the model failed on this batch: rules keep the inbox moving
             log.exception("scorer %s failed on a batch; rule scorer takes over", scorer.name)
             metrics.SCORER_FALLBACK.labels(reason=type(exc).__name__).inc()
             scores = RuleScorer().score_batch(domain, contexts)
+        scores = [relationship.apply_policy(s, c, policy) for s, c in zip(scores, contexts, strict=True)]
         written = repo.save_scores(session=session, pairs=zip(rows, scores, strict=True), now=now)
+    try:  # after the commit, under a short lock: model calls never wait for another worker
+        storms.StormGrouper().group(db=services.db, conn=services.redis, rows=rows, vectors=vectors)
+    except Exception:  # grouping is a convenience: the messages stay single items, never lost
+        log.exception("storm grouping failed for %d messages", len(rows))
     for s in scores:
         metrics.SCORED.labels(urgency=s.urgency, model=s.model).inc()
     services.redis.set(SCORER_STATUS_KEY, json.dumps({"model": scorer.name, "at": now.isoformat()}))
@@ -106,11 +116,29 @@ def score(*, services: Services, ids: Sequence[int]) -> int:
     return written
 
 
+def _storm_vectors(scorer, messages: Sequence[Message]):
+    """The learned scorer's embeddings for storm grouping; None means exact-text grouping."""
+    embed = getattr(scorer, "embeddings", None)
+    if embed is None:
+        return None
+    try:
+        return embed(messages)
+    except Exception:  # noqa: BLE001 - fall back to exact text, never fail the batch
+        log.exception("no embeddings for storm grouping; grouping by exact text")
+        return None
+
+
 def route(*, services: Services, ids: Sequence[int]) -> int:
-    """Hand scored messages to routing; assignment within staff limits is the scheduler's part."""
-    with transaction(services.db) as session:
-        repo.mark_routed(session=session, ids=ids)
-    return len(ids)
+    """Mark scored messages routed, then run one routing pass over everything waiting."""
+    from triage.services import routing  # imported here: the scheduler is optional to the pipeline
+
+    services.redis.delete(routing.REQUESTED_KEY)  # requests from now on queue a fresh pass
+    if ids:
+        with transaction(services.db) as session:
+            repo.mark_routed(session=session, ids=ids)
+    report = routing.run_once(services=services)
+    log.info("routing pass: %s", report)
+    return report.assigned + report.pages
 
 
 def tick(*, services: Services) -> dict[str, int]:
@@ -133,6 +161,14 @@ def tick(*, services: Services) -> dict[str, int]:
     for chunk in _chunks(stale_scored, 500):
         enqueue(services.redis, ROUTE, ROUTE_JOB, chunk, retries=services.settings.job_retries)
     out["score"], out["route"] = len(stale_received), len(stale_scored)
+    from triage.services import routing
+
+    # Shift starts and ends, finished breaks and untouched assignments need a pass with no new message.
+    out["routing_pass"] = int(routing.request_on_tick(services.redis,
+                                                      retries=services.settings.job_retries))
+    with transaction(services.db) as session:  # waiting time lifts items toward their target
+        out["reprioritised"] = repo.refresh_priorities(session=session, now=now)
+    out["spikes"] = storms.publish_spikes(db=services.db, conn=services.redis, now=now)
     return out
 
 

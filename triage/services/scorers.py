@@ -18,7 +18,9 @@ def load_scorer(settings: Settings) -> Scorer:
         SCORER_IN_USE.set(0)
         return RuleScorer()
     try:
-        from triage.classifier.loader import build_model_scorer  # heavy: torch, sentence-transformers
+        from triage.classifier.loader import (
+            build_model_scorer,  # heavy: torch, sentence-transformers
+        )
 
         scorer = build_model_scorer(settings.model_dir)
     except Exception as exc:  # missing, corrupt or incompatible model: keep scoring with rules

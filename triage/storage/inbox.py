@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session, joinedload
 
 from triage.domain import inbox as rules
 from triage.domain.errors import NotFound
+from triage.storage import incidents
 from triage.storage import tables as t
 
 
@@ -48,7 +49,8 @@ ORDER = {
 
 def list_items(*, session: Session, flt: InboxFilter, now: datetime) -> tuple[list[t.Message], int]:
     """Scored items by priority (then the nearest deadline), filtered and paged, with the total."""
-    where = [t.Message.stage != "received", _status_clause(flt.status, now)]
+    where = [t.Message.stage != "received", _status_clause(flt.status, now),
+             incidents.shown_in_inbox()]  # one item per storm: its first message
     if flt.source:
         where.append(t.Message.source == flt.source)
     if flt.urgency:
@@ -65,6 +67,7 @@ def list_items(*, session: Session, flt: InboxFilter, now: datetime) -> tuple[li
         .order_by(*ORDER[flt.sort])
         .offset((flt.page - 1) * flt.per_page).limit(flt.per_page)
     ).unique().all()
+    incidents.preload(session=session, ids=[r.incident_id for r in rows if r.incident_id])
     return list(rows), total
 
 

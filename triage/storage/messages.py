@@ -5,12 +5,19 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 
-from sqlalchemy import bindparam, func, select, tuple_, update
+from sqlalchemy import bindparam, case, func, select, tuple_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, selectinload
 
 from triage.domain import message as dm
-from triage.domain.priority import due_in
+from triage.domain.priority import (
+    DEFAULT_SLA,
+    RELATIONSHIP_WEIGHT,
+    URGENCY_BASE,
+    WAIT_STEPS,
+    WAITING_WEIGHT,
+    due_in,
+)
 from triage.domain.scoring import AuthorContext, Score
 from triage.storage import tables as t
 
@@ -66,7 +73,9 @@ def unscored(*, session: Session, ids: Sequence[int]) -> list[t.Message]:
 
 
 def author_contexts(*, session: Session, rows: Sequence[t.Message]) -> list[AuthorContext]:
-    """What we know of each author: contact facts and how often they wrote before."""
+    """What we know of each author: contact facts, how often and how they wrote before, reach."""
+    if not rows:
+        return []
     author_ids = {r.author_id for r in rows}
     counts = dict(session.execute(
         select(t.Message.author_id, func.count()).where(t.Message.author_id.in_(author_ids))
@@ -77,9 +86,13 @@ def author_contexts(*, session: Session, rows: Sequence[t.Message]) -> list[Auth
             t.Message.author_id.in_(author_ids), t.Message.status.in_(("open", "claimed")))
         .group_by(t.Message.author_id)
     ).all())
+    history = _scored_history(session, author_ids,
+                              min(r.received_at for r in rows) - HISTORY_WINDOW)
     contexts = []
     for r in rows:
         c = r.author.contact
+        facts = (c.facts or {}) if c else {}
+        sentiment, since = _earlier(history.get(r.author_id, ()), r)
         contexts.append(AuthorContext(
             group=c.group if c else "public", crm_tier=c.crm_tier if c else None,
             lifetime_value=c.lifetime_value if c else 0.0,
@@ -87,8 +100,50 @@ def author_contexts(*, session: Session, rows: Sequence[t.Message]) -> list[Auth
             open_cases=max(0, open_counts.get(r.author_id, 1) - 1),
             community_role=c.community_role if c else None,
             followers=r.author.followers or 0, verified=r.author.verified,
+            open_deals=int(facts.get("open_orders", 0)) + int(facts.get("open_deals", 0)),
+            tenure_days=_tenure(facts, r.received_at), past_sentiment=sentiment,
+            days_since_last=since,
         ))
     return contexts
+
+
+SENTIMENT_VALUE = {"negative": -1.0, "neutral": 0.0, "positive": 1.0}
+
+
+HISTORY_WINDOW = timedelta(days=180)  # past sentiment and recency look back this far
+
+
+def _scored_history(session: Session, author_ids: set[int],
+                    since: datetime) -> dict[int, list[tuple]]:
+    """(id, received_at, sentiment) of the authors' scored messages since `since`, oldest first."""
+    out: dict[int, list[tuple]] = {}
+    for aid, mid, at, sentiment in session.execute(
+            select(t.Message.author_id, t.Message.id, t.Message.received_at, t.Score.sentiment)
+            .join(t.Score, t.Score.message_id == t.Message.id)
+            .where(t.Message.author_id.in_(author_ids), t.Message.received_at >= since)
+            .order_by(t.Message.id)):
+        out.setdefault(aid, []).append((mid, at, sentiment))
+    return out
+
+
+def _earlier(history: Sequence[tuple], row: t.Message) -> tuple[float | None, float | None]:
+    """Mean sentiment of the author's earlier messages and days since the latest of them."""
+    earlier = [h for h in history if h[0] < row.id]
+    if not earlier:
+        return None, None
+    mean = sum(SENTIMENT_VALUE.get(s, 0.0) for _, _, s in earlier) / len(earlier)
+    days = max(0.0, (row.received_at - earlier[-1][1]).total_seconds() / 86400)
+    return round(mean, 3), round(days, 2)
+
+
+def _tenure(facts: dict, at: datetime) -> int | None:
+    since = facts.get("member_since")
+    if not since:
+        return None
+    try:
+        return max(0, (at.date() - datetime.fromisoformat(str(since)).date()).days)
+    except ValueError:
+        return None
 
 
 def save_scores(*, session: Session, pairs: Iterable[tuple[t.Message, Score]], now: datetime) -> int:
@@ -103,7 +158,8 @@ def save_scores(*, session: Session, pairs: Iterable[tuple[t.Message, Score]], n
         "intent": score.intent, "sentiment": score.sentiment,
         "relationship_value": score.relationship, "tier": score.tier, "priority": score.priority,
         "confidence": score.confidence, "reasons": [r.as_dict() for r in score.top_reasons(5)],
-        "probabilities": {"urgency": score.urgency_proba}, "scored_at": now,
+        "probabilities": {"urgency": score.urgency_proba, "intent": score.intent_proba,
+                          "sentiment": score.sentiment_proba}, "scored_at": now,
     } for row, score in pairs]).all()
     msgs = t.Message.__table__
     session.execute(
@@ -113,6 +169,29 @@ def save_scores(*, session: Session, pairs: Iterable[tuple[t.Message, Score]], n
         [{"_id": row.id, "_urgency": score.urgency, "_priority": score.priority,
           "_due": row.received_at + due_in(score.urgency)} for row, score in pairs])
     return len(written)
+
+
+def refresh_priorities(*, session: Session, now: datetime,
+                       sla: dict[str, timedelta] | None = None, steps: int = WAIT_STEPS) -> int:
+    """Re-rank unresolved items for time waited: one UPDATE per urgency band, rows that change only.
+
+    Same formula as `domain.priority.priority(..., steps=WAIT_STEPS)`: waiting in steps of the
+    target keeps it a portable timestamp comparison; within a step the earlier deadline sorts first.
+    """
+    msgs, scores = t.Message.__table__, t.Score.__table__
+    rel = select(func.coalesce(scores.c.relationship_value, 0.0)).where(
+        scores.c.message_id == msgs.c.id).scalar_subquery()
+    changed = 0
+    for urgency, target in (sla or DEFAULT_SLA).items():
+        waited = case(*[(msgs.c.received_at <= now - target * k / steps, WAITING_WEIGHT * k / steps)
+                        for k in range(steps, 0, -1)], else_=0.0)
+        value = URGENCY_BASE[urgency] + RELATIONSHIP_WEIGHT * func.coalesce(rel, 0.0) + waited
+        result = session.execute(
+            update(msgs).where(msgs.c.urgency == urgency, msgs.c.status != "resolved",
+                               msgs.c.stage != "received", msgs.c.priority != value)
+            .values(priority=value).execution_options(synchronize_session=False))
+        changed += result.rowcount or 0
+    return changed
 
 
 def stuck(*, session: Session, stage: str, older_than: datetime, limit: int = 1000) -> list[int]:

@@ -6,7 +6,15 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
-    Boolean, Float, ForeignKey, Index, Integer, MetaData, String, Text, UniqueConstraint,
+    Boolean,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -102,6 +110,9 @@ class Message(Base):
     urgency: Mapped[str | None] = mapped_column(String(16))
     priority: Mapped[float] = mapped_column(Float, default=0.0)
     due_at: Mapped[datetime | None]
+    # The storm incident this message belongs to (incidents.id = its first message's id); the
+    # inbox shows one item per incident. No foreign key: incidents and messages point at each other.
+    incident_id: Mapped[int | None] = mapped_column(Integer, index=True)
     author: Mapped[Author] = relationship()
     assignee: Mapped[User | None] = relationship(foreign_keys=[assignee_id])
     score: Mapped[Score | None] = relationship(back_populates="message", uselist=False)

@@ -8,11 +8,11 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
 from triage.api.deps import ServicesDep, SessionDep, UserDep
+from triage.domain.errors import NotFound
 from triage.domain.scoring import URGENCIES
 from triage.services import inbox as inbox_service
 from triage.storage import inbox as repo
 from triage.storage import users as users_repo
-from triage.domain.errors import NotFound
 
 router = APIRouter(prefix="/api", tags=["inbox"])
 
@@ -92,4 +92,5 @@ def act(item_id: int, action: Literal["claim", "release", "resolve", "snooze"],
     row = inbox_service.act(session=session, item_id=item_id, user=user, action=action, now=now,
                             snooze_minutes=body.minutes, note=body.note)
     session.commit()
+    inbox_service.after_move(services=services, action=action)
     return inbox_service.serialize(repo.get_item(session=session, item_id=row.id), now)

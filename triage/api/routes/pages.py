@@ -14,6 +14,7 @@ from triage.domain.errors import DomainError
 from triage.domain.scoring import INTENTS, TIERS, URGENCIES
 from triage.services import inbox as inbox_service
 from triage.services.pipeline import SCORER_STATUS_KEY
+from triage.services.storms import current_spikes
 from triage.storage import inbox as repo
 from triage.storage import users as users_repo
 from triage.storage.inbox import audit
@@ -79,6 +80,7 @@ def inbox_page(request: Request, services: ServicesDep, session: SessionDep, use
         "user": user, "csrf": csrf_token(request), "items": [inbox_service.serialize(r, now) for r in rows],
         "total": total, "flt": flt, "mine": mine, "urgencies": URGENCIES, "intents": INTENTS,
         "tiers": TIERS, "sources": sorted(services.settings.sources), "banner": _banner(services),
+        "spikes": current_spikes(services.redis),
         "pages": max(1, -(-total // PER_PAGE)),
     }
     return templates.TemplateResponse(request, "inbox.html", ctx)
@@ -100,6 +102,7 @@ async def inbox_action(item_id: int, action: str, request: Request, services: Se
             inbox_service.act(session=session, item_id=item_id, user=user, action=action, now=now,
                               snooze_minutes=minutes)
         session.commit()
+        inbox_service.after_move(services=services, action=action)
     except DomainError as exc:
         session.rollback()
         error = str(exc)

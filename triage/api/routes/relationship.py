@@ -1,7 +1,107 @@
-"""Relationship policy, CRM facts and storm incidents (classifier issue)."""
+"""Relationship policy over JSON and as a page (leads), and re-scoring open items under it."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from pydantic import BaseModel, ConfigDict, Field
+
+from triage.api.deps import LeadDep, ServicesDep, SessionDep, csrf_token
+from triage.api.routes.pages import templates
+from triage.domain.errors import Invalid
+from triage.domain.relationship import DEFAULT_SIGNALS, GROUPS
+from triage.domain.scoring import INTENTS
+from triage.services import relationship as service
+from triage.storage import policy as policy_repo
 
 router = APIRouter(tags=["relationship"])
+
+
+class PolicyUpdate(BaseModel):
+    """A new policy version; sections left out keep their defaults."""
+
+    model_config = ConfigDict(extra="forbid")
+    group_weights: dict[str, float] = Field(default_factory=dict)
+    tier_bonus: dict[str, float] = Field(default_factory=dict)
+    intent_bonus: dict[str, float] = Field(default_factory=dict)
+    signals: dict[str, float] = Field(default_factory=dict)
+    cap: float = 1.0
+    note: str | None = Field(default=None, max_length=500)
+
+
+def _public(session) -> dict[str, Any]:
+    version, policy = policy_repo.active(session=session)
+    return {"version": version, "policy": policy.as_dict(),
+            "history": [{"version": r.version, "actor": r.actor, "note": r.note,
+                         "created_at": r.created_at.isoformat()}
+                        for r in policy_repo.history(session=session)]}
+
+
+def _save(services, session, user, doc: dict[str, Any], note: str | None) -> int:
+    row, policy = policy_repo.save(session=session, doc=doc, actor=user.username, note=note,
+                                   now=services.clock.now())
+    session.commit()
+    service.PolicyCache.publish(services.redis, row.version, policy)  # workers reload on next batch
+    return row.version
+
+
+@router.get("/api/policy")
+def get_policy(session: SessionDep, _user: LeadDep) -> dict[str, Any]:
+    """The active relationship policy and its version history."""
+    return _public(session)
+
+
+@router.put("/api/policy")
+def put_policy(body: PolicyUpdate, services: ServicesDep, session: SessionDep,
+               user: LeadDep) -> dict[str, Any]:
+    """Validate and activate a new policy version; it applies to new scores (rescore for open ones)."""
+    _save(services, session, user, body.model_dump(exclude={"note"}), body.note)
+    return _public(session)
+
+
+@router.post("/api/policy/rescore")
+def rescore(services: ServicesDep, _user: LeadDep) -> dict[str, int]:
+    """Recompute relationship value and priority of open items under the active policy."""
+    return {"rescored": service.rescore_open(db=services.db, conn=services.redis,
+                                             now=services.clock.now())}
+
+
+@router.get("/policy", response_class=HTMLResponse, include_in_schema=False)
+def policy_page(request: Request, session: SessionDep, user: LeadDep,
+                error: str | None = None, saved: int | None = None) -> Response:
+    ctx = {"user": user, "csrf": csrf_token(request), "error": error, "saved": saved,
+           "groups": GROUPS, "intents": INTENTS, "signals": tuple(DEFAULT_SIGNALS), **_public(session)}
+    return templates.TemplateResponse(request, "policy.html", ctx,
+                                      status_code=422 if error else 200)
+
+
+@router.post("/policy", include_in_schema=False)
+async def policy_form(request: Request, services: ServicesDep, session: SessionDep,
+                      user: LeadDep) -> Response:
+    """The page's form: fields named section.key; CSRF is checked by the user dependency."""
+    form = await request.form()
+    doc: dict[str, Any] = {"group_weights": {}, "tier_bonus": {}, "intent_bonus": {}, "signals": {}}
+    try:
+        for name, raw in form.items():
+            section, _, key = name.partition(".")
+            if section in doc and key and str(raw).strip():
+                doc[section][key] = _number(name, raw)
+        if str(form.get("new_tier", "")).strip():
+            doc["tier_bonus"][str(form["new_tier"])] = _number("new tier", form.get("new_tier_bonus"))
+        doc["cap"] = _number("cap", form.get("cap", "1"))
+        version = _save(services, session, user, doc, str(form.get("note") or "") or None)
+    except Invalid as exc:
+        session.rollback()
+        return policy_page(request, session, user, error=str(exc))
+    if form.get("rescore"):
+        service.rescore_open(db=services.db, conn=services.redis, now=services.clock.now())
+    return RedirectResponse(f"/policy?saved={version}", status_code=303)
+
+
+def _number(name: str, raw: Any) -> float:
+    try:
+        return float(str(raw))
+    except ValueError:
+        raise Invalid(f"{name} must be a number, got {raw!r}") from None

@@ -206,9 +206,11 @@ class _Pass:
         oldest = min(i.received_at for i in items)
         due = oldest + rules.low_batch_max_wait
         if len(items) < rules.low_batch_size and self.now < due:
-            reason = (f"low-urgency items go out in batches of {rules.low_batch_size}"
-                      f" ({len(items)} waiting); this batch leaves by {_hhmm(due, self.now, self.zone)}")
-            self.waits[reason] = (due, [i.id for i in items])
+            reason = (f"low-urgency items{_skill_words(group)} go out in batches of"
+                      f" {rules.low_batch_size} ({len(items)} waiting); this batch leaves by"
+                      f" {_hhmm(due, self.now, self.zone)}")
+            for item in items:  # append: another group's batch may share the same words
+                self._wait(item.id, reason, due)
             return
         sticky, given, holder = None, 0, self.holder
         key = (group, "low")

@@ -1,8 +1,9 @@
 """Alembic environment: runs migrations against the URL the service was configured with."""
 
 from alembic import context
-from triage.storage.db import make_engine
+
 from triage.storage import tables_relationship, tables_scheduling  # noqa: F401  (register tables)
+from triage.storage.db import make_engine
 from triage.storage.tables import Base
 
 config = context.config

@@ -4,10 +4,11 @@ Revision ID: 0001
 Revises: 
 Create Date: 2026-11-22 02:10:18.872947
 """
-from alembic import op
 import sqlalchemy as sa
-import triage.storage.types
+from alembic import op
 from sqlalchemy.dialects import postgresql
+
+import triage.storage.types
 
 revision = '0001'
 down_revision = None

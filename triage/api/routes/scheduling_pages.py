@@ -1,0 +1,165 @@
+"""Server-rendered staffing pages: staff and rules (leads), roster with a coverage heatmap, hours."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from triage.api.deps import LeadDep, ServicesDep, SessionDep, UserDep, csrf_token
+from triage.api.routes.pages import templates
+from triage.domain.errors import DomainError
+from triage.domain.scheduling.errors import RuleConflict, SchedulingError
+from triage.domain.scheduling.rules import rules_as_dict
+from triage.services import hours as hours_service
+from triage.services import roster as roster_service
+from triage.services import routing, staffing
+from triage.storage import staffing as repo
+
+router = APIRouter(include_in_schema=False)
+DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+
+
+def _page(request: Request, name: str, user, status: int = 200, **ctx: Any) -> Response:
+    return templates.TemplateResponse(request, name, {"user": user, "csrf": csrf_token(request), **ctx},
+                                      status_code=status)
+
+
+def _staff_rows(session, now: datetime) -> list[dict[str, Any]]:
+    logins = {sid: u.username for sid, u in repo.users_by_staff(session=session).items()}
+    shifts = repo.shifts_between(session=session, start=now - timedelta(hours=12), end=now + timedelta(days=7))
+    rows = []
+    for s in repo.list_staff(session=session, active_only=False):
+        mine = [x for x in shifts if x.staff_id == s.id and x.kind == "regular" and x.end > now]
+        rows.append({"staff": s, "login": logins.get(s.id), "next": mine[0] if mine else None,
+                     "on_shift": bool(mine and mine[0].start <= now),
+                     "skills": ", ".join(v for k in ("languages", "channels", "topics")
+                                         for v in (s.skills or {}).get(k, []))})
+    return rows
+
+
+def _staff_page(request, services, session, user, *, status: int = 200, rules_text: str | None = None,
+                conflicts: list[str] | None = None, error: str | None = None) -> Response:
+    rules, shapes, row = staffing.current_rule_set(session=session)
+    text = rules_text or json.dumps({k: v for k, v in rules_as_dict(rules).items() if k != "version"},
+                                    indent=2)
+    return _page(request, "staff.html", user, status=status, rows=_staff_rows(session, services.clock.now()),
+                 rules_text=text, version=row.version if row else 0, set_by=row.created_by if row else None,
+                 conflicts=conflicts or [], error=error, templates_=shapes,
+                 history=repo.rule_set_history(session=session, limit=5))
+
+
+@router.get("/staff", response_class=HTMLResponse)
+def staff_page(request: Request, services: ServicesDep, session: SessionDep, user: LeadDep) -> Response:
+    return _staff_page(request, services, session, user)
+
+
+@router.post("/staff/rules", response_class=HTMLResponse)
+async def staff_rules(request: Request, services: ServicesDep, session: SessionDep, user: LeadDep) -> Response:
+    """The rules editor: a new version, or the page again with every conflict named (422)."""
+    form = await request.form()
+    text = str(form.get("rules", ""))
+    try:
+        raw = json.loads(text)
+        if not isinstance(raw, dict):
+            raise RuleConflict(["the rules must be a JSON object"])
+        staffing.set_rules(session=session, raw=raw, actor=user.username, now=services.clock.now(),
+                           note=str(form.get("note") or "") or None)
+    except json.JSONDecodeError as exc:
+        return _staff_page(request, services, session, user, status=422, rules_text=text,
+                           conflicts=[f"not valid JSON: {exc}"])
+    except RuleConflict as exc:
+        session.rollback()
+        return _staff_page(request, services, session, user, status=422, rules_text=text,
+                           conflicts=exc.conflicts)
+    session.commit()
+    routing.request_pass(services.redis, retries=services.settings.job_retries)
+    return RedirectResponse("/staff", status_code=303)
+
+
+@router.post("/staff/new", response_class=HTMLResponse)
+async def staff_new(request: Request, services: ServicesDep, session: SessionDep, user: LeadDep) -> Response:
+    form = await request.form()
+    langs = [x.strip() for x in str(form.get("languages", "")).split(",") if x.strip()]
+    try:
+        staffing.create_staff(session=session, actor=user.username, now=services.clock.now(), data={
+            "name": str(form.get("name", "")), "timezone": str(form.get("timezone") or "UTC"),
+            "contract_hours": float(form.get("contract_hours") or 40), "on_call": bool(form.get("on_call")),
+            "skills": {"languages": langs}, "username": str(form.get("username") or "") or None})
+    except (SchedulingError, DomainError) as exc:
+        session.rollback()
+        return _staff_page(request, services, session, user, status=422, error=str(exc))
+    session.commit()
+    return RedirectResponse("/staff", status_code=303)
+
+
+def heatmap(demand: list[int], planned: list[int]) -> list[dict[str, Any]]:
+    """Seven rows of 24 cells: demand vs planned per hour, uncovered hours flagged."""
+    top = max([*demand, 1])
+    return [{"day": DAYS[d], "cells": [
+        {"hour": h, "demand": demand[d * 24 + h], "planned": planned[d * 24 + h],
+         "short": max(0, demand[d * 24 + h] - planned[d * 24 + h]),
+         "level": round(demand[d * 24 + h] / top, 2)} for h in range(24)]} for d in range(7)]
+
+
+@router.get("/roster", response_class=HTMLResponse)
+def roster_page(request: Request, services: ServicesDep, session: SessionDep, user: LeadDep,
+                week: int = 0) -> Response:
+    """A week's shifts per person and day (0: this week, 1: next), and demand vs scheduled per hour."""
+    now = services.clock.now()
+    rules, _, _ = staffing.current_rule_set(session=session)
+    zone = ZoneInfo(rules.team_timezone)
+    offset = max(-4, min(week, 4))
+    start = roster_service.week_start(now, rules.team_timezone) + timedelta(weeks=offset)
+    demand, source = roster_service.history_demand(session=session, rules=rules, now=now)
+    scheduled = roster_service.scheduled_per_hour(session=session, start=start)
+    shifts = repo.shifts_between(session=session, start=start, end=start + timedelta(weeks=1))
+    grid = []
+    for s in repo.list_staff(session=session):
+        days: list[list[str]] = [[] for _ in DAYS]
+        for x in shifts:
+            if x.staff_id == s.id:
+                local = x.start.astimezone(zone)
+                day = (local.date() - start.date()).days
+                if 0 <= day < 7:
+                    days[day].append(f"{'on call ' if x.kind == 'on_call' else ''}"
+                                     f"{local:%H:%M}–{x.end.astimezone(zone):%H:%M}")
+        grid.append({"name": s.name, "days": days})
+    plan = roster_service.last_plan(services.redis)
+    plan_map = None
+    if plan:
+        planned = plan["planned"].get("*", [0] * 168)
+        plan_map = heatmap(plan["demand"], planned)
+    return _page(request, "roster.html", user, week=start, offset=offset, days=[
+        f"{DAYS[i]} {(start + timedelta(days=i)):%d %b}" for i in range(7)], grid=grid,
+        coverage=heatmap(demand, scheduled), source=source, plan=plan, plan_map=plan_map,
+        uncovered=sum(max(0, d - p) for d, p in zip(demand, scheduled)))
+
+
+@router.post("/roster/plan")
+async def roster_plan(request: Request, services: ServicesDep, session: SessionDep, _user: LeadDep) -> Response:
+    rules, shapes, _ = staffing.current_rule_set(session=session)
+    result = roster_service.plan_week(session=session, rules=rules, templates=shapes, now=services.clock.now())
+    roster_service.remember(services.redis, result)
+    return RedirectResponse("/roster", status_code=303)
+
+
+@router.get("/hours", response_class=HTMLResponse)
+def hours_page(request: Request, services: ServicesDep, session: SessionDep, user: UserDep) -> Response:
+    """Each person's week against their limits; an agent sees their own, a lead sees everyone."""
+    rules, _, _ = staffing.current_rule_set(session=session)
+    lead = user.role in ("lead", "admin")
+    rows = [] if not lead and user.staff_id is None else hours_service.hours_report(
+        session=session, rules=rules, now=services.clock.now(), staff_ids=None if lead else [user.staff_id])
+    people = [{**r.as_dict(rules),
+               "week_pct": min(100, round(100 * r.week / rules.max_hours_per_week)),
+               "day_pct": min(100, round(100 * r.today / rules.max_hours_per_day)),
+               "contract_pct": min(100, round(100 * r.contract_hours / rules.max_hours_per_week))}
+              for r in rows]
+    gaps = repo.list_gaps(session=session, unseen_only=True) if lead else []
+    return _page(request, "hours.html", user, people=people, rules=rules, lead=lead, gaps=gaps[:20],
+                 linked=user.staff_id is not None)
