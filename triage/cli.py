@@ -197,6 +197,8 @@ _register_optional("triage.classifier.cli")
 _register_optional("triage.planning.cli")
 _register_optional("triage.cli_scheduling")  # staff, shifts, rules, route
 _register_optional("triage.cli_relationship")  # import-crm, policy
+_register_optional("triage.cli_channels")  # sources, poll
+_register_optional("triage.cli_replies")  # reply, outbox, authors link
 
 if __name__ == "__main__":
     app()

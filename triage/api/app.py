@@ -12,7 +12,17 @@ from starlette.middleware.sessions import SessionMiddleware
 
 from triage import metrics
 from triage.api.deps import LoginRequired
-from triage.api.routes import health, inbox_api, pages, relationship, scheduling, users, webhooks
+from triage.api.routes import (
+    health,
+    inbox_api,
+    pages,
+    relationship,
+    replies,
+    scheduling,
+    sources,
+    users,
+    webhooks,
+)
 from triage.api.routes import metrics as metrics_route
 from triage.bootstrap import Services, build_services
 from triage.config import get_settings
@@ -52,7 +62,7 @@ def create_app(services: Services | None = None) -> FastAPI:
         return JSONResponse(status_code=status, content={"detail": str(exc)})
 
     for module in (health, webhooks, metrics_route, inbox_api, users, relationship, scheduling,
-                   pages):
+                   sources, replies, pages):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
     return app

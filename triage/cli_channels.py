@@ -1,0 +1,9 @@
+"""CLI: sources list/status, poll now."""
+
+from __future__ import annotations
+
+import typer
+
+
+def register(app: typer.Typer) -> None:
+    """Attach this module's commands to the `triage` app."""

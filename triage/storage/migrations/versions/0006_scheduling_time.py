@@ -1,0 +1,20 @@
+"""scheduling time: breaks, published roster shifts, deferred sends
+
+Revision ID: 0006
+Revises: 0005
+"""
+import sqlalchemy as sa  # noqa: F401
+from alembic import op  # noqa: F401
+
+revision = '0006'
+down_revision = '0005'
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    pass  # placeholder reserved for this revision's owner; fill in, keep the id
+
+
+def downgrade() -> None:
+    pass
