@@ -15,7 +15,9 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 ## Start everything on embedded defaults (Redis, SQLite), load demo traffic, serve the inbox.
+## dovecot serves the demo's support mailbox (the e-mail path); without it only that path is skipped.
 run: install
+	@$(MAKE) --no-print-directory system-deps SYSTEM_PKGS=dovecot:dovecot-imapd
 	$(VENV)/bin/triage up
 
 ## Run the whole test suite (unit, integration on real Redis + SQLite/PostgreSQL, e2e, browser).

@@ -17,8 +17,8 @@ from pathlib import Path
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from bench.stack import SECRET, Stack  # noqa: E402
-from triage.webhook_client import signed_headers  # noqa: E402
+from bench.stack import SECRET, Stack
+from triage.webhook_client import signed_headers
 
 
 def hammer(url: str, seconds: float, threads: int, make_request) -> float:

@@ -199,6 +199,7 @@ _register_optional("triage.cli_scheduling")  # staff, shifts, rules, route
 _register_optional("triage.cli_relationship")  # import-crm, policy
 _register_optional("triage.cli_channels")  # sources, poll
 _register_optional("triage.cli_replies")  # reply, outbox, authors link
+_register_optional("triage.cli_authors")  # authors link, unlink, show
 
 if __name__ == "__main__":
     app()

@@ -78,6 +78,28 @@ def send_demo(*, url: str, count: int, seed: int, secret: str, console: Console)
     return sent
 
 
+def _start_demo_channels(settings, console: Console):
+    """The demo blog and mailbox (development only); what cannot start is said, and skipped."""
+    from triage.demo_inbound import DemoChannels, start_demo_channels
+
+    if settings.env != "development":
+        return DemoChannels()
+    channels = start_demo_channels(settings)
+    for reason in channels.skipped:
+        console.print(f"[yellow]skipped {reason}[/yellow]")
+    return channels
+
+
+def _publish_polled_demo(settings, channels, console: Console) -> None:
+    """Blog comments and support mails for the RSS and IMAP pollers to take through RQ."""
+    from triage.demo_inbound import publish_demo
+
+    comments, mails = publish_demo(settings, channels, now=datetime.now(UTC), seed=int(time.time()))
+    if comments or mails:
+        console.print(f"published {comments} blog comment(s) and delivered {mails} support mail(s); "
+                      "the pollers take them within seconds (see /sources)")
+
+
 def register_run(app: typer.Typer, console: Console) -> None:
     @app.command()
     def demo(url: str = typer.Option(None, help="base URL of a running service"),
@@ -106,6 +128,7 @@ def register_run(app: typer.Typer, console: Console) -> None:
         password = settings.demo_password.get_secret_value()
         if settings.env == "development":
             _seed_demo_users(password)
+        demo_channels = _start_demo_channels(settings, console)
         exe = [sys.executable, "-m", "triage.cli"]
         procs = [subprocess.Popen([*exe, "api", "--log-level", "warning"])]
         worker_args = ["worker", "--log-level", "WARNING"] + (["--rules-only"] if rules_only else [])
@@ -122,6 +145,7 @@ def register_run(app: typer.Typer, console: Console) -> None:
                     p.wait(timeout=15)
                 except subprocess.TimeoutExpired:
                     p.kill()
+            demo_channels.stop()
             if embedded is not None:
                 embedded.stop()
             raise typer.Exit()
@@ -134,6 +158,7 @@ def register_run(app: typer.Typer, console: Console) -> None:
             if demo_count:
                 send_demo(url=base, count=demo_count, seed=int(time.time()) % 10_000,
                           secret=DEV_WEBHOOK_SECRET, console=console)
+                _publish_polled_demo(settings, demo_channels, console)
             console.print(f"\n[bold]Inbox:[/bold] {base}/inbox")
             if settings.env == "development":
                 console.print(f"Sign in as [bold]agent[/bold], [bold]lead[/bold] or [bold]admin[/bold], "

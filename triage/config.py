@@ -18,16 +18,43 @@ class SourceSettings(BaseModel):
 
     channel: str = "generic"
     secret: SecretStr | None = None
-    options: dict[str, object] = Field(default_factory=dict)
+    options: dict[str, object] = Field(default_factory=dict, repr=False)  # may hold credentials
 
 
 DEMO_SOURCES = ("demo-x", "demo-facebook", "demo-email", "demo-forum", "demo-reddit", "demo-mastodon")
 
 
-def _default_sources() -> dict[str, SourceSettings]:
-    """Development sources for the demo traffic, all on the generic signed webhook."""
-    return {name: SourceSettings(channel="generic", secret=SecretStr(DEV_WEBHOOK_SECRET))
-            for name in DEMO_SOURCES}
+# Polled for real by `triage up`: a blog comment feed and a support mailbox it serves locally,
+# on ports beside the API's so two `triage up` on different ports never share them.
+DEMO_BLOG, DEMO_MAILBOX = "demo-blog", "demo-mailbox"
+DEMO_BLOG_PORT_OFFSET, DEMO_MAILBOX_PORT_OFFSET = 1, 2
+DEMO_MAILBOX_USER, DEMO_MAILBOX_PASSWORD = "support", "demo-mailbox-password"
+DEMO_POLL_INTERVAL = 10  # seconds: demo comments and mails reach the inbox quickly
+
+
+def _default_sources(data: dict) -> dict[str, SourceSettings]:
+    """Development sources for the demo traffic: generic signed webhooks, plus (development only)
+    the blog feed and the mailbox `triage up` serves, polled through RQ like any real account."""
+    sources = {name: SourceSettings(channel="generic", secret=SecretStr(DEV_WEBHOOK_SECRET))
+               for name in DEMO_SOURCES}
+    if data.get("env", "development") != "development":
+        return sources
+    port = int(data.get("port", 8000))
+    sources[DEMO_BLOG] = SourceSettings(channel="rss", options={
+        "url": f"http://127.0.0.1:{port + DEMO_BLOG_PORT_OFFSET}/comments/feed/",
+        "interval": DEMO_POLL_INTERVAL})
+    sources[DEMO_MAILBOX] = SourceSettings(channel="imap", options={
+        "host": "127.0.0.1", "port": port + DEMO_MAILBOX_PORT_OFFSET, "username": DEMO_MAILBOX_USER,
+        "password": DEMO_MAILBOX_PASSWORD, "security": "none", "interval": DEMO_POLL_INTERVAL})
+    return sources
+
+
+def _polls(channel: str) -> bool:
+    """True when the channel's connector polls: its credentials are options, not a webhook secret."""
+    from triage.channels.registry import load_channels  # late: only non-development settings ask
+
+    cls = load_channels().get(channel)
+    return cls is not None and cls.kind == "poller"
 
 
 class Settings(BaseSettings):
@@ -58,6 +85,7 @@ class Settings(BaseSettings):
     metrics_dir: Path | None = None  # prometheus multiprocess dir; default data_dir/metrics
     session_max_age: int = 8 * 3600  # a working day
     demo_password: SecretStr = SecretStr("demo-password")  # only used in development
+    reply_mode: Literal["dry-run", "live"] | None = None  # None: live in production, else dry-run
 
     @model_validator(mode="after")
     def _refuse_placeholders(self) -> Settings:
@@ -67,6 +95,8 @@ class Settings(BaseSettings):
         if self.secret_key.get_secret_value() in (PLACEHOLDER, ""):
             problems.append("TRIAGE_SECRET_KEY is the placeholder")
         for name, src in self.sources.items():
+            if src.secret is None and _polls(src.channel):
+                continue  # its connector's Config validates the credentials in its options
             value = src.secret.get_secret_value() if src.secret else ""
             if value in ("", PLACEHOLDER, DEV_WEBHOOK_SECRET):
                 problems.append(f"source {name!r} has a placeholder or empty secret")

@@ -40,6 +40,40 @@ SPIKES_ACTIVE = Gauge("triage_topic_spikes", "Topics spiking right now, as the l
 SCORER_IN_USE = Gauge("triage_scorer_model_loaded", "1 when the learned model scores, 0 on rules",
                       multiprocess_mode="livemax")
 
+# Scheduling. Counters count what a routing pass applied (guarded writes that won). The gauges are
+# set by each pass (at least every 30 s from the tick) in whichever forked job ran it: "mostrecent"
+# keeps the newest value across processes, and a pass sets every label it knows, zeros included.
+ROUTE_ASSIGNMENTS = Counter("triage_route_assignments_total", "Items the router assigned, by reason kind",
+                            ["kind"])  # relationship, batch, freshest_fit
+ROUTE_PAGES = Counter("triage_route_pages_total", "On-call pages sent for critical items outside shifts")
+ROUTE_RELEASES = Counter("triage_route_releases_total", "Items handed back to the pool, by reason",
+                         ["reason"])  # shift_end, untouched
+ROUTE_SECONDS = Histogram("triage_route_pass_duration_seconds", "One routing pass, by phase",
+                          ["phase"],  # read, decide, apply, total
+                          buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30))
+ROUTE_WAITING = Gauge("triage_route_waiting_items", "Items waiting after the last pass, by reason kind",
+                      ["kind"], multiprocess_mode="mostrecent")
+COVERAGE_GAPS_OPEN = Gauge("triage_coverage_gaps_open", "Coverage gaps no lead has marked seen",
+                           multiprocess_mode="mostrecent")
+STAFF_NEAR_LIMIT = Gauge("triage_staff_near_limit",
+                         "People at or above warn_fraction of a limit (daily hours, weekly hours, pages)",
+                         ["limit"], multiprocess_mode="mostrecent")
+# A gauge per person, not a histogram: one series per active staff member (a team, tens to a few
+# hundred) is cheap, and a lead needs to see *who* is near the weekly limit, which buckets hide.
+STAFF_HOURS_WEEK = Gauge("triage_staff_hours_week", "Handling hours this week per staff member",
+                         ["staff_id"], multiprocess_mode="mostrecent")
+CLAIMS_REFUSED = Counter("triage_claims_refused_total", "Manual claims refused, by rule",
+                         ["reason"])  # held, off_shift, due_break, capacity, day_hours, week_hours
+LIMIT_OVERRIDES = Counter("triage_claim_limit_overrides_total",
+                          "Claims a lead made past a limit with an audited reason", ["reason"])
+BREAKS_TAKEN = Counter("triage_breaks_taken_total", "Breaks started with the 'take a break' button")
+ROSTER_PUBLISHED = Counter("triage_roster_shifts_published_total", "Shift rows written by roster publishing")
+POLLS = Counter("triage_polls_total", "Source polls by outcome (ok, backlog, rate_limited, "
+                "transient, auth_expired, error)", ["source", "outcome"])
+POLL_ERRORS = Counter("triage_poll_errors_total", "Failed source polls by kind", ["source", "kind"])
+REPLIES = Counter("triage_replies_total", "Reply send attempts by channel and outcome (sent, dry_run,"
+                  " retry, dead, auth_error, rejected)", ["channel", "outcome"])
+
 
 def prepare_multiprocess_dir(path: Path) -> None:
     """Wipe and set the shared metrics dir; call before any process that counts is started."""
@@ -61,6 +95,8 @@ class LiveCollector:
             "failed_jobs": ("triage_failed_jobs", "Jobs in the failed registry per stage", "stage"),
             "backlog": ("triage_inbox_backlog", "Active inbox items per urgency", "urgency"),
             "quarantine": ("triage_quarantined_messages", "Messages kept aside for replay", "kind"),
+            "sources": ("triage_sources", "Polled sources per status", "status"),
+            "outbox": ("triage_outbox_depth", "Replies in the outbox per status", "status"),
         }
         for key, (name, doc, label) in specs.items():
             family = GaugeMetricFamily(name, doc, labels=[label])

@@ -11,10 +11,12 @@ from rq import Queue, Retry
 from rq.job import Job
 
 INGEST, SCORE, ROUTE = "triage-ingest", "triage-score", "triage-route"
-STAGES = (INGEST, SCORE, ROUTE)
+REPLY = "triage-reply"  # managers' replies going out (services/outbox.py)
+POLL = "triage-poll"  # channel pollers (services/polling.py): slow network calls
+STAGES = (INGEST, SCORE, ROUTE, REPLY, POLL)
 # Workers take downstream stages first: finish work in flight before pulling more in, so a
 # steady stream of arrivals never starves scoring (new messages wait safely in Redis).
-WORK_ORDER = (ROUTE, SCORE, INGEST)
+WORK_ORDER = (REPLY, ROUTE, SCORE, INGEST, POLL)
 RETRY_INTERVALS = [2, 10, 60]  # seconds; transient DB or Redis hiccups usually pass within a minute
 DRAIN_LOCK_SECONDS = 45  # outlives one drain pass (30 s budget); a dead drainer blocks no longer
 JOB_TIMEOUT = 600  # seconds: a batch of 64 through MiniLM takes a few; a stuck job is abandoned after this

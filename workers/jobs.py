@@ -57,5 +57,18 @@ def route(ids: list[int]) -> int:
     return _timed("route", lambda: pipeline.route(services=services(), ids=[int(i) for i in ids]))
 
 
+def send_replies(ids: list[int]) -> int:
+    from triage.services import outbox  # imported here: the repliers load only where replies go out
+
+    return _timed("send_replies", lambda: outbox.send(services=services(), ids=[int(i) for i in ids]))
+
+
+def poll(source: str, force: bool = False) -> dict[str, object]:
+    from triage.services import polling
+
+    return _timed("poll", lambda: polling.run_poll(services=services(), source=source,
+                                                   force=bool(force)).summary())
+
+
 def tick() -> dict[str, int]:
     return _timed("tick", lambda: pipeline.tick(services=services()))

@@ -46,6 +46,10 @@ def test_a_lead_opens_the_roster_and_the_team_hours(stack, db_url, browser):  # 
         wait_for(lambda: sum(bool(i["assignee"]) for i in _inbox(client, token)["items"]) == 3)
         waiting = [i for i in _inbox(client, token)["items"] if not i["assignee"]]
         assert len(waiting) == 1 and "at capacity" in waiting[0]["wait_reason"]
+        # Counted in the worker's forked job, read by the API process (multiprocess mode).
+        metrics = client.get("/metrics", headers={"Authorization": f"Bearer {token}"}).text
+        assert 'triage_route_assignments_total{kind="freshest_fit"} 3.0' in metrics
+        assert 'triage_route_waiting_items{kind="at_limit"} 1.0' in metrics
 
     page = browser.new_page()
     page.goto(f"{stack.base_url}/login")
@@ -65,3 +69,29 @@ def test_a_lead_opens_the_roster_and_the_team_hours(stack, db_url, browser):  # 
     page.wait_for_url("**/hours")
     assert page.locator("li.person").count() == 1
     assert "Alex Agent" in page.text_content("li.person") and "/ 9 h" in page.text_content("li.person")
+
+
+def _sign_in(chromium, base_url: str):
+    page = chromium.new_page()
+    page.goto(f"{base_url}/login")
+    page.fill("input[name=username]", "lena")
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url("**/inbox")
+    return page
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+def test_a_lead_plans_next_week_and_publishes_it_from_the_roster_page(stack, db_url, browser):  # noqa: F811
+    _team(db_url)
+    page = _sign_in(browser, stack.base_url)
+    page.goto(f"{stack.base_url}/roster")
+    page.click("text=Plan with OR-Tools")
+    page.wait_for_selector("#publish", timeout=60_000)
+    page.click("#publish")
+    page.wait_for_selector("#published")
+    assert page.url.endswith("/roster?week=1")
+    summary = page.text_content("#published")
+    assert "Published by lena" in summary and "shifts added" in summary
+    row = page.locator("table.roster tbody tr", has_text="Alex Agent")
+    assert row.locator("div.shift").count() > 0  # next week's grid now shows the published shifts

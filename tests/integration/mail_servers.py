@@ -3,103 +3,31 @@
 from __future__ import annotations
 
 import shutil
-import socket
-import subprocess
 import tempfile
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-DOVECOT = shutil.which("dovecot") or "/usr/sbin/dovecot"
-MAIL_USER = "nobody"  # dovecot refuses uid 0 for mail; the home lives in a world-readable tmp dir
+from triage.mailbox_server import ImapAccount, MailboxServer, available, free_port
 
-
-@dataclass(frozen=True)
-class ImapAccount:
-    host: str
-    port: int
-    username: str
-    password: str
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _config(root: Path, port: int) -> str:
-    return f"""
-base_dir = {root}/run
-state_dir = {root}/state
-log_path = {root}/dovecot.log
-protocols = imap
-listen = 127.0.0.1
-ssl = no
-disable_plaintext_auth = no
-auth_mechanisms = plain
-passdb {{
-  driver = passwd-file
-  args = scheme=PLAIN username_format=%u {root}/passwd
-}}
-userdb {{
-  driver = static
-  args = uid={MAIL_USER} gid=nogroup home={root}/home/%u
-}}
-mail_location = maildir:~/Maildir
-service imap-login {{
-  inet_listener imap {{
-    address = 127.0.0.1
-    port = {port}
-  }}
-  inet_listener imaps {{
-    port = 0
-  }}
-}}
-"""
+__all__ = ["ImapAccount", "dovecot_fixture", "free_port", "smtp_fixture"]
 
 
 @pytest.fixture(name="dovecot")
 def dovecot_fixture() -> Iterator[ImapAccount]:
     """A dovecot serving one passwd-file user on 127.0.0.1:<free port>, stopped afterwards."""
-    if not Path(DOVECOT).exists():
+    if not available():
         pytest.skip("dovecot is not installed (make test installs dovecot-imapd when run as root)")
     root = Path(tempfile.mkdtemp(prefix="triage-dovecot-"))
-    root.chmod(0o755)
-    (root / "home").mkdir()
-    shutil.chown(root / "home", MAIL_USER, "nogroup")
-    (root / "passwd").write_text("cm:{PLAIN}imap-test-pw::::::\n")
-    port = free_port()
-    conf = root / "dovecot.conf"
-    conf.write_text(_config(root, port))
-    proc = subprocess.Popen([DOVECOT, "-F", "-c", str(conf)],
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    root.chmod(0o755)  # the mail user (nobody, when we are root) must reach the maildir
+    server = MailboxServer(root, port=free_port(), users={"cm": "imap-test-pw"}).start()
     try:
-        _wait_for(port, proc)
-        yield ImapAccount("127.0.0.1", port, "cm", "imap-test-pw")
+        yield server.account("cm")
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        server.stop()
         shutil.rmtree(root, ignore_errors=True)
-
-
-def _wait_for(port: int, proc: subprocess.Popen) -> None:
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"dovecot exited: {proc.stdout.read().decode(errors='replace')}")
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            return
-        except OSError:
-            time.sleep(0.05)
-    raise RuntimeError("dovecot did not listen within 10s")
 
 
 @dataclass

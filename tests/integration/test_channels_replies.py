@@ -194,6 +194,17 @@ def test_linkedin_comments_as_the_organization_under_the_comment(platform, http)
     assert receipt.external_id == "urn:li:comment:(urn:li:activity:1,2)"
 
 
+def test_linkedin_answers_a_post_that_mentions_us_with_a_top_level_comment(platform, http):
+    post_urn = "urn:li:share:7123456789012345678"
+    platform.on("POST", f"/rest/socialActions/{quote(post_urn, safe='')}/comments",
+                Reply(201, {}, {"x-restli-id": "urn:li:comment:(urn:li:share:7123456789012345678,9)"}))
+    config = LinkedInReplyConfig(api_base=platform.url, access_token="li",
+                                 organization_urn="urn:li:organization:2414183")
+    LinkedInReplier(config, http=http).send(thread=post_urn, in_reply_to=post_urn, text="Thanks!")
+    body = platform.requests[0].json()
+    assert "parentComment" not in body and body["object"] == post_urn
+
+
 def test_server_errors_are_retryable_and_bad_requests_are_not(platform, http):
     platform.on("POST", "/api/v1/statuses", Reply(503, "down"), Reply(422, {"error": "Text too long"}))
     replier = MastodonReplier(TokenConfig(api_base=platform.url, access_token="m"), http=http)

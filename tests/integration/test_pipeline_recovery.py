@@ -6,7 +6,7 @@ import json
 from datetime import timedelta
 
 from rq.registry import FailedJobRegistry
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 
 from tests.integration.helpers import run_jobs
 from triage.clock import FixedClock

@@ -13,6 +13,7 @@ from starlette.middleware.sessions import SessionMiddleware
 from triage import metrics
 from triage.api.deps import LoginRequired
 from triage.api.routes import (
+    authors,
     health,
     inbox_api,
     pages,
@@ -62,7 +63,7 @@ def create_app(services: Services | None = None) -> FastAPI:
         return JSONResponse(status_code=status, content={"detail": str(exc)})
 
     for module in (health, webhooks, metrics_route, inbox_api, users, relationship, scheduling,
-                   sources, replies, pages):
+                   sources, replies, authors, pages):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
     return app

@@ -197,7 +197,9 @@ class LinkedInReplier(HttpReplier):
         url = (f"{self.config.api_base.rstrip('/')}/rest/socialActions/"
                f"{quote(thread, safe='')}/comments")
         payload = {"actor": self.config.organization_urn, "object": thread,
-                   "message": {"text": text}, "parentComment": in_reply_to}
+                   "message": {"text": text}}
+        if in_reply_to.startswith("urn:li:comment:"):  # a post that mentions us gets a top comment
+            payload["parentComment"] = in_reply_to
         response = post(self.http, url, now=self.clock(), json=payload,
                         headers={**self._bearer(), "LinkedIn-Version": "202405",
                                  "X-Restli-Protocol-Version": "2.0.0"})

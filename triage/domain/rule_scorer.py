@@ -14,41 +14,41 @@ from triage.domain.scoring import AuthorContext, Reason, Score
 _URGENCY_RULES: tuple[tuple[str, str, re.Pattern[str]], ...] = (
     ("critical", "safety words", re.compile(
         r"\b(suicid\w*|kill (my|him|her|them)self|overdose|injur\w*|bleeding|fire|explosion|"
-        r"emergency|trapped|collapsed?|dying|dead|death|ambulance|threat\w*|bomb)\b", re.I)),
+        r"emergency|trapped|collapsed?|dying|dead|death|ambulance|threat\w*|bomb)\b", re.IGNORECASE)),
     ("critical", "security or fraud", re.compile(
         r"\b(hack(ed|er)?|fraud\w*|stolen|unauthori[sz]ed|not recogni[sz]e\w*|compromised|"
         r"data (breach|leak)|phishing|scam(med)?|identity theft|didn'?t make this (payment|transaction))\b",
-        re.I)),
+        re.IGNORECASE)),
     ("critical", "legal threat", re.compile(
-        r"\b(lawsuit|sue you|suing|lawyer|attorney|legal action|gdpr complaint|regulator)\b", re.I)),
+        r"\b(lawsuit|sue you|suing|lawyer|attorney|legal action|gdpr complaint|regulator)\b", re.IGNORECASE)),
     ("high", "outage or blocked customer", re.compile(
         r"\b(down|outage|not working|doesn'?t work|can'?t (log ?in|login|access|pay|sign ?up)|"
         r"declined|failed|error|broken|stuck|stranded|cancel+ed|lost (my )?(bag|luggage)|"
-        r"charged twice|double charged|refund|missing|urgent\w*|asap|immediately)\b", re.I)),
+        r"charged twice|double charged|refund|missing|urgent\w*|asap|immediately)\b", re.IGNORECASE)),
     ("normal", "question or request", re.compile(
-        r"(\?|\b(how (do|can|to)|where|when|what|why|could you|can you|please|help)\b)", re.I)),
+        r"(\?|\b(how (do|can|to)|where|when|what|why|could you|can you|please|help)\b)", re.IGNORECASE)),
 )
 
 _INTENT_RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("churn_risk", re.compile(r"\b(cancel (my )?(account|subscription|membership)|close (my )?account|"
-                              r"delete (my )?account|switch(ing)? to|unsubscribe|leaving you)\b", re.I)),
-    ("purchase_intent", re.compile(r"\b(buy|purchase|order|pricing|price|quote|upgrade|subscribe)\b", re.I)),
-    ("partnership", re.compile(r"\b(partner(ship)?|collaborat\w+|sponsor\w*|integration)\b", re.I)),
-    ("press", re.compile(r"\b(journalist|reporter|press|for an article|comment for)\b", re.I)),
-    ("spam", re.compile(r"\b(free followers|crypto giveaway|click here|earn \$\d+|dm me for)\b", re.I)),
+                              r"delete (my )?account|switch(ing)? to|unsubscribe|leaving you)\b", re.IGNORECASE)),
+    ("purchase_intent", re.compile(r"\b(buy|purchase|order|pricing|price|quote|upgrade|subscribe)\b", re.IGNORECASE)),
+    ("partnership", re.compile(r"\b(partner(ship)?|collaborat\w+|sponsor\w*|integration)\b", re.IGNORECASE)),
+    ("press", re.compile(r"\b(journalist|reporter|press|for an article|comment for)\b", re.IGNORECASE)),
+    ("spam", re.compile(r"\b(free followers|crypto giveaway|click here|earn \$\d+|dm me for)\b", re.IGNORECASE)),
     ("complaint", re.compile(r"\b(worst|terrible|awful|unacceptable|disappointed|complain\w*|"
-                             r"not working|broken|never again|ridiculous|failed|declined)\b", re.I)),
-    ("praise", re.compile(r"\b(thank(s| you)|love|great|awesome|amazing|excellent|best)\b", re.I)),
-    ("feedback", re.compile(r"\b(suggest\w*|feature request|would be nice|feedback|idea)\b", re.I)),
-    ("question", re.compile(r"(\?|\b(how|where|when|what|why|can i|could you)\b)", re.I)),
+                             r"not working|broken|never again|ridiculous|failed|declined)\b", re.IGNORECASE)),
+    ("praise", re.compile(r"\b(thank(s| you)|love|great|awesome|amazing|excellent|best)\b", re.IGNORECASE)),
+    ("feedback", re.compile(r"\b(suggest\w*|feature request|would be nice|feedback|idea)\b", re.IGNORECASE)),
+    ("question", re.compile(r"(\?|\b(how|where|when|what|why|can i|could you)\b)", re.IGNORECASE)),
 )
 
 _NEGATIVE = re.compile(r"\b(worst|terrible|awful|hate|angry|furious|unacceptable|disappointed|"
-                       r"ridiculous|useless|horrible|never again|sucks?|fail\w*|broken|rude)\b", re.I)
+                       r"ridiculous|useless|horrible|never again|sucks?|fail\w*|broken|rude)\b", re.IGNORECASE)
 _POSITIVE = re.compile(r"\b(thank\w*|love|great|awesome|amazing|excellent|best|happy|helpful|"
-                       r"fantastic|perfect|wonderful)\b", re.I)
+                       r"fantastic|perfect|wonderful)\b", re.IGNORECASE)
 _WORDS = re.compile(r"[^\W\d_]{2,}", re.UNICODE)
-_URLS = re.compile(r"https?://\S+|www\.\S+", re.I)
+_URLS = re.compile(r"https?://\S+|www\.\S+", re.IGNORECASE)
 
 
 def _sentiment(text: str) -> tuple[str, int]:

@@ -29,13 +29,31 @@ def _load(path: Path, days: int | None):
     return dataclasses.replace(scenario, days=days) if days else scenario
 
 
-def plan(scenario: ScenarioArg,
+OptionalScenario = Annotated[Path | None, typer.Argument(
+    exists=True, dir_okay=False, help="scenario YAML or JSON; without one, plan the live team's next week")]
+
+
+def plan(scenario: OptionalScenario = None,
          out: Annotated[Path, typer.Option(help="output folder")] = Path("out/plan"),
-         seconds: Annotated[float, typer.Option(help="solver time limit per week")] = 20.0) -> None:
-    """Forecast demand per hour and roster each week with CP-SAT; write roster JSON and a heatmap."""
+         seconds: Annotated[float, typer.Option(help="solver time limit per week")] = 20.0,
+         publish: Annotated[bool, typer.Option(
+             "--publish", help="live team only: write the planned week as its shifts")] = False) -> None:
+    """Forecast demand per hour and roster each week with CP-SAT; write roster JSON and a heatmap.
+
+    Without a scenario it plans the live team's next week (as the roster page does) and, with
+    --publish, turns it into that week's shifts.
+    """
     from triage.planning.plan import build_plan
     from triage.planning.report import coverage_chart
 
+    if scenario is None:
+        from triage.planning.live import plan_live
+
+        plan_live(console, seconds=seconds, publish=publish)
+        return
+    if publish:
+        console.print("[red]error:[/red] --publish writes the live team's shifts; drop the scenario")
+        raise typer.Exit(code=2)
     sc = _load(scenario, None)
     with console.status("forecasting and rostering..."):
         result = build_plan(sc, time_limit=seconds)

@@ -13,6 +13,8 @@ from triage.domain.errors import Invalid
 from triage.domain.priority import waiting_reason
 from triage.domain.relationship import reach_reason
 from triage.domain.scoring import INTENTS, TIERS, URGENCIES, AuthorContext
+from triage.services import claims
+from triage.services.people import person_badge
 from triage.services.storms import incident_reason
 from triage.storage import inbox as repo
 from triage.storage import incidents as incidents_repo
@@ -31,8 +33,9 @@ def act(*, session: Session, item_id: int, user: t.User, action: str, now: datet
         snooze_minutes: int | None = None, note: str | None = None) -> t.Message:
     """Apply one inbox action; leads may override another person's claim."""
     lead = is_lead(user)
-    if action == "claim":
-        move = partial(rules.claim, user_id=user.id, now=now, override=lead)
+    if action == "claim":  # the scheduler's guard: held items and the claimer's limits
+        move = claims.guard(session=session, item_id=item_id, user=user, now=now, note=note,
+                            move=partial(rules.claim, user_id=user.id, now=now, override=lead))
     elif action == "release":
         move = partial(rules.release, user_id=user.id, override=lead)
     elif action == "resolve":
@@ -108,6 +111,7 @@ def serialize(row: t.Message, now: datetime) -> dict[str, Any]:
         "confidence": s.confidence if s else None, "model": s.model if s else None,
         "reasons": _reasons(row, now, incident := _incident(row)),
         "incident": incident, "reach": _reach(row),
+        "person": person_badge(row),  # "same person as @sam on demo-x"
         **_routing(row),
     }
 

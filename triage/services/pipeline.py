@@ -16,7 +16,7 @@ from triage.bootstrap import Services
 from triage.domain.message import Message
 from triage.domain.rule_scorer import RuleScorer
 from triage.queue import INGEST, ROUTE, SCORE, enqueue, queue
-from triage.services import relationship, storms
+from triage.services import outbox, polling, relationship, storms
 from triage.storage import messages as repo
 from triage.storage.contacts import link_new_authors
 from triage.storage.db import transaction
@@ -169,6 +169,8 @@ def tick(*, services: Services) -> dict[str, int]:
     with transaction(services.db) as session:  # waiting time lifts items toward their target
         out["reprioritised"] = repo.refresh_priorities(session=session, now=now)
     out["spikes"] = storms.publish_spikes(db=services.db, conn=services.redis, now=now)
+    out["polls"] = polling.enqueue_due(services=services)  # pollers whose interval or backoff passed
+    out["replies"] = outbox.tick(services=services, now=now)  # retries, morning sends, holding replies
     return out
 
 

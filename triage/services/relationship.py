@@ -86,13 +86,15 @@ def rescore_open(*, db, conn: redis.Redis, now: datetime) -> int:
     done = 0
     for start in range(0, len(ids), RESCORE_CHUNK):
         with transaction(db) as session:
-            done += _rescore_chunk(session, conn, ids[start:start + RESCORE_CHUNK])
+            done += rescore_messages(session=session, conn=conn,
+                                     ids=ids[start:start + RESCORE_CHUNK])
     with transaction(db) as session:
         messages_repo.refresh_priorities(session=session, now=now)
     return done
 
 
-def _rescore_chunk(session: Session, conn: redis.Redis, ids: Sequence[int]) -> int:
+def rescore_messages(*, session: Session, conn: redis.Redis, ids: Sequence[int]) -> int:
+    """Re-rank `ids` under the policy in force from their stored scores (one chunk, one transaction)."""
     contacts_repo.link_new_authors(session=session, message_ids=ids)
     rows = list(session.scalars(select(t.Message).where(t.Message.id.in_(ids)).options(
         selectinload(t.Message.author).selectinload(t.Author.contact),

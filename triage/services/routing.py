@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import time
 from collections import Counter, defaultdict
+from collections.abc import Collection
 from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -14,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from triage.bootstrap import Services
 from triage.domain.scheduling.accounting import week_window, work_spans
+from triage.domain.scheduling.breaks import rest_state
 from triage.domain.scheduling.router import route as decide
 from triage.domain.scheduling.rules import StaffingRules, rules_from_dict
 from triage.domain.scheduling.snapshot import (
@@ -25,7 +28,9 @@ from triage.domain.scheduling.snapshot import (
 )
 from triage.domain.scheduling.staff import Interval
 from triage.queue import ROUTE, enqueue
+from triage.services import breaks as breaks_service
 from triage.services import hours as hours_service
+from triage.services import routing_metrics
 from triage.storage import staffing as repo
 from triage.storage import tables as t
 from triage.storage import tables_scheduling as ts
@@ -56,6 +61,9 @@ class RoutingReport:
     rules_version: int = 0
     skipped: bool = False
     reasons: dict[str, int] = field(default_factory=dict)
+    assigned_by_kind: Counter[str] = field(default_factory=Counter)
+    released_by_kind: Counter[str] = field(default_factory=Counter)
+    waiting_by_kind: Counter[str] = field(default_factory=Counter)
 
 
 def current_rules(*, session: Session) -> StaffingRules:
@@ -71,20 +79,6 @@ def _required(msg: t.Message) -> frozenset[str]:
     return frozenset({msg.language}) if msg.language else frozenset()
 
 
-def _break_end(spans: list[tuple[datetime, datetime]], shift: Interval, now: datetime,
-               rules: StaffingRules) -> datetime | None:
-    """End of the last idle stretch long enough to count as a break (breaks are not logged)."""
-    inside = [(max(s, shift.start), min(e, now)) for s, e in spans if e > shift.start and s < now]
-    if not inside:
-        return now  # nothing worked yet this shift: rested
-    last, cursor = None, inside[0][1]
-    for s, e in inside[1:]:
-        if s - cursor >= rules.break_length:
-            last = s
-        cursor = max(cursor, e)
-    return now if now - cursor >= rules.break_length else last
-
-
 @dataclass
 class _Context:
     """What applying a decision needs to know besides the decision."""
@@ -94,13 +88,14 @@ class _Context:
     notes: dict[int, ts.MessageRouting]
 
 
-def _people(session: Session, rules: StaffingRules, now: datetime,
-            waiting: list[t.Message]) -> tuple[list[PersonState], _Context]:
+def _people(session: Session, rules: StaffingRules, now: datetime, waiting: list[t.Message],
+            only: Collection[int] | None = None) -> tuple[list[PersonState], _Context]:
     users = repo.users_by_staff(session=session)
-    staff = repo.list_staff(session=session)
+    staff = [s for s in repo.list_staff(session=session) if only is None or s.id in only]
     linked = [s for s in staff if s.id in users]
     person_of = {users[s.id].id: str(s.id) for s in linked}
-    regular = hours_service.regular_shifts(session=session, start=now - LOOK_BACK, end=now + LOOK_AHEAD)
+    regular = hours_service.regular_shifts(session=session, start=now - LOOK_BACK, end=now + LOOK_AHEAD,
+                                           staff_ids=None if only is None else list(only))
     on_call: dict[str, list[Interval]] = defaultdict(list)
     for row in repo.shifts_between(session=session, start=now, end=now + timedelta(seconds=1)):
         if row.kind == "on_call":
@@ -119,6 +114,8 @@ def _people(session: Session, rules: StaffingRules, now: datetime,
     for author, user_id in holders.items():
         if user_id in person_of:
             relationships[person_of[user_id]].add(str(author))
+    taken = breaks_service.taken_by_person(session=session, start=now - RECENT, end=now + LOOK_AHEAD,
+                                           staff_ids=[s.id for s in linked])
     tonight = repo.pages_since(session=session, since=now - timedelta(hours=12))
     this_week = repo.pages_since(session=session, since=week_window(now, rules.team_timezone).start)
     open_items = _open_items(held, history, person_of)
@@ -127,12 +124,13 @@ def _people(session: Session, rules: StaffingRules, now: datetime,
         pid = str(s.id)
         shifts = tuple(sorted(regular.get(pid, []), key=lambda i: i.start))
         current = next((i for i in shifts if i.contains(now)), None)
+        rested, on_break = rest_state(spans.get(pid, []), taken.get(pid, []), current, now, rules)
         people.append(PersonState(
             id=pid, skills=_tags(s.skills), shifts=shifts, open_items=tuple(open_items.get(pid, [])),
             hours_today=today[pid].handling_hours if pid in today else 0.0,
             hours_week=week[pid].handling_hours if pid in week else 0.0,
             assigned_last_hour=last_hour.get(pid, 0),
-            last_break_end=_break_end(spans.get(pid, []), current, now, rules) if current else None,
+            last_break_end=rested, on_break_until=on_break,
             relationships=frozenset(relationships.get(pid, ())), on_call=tuple(on_call.get(pid, ())),
             pages_tonight=tonight.get(s.id, 0), pages_week=this_week.get(s.id, 0), name=s.name))
     unlinked = [s.name for s in staff if s.id not in users
@@ -182,6 +180,13 @@ def build_snapshot(*, session: Session, rules: StaffingRules, now: datetime) -> 
     return Snapshot(items, tuple(people)), ctx
 
 
+def person_state(*, session: Session, staff_id: int, rules: StaffingRules,
+                 now: datetime) -> PersonState | None:
+    """One person as the router sees them now (None: not an active staff member with a login)."""
+    people, _ = _people(session, rules, now, [], only={staff_id})
+    return people[0] if people else None
+
+
 def _take(session: Session, message_id: int, user_id: int, now: datetime) -> bool:
     """Give an unassigned, open item to `user_id`; False if someone got there first."""
     msgs = t.Message.__table__
@@ -209,6 +214,7 @@ def apply_decision(*, session: Session, decision: RoutingDecision, ctx: _Context
                             released_from=int(rel.person_id), assign_reason=None,
                             wait_reason=rel.reason, rules_version=version)
             report.releases += 1
+            report.released_by_kind[rel.kind] += 1
     for a in decision.assignments:
         user, mid = ctx.user_of[a.person_id], int(a.item_id)
         if _take(session, mid, user.id, now):
@@ -217,6 +223,7 @@ def apply_decision(*, session: Session, decision: RoutingDecision, ctx: _Context
             repo.write_note(session=session, notes=notes, message_id=mid, now=now, assign_reason=a.reason,
                             wait_reason=None, wait_until=None, rules_version=version)
             report.assigned += 1
+            report.assigned_by_kind[a.kind] += 1
     for p in decision.pages:
         user, mid = ctx.user_of[p.person_id], int(p.item_id)
         if _take(session, mid, user.id, now):
@@ -230,6 +237,7 @@ def apply_decision(*, session: Session, decision: RoutingDecision, ctx: _Context
               if ctx.unlinked_on_shift else "")
     for g in decision.gaps:
         report.gaps += repo.record_gap(session=session, message_id=int(g.item_id), reason=g.reason, now=now)
+        report.waiting_by_kind["coverage_gap"] += 1
         repo.write_note(session=session, notes=notes, message_id=int(g.item_id), now=now,
                         wait_reason=f"coverage gap: {g.reason}{suffix}", rules_version=version)
     for w in decision.waits:
@@ -242,6 +250,7 @@ def apply_decision(*, session: Session, decision: RoutingDecision, ctx: _Context
                 repo.write_note(session=session, notes=notes, message_id=mid, now=now,
                                 wait_reason=reason, wait_until=w.until, rules_version=version)
         report.waiting += len(w.item_ids)
+        report.waiting_by_kind[w.kind] += len(w.item_ids)
     return report
 
 
@@ -255,10 +264,18 @@ def run_once(*, services: Services) -> RoutingReport:
         with transaction(services.db) as session:
             if not repo.list_staff(session=session):
                 return RoutingReport(skipped=True)  # no scheduler set up: the inbox is worked by hand
+            clock = routing_metrics.PhaseClock(time.perf_counter)
             rules = current_rules(session=session)
             snapshot, ctx = build_snapshot(session=session, rules=rules, now=now)
+            clock.lap("read")
             decision = decide(snapshot, rules, now)
-            return apply_decision(session=session, decision=decision, ctx=ctx, now=now)
+            clock.lap("decide")
+            report = apply_decision(session=session, decision=decision, ctx=ctx, now=now)
+            gaps_open = repo.open_gap_count(session=session)
+            clock.lap("apply")
+        routing_metrics.record(report=report, snapshot=snapshot, rules=rules, gaps_open=gaps_open,
+                               phases=clock.finish())
+        return report
     finally:
         with suppress(LockError):  # expired under a very slow pass; the guarded writes still hold
             lock.release()

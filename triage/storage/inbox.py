@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session, joinedload
 
 from triage.domain import inbox as rules
 from triage.domain.errors import NotFound
-from triage.storage import incidents
+from triage.storage import authors, incidents
 from triage.storage import tables as t
 
 
@@ -68,6 +68,7 @@ def list_items(*, session: Session, flt: InboxFilter, now: datetime) -> tuple[li
         .offset((flt.page - 1) * flt.per_page).limit(flt.per_page)
     ).unique().all()
     incidents.preload(session=session, ids=[r.incident_id for r in rows if r.incident_id])
+    authors.preload_people(session=session, rows=rows)  # the inbox's "same person as" line
     return list(rows), total
 
 

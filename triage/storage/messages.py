@@ -19,6 +19,7 @@ from triage.domain.priority import (
     due_in,
 )
 from triage.domain.scoring import AuthorContext, Score
+from triage.storage import authors as authors_repo
 from triage.storage import tables as t
 
 
@@ -50,7 +51,13 @@ def insert_messages(*, session: Session, messages: Sequence[dm.Message],
             for m in messages]
     stmt = _insert(session, t.Message.__table__).on_conflict_do_nothing(
         index_elements=["source", "external_id"]).returning(t.Message.id, t.Message.source)
-    return [(i, src) for i, src in session.execute(stmt, rows).all()]
+    new = [(i, src) for i, src in session.execute(stmt, rows).all()]
+    # One person across channels; imported here because the services import this module.
+    from triage.services.authors_auto import link_arrivals
+
+    link_arrivals(session=session, messages=messages, author_ids=author_ids,
+                  message_ids=[i for i, _ in new], now=now)
+    return new
 
 
 def to_domain(row: t.Message) -> dm.Message:
@@ -76,7 +83,9 @@ def author_contexts(*, session: Session, rows: Sequence[t.Message]) -> list[Auth
     """What we know of each author: contact facts, how often and how they wrote before, reach."""
     if not rows:
         return []
-    author_ids = {r.author_id for r in rows}
+    # History follows the person: every identity linked to the same contact counts.
+    person = authors_repo.same_person_ids(session=session, author_ids={r.author_id for r in rows})
+    author_ids = set().union(*person.values())
     counts = dict(session.execute(
         select(t.Message.author_id, func.count()).where(t.Message.author_id.in_(author_ids))
         .group_by(t.Message.author_id)
@@ -92,12 +101,13 @@ def author_contexts(*, session: Session, rows: Sequence[t.Message]) -> list[Auth
     for r in rows:
         c = r.author.contact
         facts = (c.facts or {}) if c else {}
-        sentiment, since = _earlier(history.get(r.author_id, ()), r)
+        ids = person[r.author_id]
+        sentiment, since = _earlier(sorted(h for a in ids for h in history.get(a, ())), r)
         contexts.append(AuthorContext(
             group=c.group if c else "public", crm_tier=c.crm_tier if c else None,
             lifetime_value=c.lifetime_value if c else 0.0,
-            interactions=max(0, counts.get(r.author_id, 1) - 1),
-            open_cases=max(0, open_counts.get(r.author_id, 1) - 1),
+            interactions=max(0, sum(counts.get(a, 0) for a in ids) - 1),
+            open_cases=max(0, sum(open_counts.get(a, 0) for a in ids) - 1),
             community_role=c.community_role if c else None,
             followers=r.author.followers or 0, verified=r.author.verified,
             open_deals=int(facts.get("open_orders", 0)) + int(facts.get("open_deals", 0)),

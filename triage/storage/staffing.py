@@ -173,3 +173,26 @@ def list_gaps(*, session: Session, since: datetime | None = None,
 def delete_shift(*, session: Session, shift_id: int) -> None:
     if session.execute(delete(ts.Shift).where(ts.Shift.id == shift_id)).rowcount == 0:
         raise NotFound(f"unknown shift id {shift_id}")
+
+
+def breaks_between(*, session: Session, start: datetime, end: datetime,
+                   staff_ids: Iterable[int] | None = None) -> list[ts.BreakRow]:
+    """Breaks people took on purpose touching [start, end), oldest first."""
+    q = select(ts.BreakRow).where(ts.BreakRow.end > start, ts.BreakRow.start < end)
+    if staff_ids is not None:
+        q = q.where(ts.BreakRow.staff_id.in_(list(staff_ids)))
+    return list(session.scalars(q.order_by(ts.BreakRow.start, ts.BreakRow.id)))
+
+
+def open_gap_count(*, session: Session) -> int:
+    """Coverage gaps no lead has marked seen yet."""
+    return session.scalar(select(func.count()).select_from(ts.CoverageGapRow)
+                          .where(ts.CoverageGapRow.seen_at.is_(None))) or 0
+
+
+def latest_publication(*, session: Session, week_start: datetime | None = None) -> ts.RosterPublication | None:
+    """The newest roster publication (of one week, when given)."""
+    q = select(ts.RosterPublication)
+    if week_start is not None:
+        q = q.where(ts.RosterPublication.week_start == week_start)
+    return session.scalars(q.order_by(ts.RosterPublication.id.desc()).limit(1)).first()

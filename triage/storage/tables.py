@@ -46,6 +46,13 @@ class Source(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
     cursor: Mapped[dict[str, Any]] = mapped_column(default=dict)
     created_at: Mapped[datetime]
+    # Poll schedule (migration 0004; policy in triage/domain/polling.py).
+    next_poll_at: Mapped[datetime | None]
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    last_ok_at: Mapped[datetime | None]
+    last_polled_at: Mapped[datetime | None]
+    taken: Mapped[int] = mapped_column(Integer, default=0)
+    config_digest: Mapped[str | None] = mapped_column(String(64))  # credentials changed since?
 
 
 class Contact(Base):
@@ -75,7 +82,7 @@ class Author(Base):
     name: Mapped[str | None] = mapped_column(String(256))
     followers: Mapped[int | None] = mapped_column(Integer)
     verified: Mapped[bool] = mapped_column(Boolean, default=False)
-    contact_id: Mapped[int | None] = mapped_column(ForeignKey("contacts.id"))
+    contact_id: Mapped[int | None] = mapped_column(ForeignKey("contacts.id"), index=True)
     first_seen: Mapped[datetime]
     contact: Mapped[Contact | None] = relationship()
 
@@ -210,6 +217,7 @@ class AuditLog(Base):
     """Who changed what and when: logins, users, tokens, rules, policies."""
 
     __tablename__ = "audit_log"
+    __table_args__ = (Index("ix_audit_log_entity", "entity", "entity_id"),)  # a person's link journal
     id: Mapped[int] = mapped_column(primary_key=True)
     actor: Mapped[str] = mapped_column(String(64))
     action: Mapped[str] = mapped_column(String(64))

@@ -89,5 +89,34 @@ class MessageRouting(Base):
     updated_at: Mapped[datetime]
 
 
+class BreakRow(Base):
+    """A break someone took on purpose ("take a break"); idle breaks are derived from the history."""
+
+    __tablename__ = "breaks"
+    __table_args__ = (Index("ix_breaks_staff_start", "staff_id", "start"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id", ondelete="CASCADE"))
+    start: Mapped[datetime]
+    end: Mapped[datetime]  # planned end; set to the moment they came back when ended early
+    created_by: Mapped[str] = mapped_column(String(64))
+
+
+class RosterPublication(Base):
+    """A planned week turned into shift rows by a lead: what was added, removed, kept and refused."""
+
+    __tablename__ = "roster_publications"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    week_start: Mapped[datetime] = mapped_column(index=True)
+    published_by: Mapped[str] = mapped_column(String(64))
+    published_at: Mapped[datetime]
+    rules_version: Mapped[int] = mapped_column(Integer)
+    plan_status: Mapped[str] = mapped_column(String(32))
+    added: Mapped[int] = mapped_column(Integer)
+    removed: Mapped[int] = mapped_column(Integer)
+    kept: Mapped[int] = mapped_column(Integer)
+    skipped: Mapped[list[Any]] = mapped_column(default=list)  # [{"person", "start", "reason"}]
+    uncovered_total: Mapped[int] = mapped_column(Integer, default=0)
+
+
 # The inbox reads the router's note with each item; declared here so tables.py stays untouched.
 Message.routing = relationship(MessageRouting, uselist=False, lazy="selectin", viewonly=True)

@@ -9,6 +9,8 @@ from triage import metrics
 from triage.api.deps import ServicesDep, UserDep
 from triage.bootstrap import Services
 from triage.queue import STAGES, queue
+from triage.services.source_status import counts_by_status
+from triage.storage import replies as replies_repo
 from triage.storage.inbox import backlog_by_urgency
 
 router = APIRouter(tags=["metrics"])
@@ -23,12 +25,15 @@ def live_numbers(services: Services) -> dict[str, dict[str, float]]:
         failed[name] = FailedJobRegistry(queue=q).count
     with services.db() as session:
         backlog = backlog_by_urgency(session=session, now=services.clock.now())
+        outbox = replies_repo.depth_by_status(session=session)
     quarantine = {"ingest": float(services.redis.llen(services.buffer.quarantine_key))}
     return {"queue_depth": depth, "failed_jobs": failed,
-            "backlog": {k or "unscored": v for k, v in backlog.items()}, "quarantine": quarantine}
+            "backlog": {k or "unscored": v for k, v in backlog.items()}, "quarantine": quarantine,
+            "outbox": outbox}
 
 
 @router.get("/metrics")
 def prometheus(services: ServicesDep, _user: UserDep) -> Response:
-    body, content_type = metrics.render(metrics.LiveCollector(lambda: live_numbers(services)))
+    body, content_type = metrics.render(metrics.LiveCollector(
+        lambda: {**live_numbers(services), "sources": counts_by_status(services=services)}))
     return Response(content=body, media_type=content_type)

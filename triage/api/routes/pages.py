@@ -13,6 +13,7 @@ from triage.api.deps import ServicesDep, SessionDep, UserDep, _check_csrf, csrf_
 from triage.domain.errors import DomainError
 from triage.domain.scoring import INTENTS, TIERS, URGENCIES
 from triage.services import inbox as inbox_service
+from triage.services import replies as reply_service
 from triage.services.pipeline import SCORER_STATUS_KEY
 from triage.services.storms import current_spikes
 from triage.storage import inbox as repo
@@ -81,6 +82,7 @@ def inbox_page(request: Request, services: ServicesDep, session: SessionDep, use
         "total": total, "flt": flt, "mine": mine, "urgencies": URGENCIES, "intents": INTENTS,
         "tiers": TIERS, "sources": sorted(services.settings.sources), "banner": _banner(services),
         "spikes": current_spikes(services.redis),
+        "reply_ctx": reply_service.page_context(session=session, messages=rows, now=now),
         "pages": max(1, -(-total // PER_PAGE)),
     }
     return templates.TemplateResponse(request, "inbox.html", ctx)
@@ -99,8 +101,9 @@ async def inbox_action(item_id: int, action: str, request: Request, services: Se
                                   field=str(form.get("field")), value=str(form.get("value")), now=now)
         else:
             minutes = int(form["minutes"]) if str(form.get("minutes", "")).isdigit() else None
+            note = str(form.get("note") or "").strip() or None  # a lead's reason to go past a limit
             inbox_service.act(session=session, item_id=item_id, user=user, action=action, now=now,
-                              snooze_minutes=minutes)
+                              snooze_minutes=minutes, note=note)
         session.commit()
         inbox_service.after_move(services=services, action=action)
     except DomainError as exc:

@@ -11,10 +11,11 @@ from fastapi import APIRouter, HTTPException
 from pydantic import BaseModel, Field
 
 from triage.api.deps import LeadDep, ServicesDep, SessionDep, UserDep
-from triage.api.routes import scheduling_pages
+from triage.api.routes import scheduling_pages, scheduling_time
 from triage.domain.errors import Forbidden, NotFound
 from triage.domain.scheduling.errors import RuleConflict, SchedulingError
 from triage.domain.scheduling.rules import rules_as_dict
+from triage.services import breaks as breaks_service
 from triage.services import hours as hours_service
 from triage.services import roster as roster_service
 from triage.services import routing, staffing
@@ -23,6 +24,7 @@ from triage.storage import tables_scheduling as ts
 
 router = APIRouter(tags=["scheduling"])
 router.include_router(scheduling_pages.router)
+router.include_router(scheduling_time.router)
 
 
 @contextmanager
@@ -199,14 +201,17 @@ def put_rules(body: RulesPut, services: ServicesDep, session: SessionDep, user: 
 
 @router.get("/api/hours")
 def hours(services: ServicesDep, session: SessionDep, user: UserDep) -> dict:
-    """Each person's handling hours today and this week against the limits, with warnings."""
+    """Each person's hours today and this week against the limits, warnings, and today's breaks."""
     rules, _, _ = staffing.current_rule_set(session=session)
     lead = user.role in ("lead", "admin")
     if not lead and user.staff_id is None:
-        return {"people": [], "rules_version": rules.version}
-    rows = hours_service.hours_report(session=session, rules=rules, now=services.clock.now(),
+        return {"people": [], "rules_version": rules.version, "warn_fraction": rules.warn_fraction}
+    now = services.clock.now()
+    rows = hours_service.hours_report(session=session, rules=rules, now=now,
                                       staff_ids=None if lead else [user.staff_id])
-    return {"people": [r.as_dict(rules) for r in rows], "rules_version": rules.version}
+    people = breaks_service.with_breaks([r.as_dict(rules) for r in rows], session=session, rules=rules,
+                                        now=now)
+    return {"people": people, "rules_version": rules.version, "warn_fraction": rules.warn_fraction}
 
 
 @router.get("/api/coverage-gaps")

@@ -15,6 +15,7 @@ from triage.api.routes.pages import templates
 from triage.domain.errors import DomainError
 from triage.domain.scheduling.errors import RuleConflict, SchedulingError
 from triage.domain.scheduling.rules import rules_as_dict
+from triage.services import breaks as breaks_service
 from triage.services import hours as hours_service
 from triage.services import roster as roster_service
 from triage.services import routing, staffing
@@ -134,10 +135,12 @@ def roster_page(request: Request, services: ServicesDep, session: SessionDep, us
     if plan:
         planned = plan["planned"].get("*", [0] * 168)
         plan_map = heatmap(plan["demand"], planned)
+    published = repo.latest_publication(session=session, week_start=start)
     return _page(request, "roster.html", user, week=start, offset=offset, days=[
         f"{DAYS[i]} {(start + timedelta(days=i)):%d %b}" for i in range(7)], grid=grid,
         coverage=heatmap(demand, scheduled), source=source, plan=plan, plan_map=plan_map,
-        uncovered=sum(max(0, d - p) for d, p in zip(demand, scheduled)))
+        uncovered=sum(max(0, d - p) for d, p in zip(demand, scheduled)),
+        published=published, publish_error=request.session.pop("roster_error", None))
 
 
 @router.post("/roster/plan")
@@ -153,13 +156,25 @@ def hours_page(request: Request, services: ServicesDep, session: SessionDep, use
     """Each person's week against their limits; an agent sees their own, a lead sees everyone."""
     rules, _, _ = staffing.current_rule_set(session=session)
     lead = user.role in ("lead", "admin")
+    now = services.clock.now()
     rows = [] if not lead and user.staff_id is None else hours_service.hours_report(
-        session=session, rules=rules, now=services.clock.now(), staff_ids=None if lead else [user.staff_id])
-    people = [{**r.as_dict(rules),
-               "week_pct": min(100, round(100 * r.week / rules.max_hours_per_week)),
-               "day_pct": min(100, round(100 * r.today / rules.max_hours_per_day)),
-               "contract_pct": min(100, round(100 * r.contract_hours / rules.max_hours_per_week))}
-              for r in rows]
+        session=session, rules=rules, now=now, staff_ids=None if lead else [user.staff_id])
+    people = breaks_service.with_breaks([{
+        **r.as_dict(rules),
+        "week_pct": min(100, round(100 * r.week / rules.max_hours_per_week)),
+        "day_pct": min(100, round(100 * r.today / rules.max_hours_per_day)),
+        "contract_pct": min(100, round(100 * r.contract_hours / rules.max_hours_per_week))}
+        for r in rows], session=session, rules=rules, now=now)
+    zone = ZoneInfo(rules.team_timezone)
+    for p in people:  # times as the team reads them
+        p["on_break_hhmm"] = _hhmm(p["on_break_until"], zone)
+        for b in p["breaks"]:
+            b["from"], b["to"] = _hhmm(b["start"], zone), _hhmm(b["end"], zone)
+    mine = next((p for p in people if p["staff_id"] == user.staff_id), None)
     gaps = repo.list_gaps(session=session, unseen_only=True) if lead else []
     return _page(request, "hours.html", user, people=people, rules=rules, lead=lead, gaps=gaps[:20],
-                 linked=user.staff_id is not None)
+                 linked=user.staff_id is not None, mine=mine, warn_pct=round(100 * rules.warn_fraction))
+
+
+def _hhmm(iso: str | None, zone: ZoneInfo) -> str | None:
+    return f"{datetime.fromisoformat(iso).astimezone(zone):%H:%M}" if iso else None

@@ -54,12 +54,12 @@ def _release(person: PersonState, item: OpenItem, now: datetime, rules: Staffing
         when = f" at {_hhmm(ended, now, zone)}" if ended else ""
         return Release(item.id, person.id, f"shift ended{when}",
                        f"handoff from {owner}: shift ended{when}; assigned"
-                       f" {_hhmm(item.assigned_at, now, zone)}, {state}, unfinished")
+                       f" {_hhmm(item.assigned_at, now, zone)}, {state}, unfinished", "shift_end")
     if item.started_at is None and now - item.assigned_at >= rules.stale_after:
         minutes = int((now - item.assigned_at).total_seconds() // 60)
         return Release(item.id, person.id, f"untouched for {minutes} min",
                        f"handoff from {owner}: assigned {_hhmm(item.assigned_at, now, zone)}, not"
-                       f" opened within {int(rules.stale_after.total_seconds() // 60)} min")
+                       f" opened within {int(rules.stale_after.total_seconds() // 60)} min", "untouched")
     return None
 
 
@@ -101,12 +101,12 @@ class _Pass:
                     self.holder.setdefault(author, person.id)
         self.heaps: dict[Group, list[tuple[float, str, int]]] = {}
         self.exhausted: set[tuple[Group, str]] = set()
-        self.why: dict[tuple[Group, str], tuple[str, datetime | None, bool]] = {}
+        self.why: dict[tuple[Group, str], tuple[str, datetime | None, bool, str]] = {}
         self.fast: dict[tuple[Group, str], list[str]] = {}  # wait buckets that need no paging
         self.skilled: dict[Group, tuple[list[PersonState], list[PersonState]]] = {}
         self.pages_used: Counter[str] = Counter()
         self.assignments: list[Assignment] = []
-        self.waits: dict[str, tuple[datetime | None, list[str]]] = {}
+        self.waits: dict[str, tuple[datetime | None, list[str], str]] = {}
         self.pages: list[Page] = []
         self.gaps: list[CoverageGap] = []
 
@@ -130,14 +130,15 @@ class _Pass:
                 self._unplaced(item)
         for group, items in low.items():
             self._batch(group, items)
-        waits = tuple(Wait(reason, until, tuple(ids)) for reason, (until, ids) in self.waits.items())
+        waits = tuple(Wait(reason, until, tuple(ids), kind)
+                      for reason, (until, ids, kind) in self.waits.items())
         return RoutingDecision(tuple(self.assignments), waits, tuple(self.pages),
                                tuple(self.gaps), tuple(self.releases), self.rules.version)
 
-    def _wait(self, item_id: str, reason: str, until: datetime | None) -> None:
+    def _wait(self, item_id: str, reason: str, until: datetime | None, kind: str) -> None:
         bucket = self.waits.get(reason)
         if bucket is None:
-            bucket = self.waits[reason] = (until, [])
+            bucket = self.waits[reason] = (until, [], kind)
         bucket[1].append(item_id)
 
     def _heap(self, group: Group) -> list[tuple[float, str, int]]:
@@ -150,9 +151,9 @@ class _Pass:
             self.heaps[group] = heap
         return heap
 
-    def _assign(self, item: WaitingItem, pid: str, reason: str) -> str:
+    def _assign(self, item: WaitingItem, pid: str, reason: str, kind: str) -> str:
         self.loads[pid].take(item.urgency, self.rules)
-        self.assignments.append(Assignment(item.id, pid, reason))
+        self.assignments.append(Assignment(item.id, pid, reason, kind))
         return pid
 
     def _holder_fits(self, item: WaitingItem) -> str | None:
@@ -168,10 +169,10 @@ class _Pass:
         rules, urgency = self.rules, item.urgency
         holder = self._holder_fits(item)
         if holder is not None:
-            return self._assign(item, holder, "keeps the relationship with this author")
+            return self._assign(item, holder, "keeps the relationship with this author", "relationship")
         if (sticky is not None and sticky != item.previous_holder
                 and self.loads[sticky].refusal(urgency, rules) is None):
-            return self._assign(item, sticky, "low-urgency batch")
+            return self._assign(item, sticky, "low-urgency batch", "batch")
         key = (item.required_skills, urgency)
         if key in self.exhausted:
             return None
@@ -197,7 +198,8 @@ class _Pass:
             return None
         pid = chosen[1]
         self._assign(item, pid, f"freshest fit on shift{_skill_words(item.required_skills)}"
-                                f" (open effort {self.loads[pid].effort:g}/{rules.max_open_effort:g})")
+                                f" (open effort {self.loads[pid].effort:g}/{rules.max_open_effort:g})",
+                     "freshest_fit")
         heapq.heappush(heap, (self.loads[pid].stress(rules), pid, self.loads[pid].version))
         return pid
 
@@ -210,7 +212,7 @@ class _Pass:
                       f" {rules.low_batch_size} ({len(items)} waiting); this batch leaves by"
                       f" {_hhmm(due, self.now, self.zone)}")
             for item in items:  # append: another group's batch may share the same words
-                self._wait(item.id, reason, due)
+                self._wait(item.id, reason, due, "batching")
             return
         sticky, given, holder = None, 0, self.holder
         key = (group, "low")
@@ -240,7 +242,7 @@ class _Pass:
             self.skilled[group] = found
         return found
 
-    def _explain(self, group: Group, urgency: str) -> tuple[str, datetime | None, bool]:
+    def _explain(self, group: Group, urgency: str) -> tuple[str, datetime | None, bool, str]:
         """Why nobody can take an item of `urgency` needing `group`; cached per pair."""
         key = (group, urgency)
         if key in self.why:
@@ -248,28 +250,29 @@ class _Pass:
         skilled, on_shift = self._skilled(group)
         words = _skill_words(group)
         if not skilled:
-            answer = (f"no one on staff{words}", None, True)
+            answer = (f"no one on staff{words}", None, True, "no_skill")
         else:
             if not on_shift:
                 nxt = min((s.start for p in skilled for s in p.shifts if s.start > self.now), default=None)
                 until = f" until {_hhmm(nxt, self.now, self.zone)}" if nxt else " and no shift planned"
-                answer = (f"no one on shift{words}{until}", nxt, True)
+                answer = (f"no one on shift{words}{until}", nxt, True, "off_shift")
             else:
                 limits = Counter(self.status[p.id] or self.loads[p.id].refusal(urgency, self.rules)
                                  or "just handed it back" for p in on_shift)
                 detail = ", ".join(f"{n} {what}" for what, n in limits.most_common())
-                answer = (f"all {len(on_shift)} on shift{words} are at a limit: {detail}", None, False)
+                answer = (f"all {len(on_shift)} on shift{words} are at a limit: {detail}", None, False,
+                          "at_limit")
         self.why[key] = answer
         return answer
 
     def _unplaced(self, item: WaitingItem) -> None:
         key = (item.required_skills, item.urgency)
-        reason, until, outside = self._explain(*key)
+        reason, until, outside, kind = self._explain(*key)
         if item.urgency != "critical" or not outside:
-            self._wait(item.id, reason, until)
+            self._wait(item.id, reason, until, kind)
             self.fast[key] = self.waits[reason][1]
         elif item.paged_to is not None:
-            self._wait(item.id, f"{reason}; paged {item.paged_to}, awaiting answer", until)
+            self._wait(item.id, f"{reason}; paged {item.paged_to}, awaiting answer", until, "paged")
         else:
             self._page(item, reason)
 

@@ -110,6 +110,7 @@ class StaffingRules:
     low_batch_max_wait: timedelta = DEFAULT_LOW_BATCH_MAX_WAIT
     stale_after: timedelta = DEFAULT_STALE_AFTER
     warn_fraction: float = DEFAULT_WARN_FRACTION
+    holding_reply: str = ""  # sent once per thread to messages arriving out of hours; "" = off
 
     def evolve(self, **changes: Any) -> StaffingRules:
         """A new version with `changes` applied; the old version stays as it was."""

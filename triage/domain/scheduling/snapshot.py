@@ -69,12 +69,20 @@ class Snapshot:
     people: tuple[PersonState, ...] = ()
 
 
+# Reason kinds: a few fixed words next to each free-text reason, so metrics and tests can count
+# decisions without parsing sentences.
+ASSIGN_KINDS = ("relationship", "batch", "freshest_fit")
+WAIT_KINDS = ("no_skill", "off_shift", "at_limit", "batching", "paged")
+RELEASE_KINDS = ("shift_end", "untouched")
+
+
 # Decision parts are NamedTuples: immutable like the rest, and cheap enough to build by the
 # ten thousand within the router's time budget.
 class Assignment(NamedTuple):
     item_id: str
     person_id: str
     reason: str
+    kind: str = ""  # one of ASSIGN_KINDS
 
 
 class Wait(NamedTuple):
@@ -83,6 +91,7 @@ class Wait(NamedTuple):
     reason: str
     until: datetime | None  # earliest moment the situation can change, when known
     item_ids: tuple[str, ...]
+    kind: str = ""  # one of WAIT_KINDS
 
 
 class Page(NamedTuple):
@@ -101,6 +110,7 @@ class Release(NamedTuple):
     person_id: str
     reason: str
     handoff_note: str
+    kind: str = ""  # one of RELEASE_KINDS
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,7 +2,7 @@
 
 from alembic import context
 
-from triage.storage import tables_relationship, tables_scheduling  # noqa: F401  (register tables)
+from triage.storage import tables_relationship, tables_replies, tables_scheduling  # noqa: F401  (register tables)
 from triage.storage.db import make_engine
 from triage.storage.tables import Base
 
