@@ -98,7 +98,7 @@ def _export_db_corrections() -> Path | None:
         services = build_services(settings)
         with services.db() as session:
             records = training_records(session=session)
-    except Exception as exc:  # no database yet: train on the starter data alone
+    except Exception as exc:  # noqa: BLE001 - no database yet: train on the starter data alone
         console.print(f"no corrections read from the database ({type(exc).__name__}); "
                       "training on the starter data")
         return None
@@ -120,9 +120,13 @@ def train_cmd(
         PROMOTE_TOLERANCE),
     from_db: Annotated[bool, typer.Option(
         "--from-db/--no-db", help="add the corrections managers made in the inbox")] = True,
+    limit: Annotated[int | None, typer.Option(
+        min=20, help="at most N starter rows per source (quick runs, tests; not the shipped recipe)",
+    )] = None,
+    cache: Annotated[Path, typer.Option(help="embedding cache folder")] = Path("var/cache"),
 ) -> None:
     """Retrain on starter data + corrections; promote only if held-back macro-F1 doesn't drop."""
-    from triage.classifier.pipeline import run_train
+    from triage.classifier.pipeline import default_embedder, run_train
 
     if corrections is None and from_db:
         corrections = _export_db_corrections()
@@ -130,13 +134,14 @@ def train_cmd(
     out.mkdir(parents=True, exist_ok=True)
     with _rich_track() as track:
         result = run_train(data_dir=data_dir, out=out, corrections=corrections,
-                           now=datetime.now(UTC), track=track, c=c, tolerance=tolerance)
+                           embedder=default_embedder(cache), now=datetime.now(UTC), track=track,
+                           c=c, tolerance=tolerance, limit=limit)
     for ds, fields in result.report.items():
         _print_fields(fields, f"held-back {ds}")
     old = f"{result.current_score:.4f} ({result.current_version})" \
         if result.current_score is not None else "none"
-    console.print(f"new {result.heads.version}: mean held-back macro-F1 {result.new_score:.4f}; "
-                  f"current: {old}")
+    console.print(f"new {result.heads.version} (C={result.heads.meta.get('c')}): mean held-back "
+                  f"macro-F1 {result.new_score:.4f}; current: {old}")
     console.print(f"[bold]{'promoted' if result.promoted else 'NOT promoted (regression)'}[/]: "
                   f"{result.path}")
 

@@ -21,6 +21,7 @@ SPLIT_SALT = "triage-split-v1"  # changing it changes which rows are held back: 
 TRAIN_SHARE = {"banking77": 0.85, "bitext_cs": 0.85, "airline_tweets": 0.5,
                "crisislex_t26": 0.5, "disaster_response": 0.5, "synthetic_tickets": 0.5}
 CALIB_SHARE = 0.15  # of the fitted share, kept aside to fit the temperature of each head
+LIMIT_SALT = "triage-limit-v1"  # not SPLIT_SALT: a subset keeps every split in proportion
 CORRECTIONS = "corrections"  # dataset name given to managers' corrections: always trained on
 
 
@@ -56,6 +57,21 @@ def load_starter(data_dir: Path) -> list[dict]:
             raise FileNotFoundError(f"labelled data not found: {path}")
         records.extend(load_jsonl(path))
     return records
+
+
+def subsample(records: list[dict], per_source: int) -> list[dict]:
+    """At most `per_source` rows of each source, picked by a hash independent of the split.
+
+    For quick runs and tests (`triage train --limit`); the shipped model trains on everything.
+    """
+    def key(r: dict) -> bytes:
+        return hashlib.sha1(f"{LIMIT_SALT}:{r['id']}".encode()).digest()
+
+    kept: list[dict] = []
+    for dataset in dict.fromkeys(r["dataset"] for r in records):
+        rows = sorted((r for r in records if r["dataset"] == dataset), key=key)
+        kept.extend(rows[:per_source])
+    return kept
 
 
 def load_corrections(path: Path) -> list[dict]:

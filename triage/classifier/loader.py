@@ -9,15 +9,21 @@ from triage.classifier.embedder import CachedEmbedder, Embedder, MiniLMEmbedder
 from triage.classifier.errors import ModelLoadError
 from triage.classifier.heads import load_heads
 from triage.classifier.language import LanguageDetector, LinguaDetector
+from triage.classifier.reload import PromotedWatch
 from triage.classifier.scorer import ModelScorer
 
 log = logging.getLogger(__name__)
+WARM_UP = "warm up the model before the first batch"
 
 
 def build_model_scorer(models_dir: Path, *, embedder: Embedder | None = None,
                        detector: LanguageDetector | None = None,
-                       detect_language: bool = True) -> ModelScorer:
-    """Check the artifact first (cheap), then load MiniLM once; call before the worker forks."""
+                       detect_language: bool = True, reload: bool = True) -> ModelScorer:
+    """Check the artifact first (cheap), then load MiniLM once; call before the worker forks.
+
+    With `reload`, the scorer checks models/CURRENT before each batch and swaps in a newly
+    promoted version, so `triage train` reaches running workers without a restart.
+    """
     if embedder is None:
         inner = MiniLMEmbedder()
         load_heads(models_dir, embedder_id=inner.model_id, embed_dim=inner.dim)  # fail fast
@@ -25,6 +31,7 @@ def build_model_scorer(models_dir: Path, *, embedder: Embedder | None = None,
             inner.load()
         except (ImportError, OSError) as exc:
             raise ModelLoadError(f"embedding model unavailable: {exc}") from exc
+        inner.embed([WARM_UP])  # torch's first call costs seconds: pay it before the first batch
         embedder = CachedEmbedder(inner)
     heads = load_heads(models_dir, embedder_id=embedder.model_id, embed_dim=embedder.dim)
     if detector is None and detect_language:
@@ -33,4 +40,6 @@ def build_model_scorer(models_dir: Path, *, embedder: Embedder | None = None,
             detector.detect("warm up")  # lingua loads its models lazily: pay that before forking
         except ImportError:
             log.warning("lingua-language-detector missing: no language flags in reasons")
-    return ModelScorer(embedder, heads, detector=detector)
+    watch = PromotedWatch(models_dir, heads.version, embedder_id=embedder.model_id,
+                          embed_dim=embedder.dim) if reload else None
+    return ModelScorer(embedder, heads, detector=detector, watch=watch)

@@ -10,18 +10,19 @@ from pathlib import Path
 import numpy as np
 
 from triage.classifier.baselines import TfidfBaseline, rule_predictions
-from triage.classifier.data import FIELDS, load_corrections, load_starter, split_of
+from triage.classifier.data import FIELDS, load_corrections, load_starter, split_of, subsample
 from triage.classifier.embedder import CachedEmbedder, DiskCache, Embedder, MiniLMEmbedder
 from triage.classifier.errors import ModelLoadError
 from triage.classifier.evaluate import compare, model_predictions
 from triage.classifier.features import FeatureSpec
 from triage.classifier.heads import Heads, load_heads, promote
-from triage.classifier.train import fit_heads
+from triage.classifier.train import C_GRID, fit_heads
 
 DEFAULT_CACHE = Path("var/cache")
 # "Does not regress": mean held-back macro-F1 may dip by at most this much. One manager
 # correction moves it by ~0.0005 (seen on the starter model); a real regression costs points.
 PROMOTE_TOLERANCE = 0.002
+SHAPE_SCALE = 0.5  # the text-shape block of new models (see FeatureSpec); same weight as rules
 
 # track(description, total) -> advance(n); the CLI passes a rich progress bar
 Track = Callable[[str, int], Callable[[int], None]]
@@ -82,6 +83,16 @@ def per_dataset_report(records: Sequence[dict], embeddings: np.ndarray,
     return out
 
 
+def free_version(out: Path, now: datetime) -> str:
+    """clf-YYYYMMDD-HHMMSS, suffixed when that second already has a version (never overwrite)."""
+    base = now.strftime("clf-%Y%m%d-%H%M%S")
+    version, n = base, 1
+    while (Path(out) / version).exists():
+        n += 1
+        version = f"{base}-{n}"
+    return version
+
+
 @dataclass
 class TrainResult:
     """What `triage train` prints and the model card records."""
@@ -99,19 +110,26 @@ class TrainResult:
 def run_train(*, data_dir: Path, out: Path, corrections: Path | None = None,
               embedder: Embedder | None = None, now: datetime, track: Track = _no_track,
               c: float | None = None, tolerance: float = PROMOTE_TOLERANCE,
-              spec: FeatureSpec | None = None) -> TrainResult:
-    """Retrain from starter data + corrections, compare with CURRENT on held-back rows, promote."""
+              spec: FeatureSpec | None = None, limit: int | None = None) -> TrainResult:
+    """Retrain from starter data + corrections, compare with CURRENT on held-back rows, promote.
+
+    `limit` keeps at most that many starter rows per source (quick runs, tests); corrections are
+    always kept whole.
+    """
     from triage.classifier.card import data_counts, library_versions, write_card
 
     embedder = embedder or default_embedder()
     records = load_starter(data_dir)
+    if limit:
+        records = subsample(records, limit)
     if corrections:
         records += load_corrections(corrections)
     emb = embed_all(embedder, [r["text"] for r in records], track)
-    version = now.strftime("clf-%Y%m%d-%H%M%S")
-    advance = track("training", len(FIELDS))
-    heads = fit_heads(records, emb, version=version, embedder_id=embedder.model_id, spec=spec,
-                      step=lambda _: advance(1), **({"c": c} if c else {}))
+    version = free_version(out, now)
+    advance = track("training", len(FIELDS) * (1 if c else len(C_GRID)))
+    heads = fit_heads(records, emb, version=version, embedder_id=embedder.model_id,
+                      spec=spec or FeatureSpec(embed_dim=emb.shape[1], shape_scale=SHAPE_SCALE),
+                      step=lambda _: advance(1), c=c or None)
     systems: dict = {"model": heads, "tfidf_lr": "tfidf_lr", "rules": "rules"}
     current_version, current_score = None, None
     try:
@@ -129,7 +147,7 @@ def run_train(*, data_dir: Path, out: Path, corrections: Path | None = None,
     counts = data_counts(records)
     heads.meta.update({"created_at": now.isoformat(), "holdout_macro_f1": round(new_score, 4),
                        "trained_on": counts, "promoted_over": current_version,
-                       "libraries": library_versions()})
+                       "libraries": library_versions(), "limit_per_source": limit})
     path = heads.save(out)
     write_card(path, heads, report, counts)
     if promoted:

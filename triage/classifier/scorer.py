@@ -10,6 +10,7 @@ import numpy as np
 from triage.classifier.embedder import Embedder
 from triage.classifier.heads import Heads
 from triage.classifier.language import MIN_LANGUAGE_CONFIDENCE, LanguageDetector
+from triage.classifier.reload import PromotedWatch
 from triage.classifier.text import MODEL_TEXT_CHARS, has_words, normalize, scrub
 from triage.domain.message import Message
 from triage.domain.priority import URGENCY_BASE, priority
@@ -29,18 +30,29 @@ class ModelScorer:
     """Implements the Scorer port with the learned model; one bad message never fails a batch."""
 
     def __init__(self, embedder: Embedder, heads: Heads, *, fallback: RuleScorer | None = None,
-                 detector: LanguageDetector | None = None) -> None:
+                 detector: LanguageDetector | None = None,
+                 watch: PromotedWatch | None = None) -> None:
         self.embedder = embedder
         self.heads = heads
         self.fallback = fallback or RuleScorer()
         self.detector = detector
+        self.watch = watch
         self.name = f"model-{heads.version}"
+
+    def refresh(self) -> bool:
+        """Swap in a newly promoted model (cheap when nothing changed); True if it swapped."""
+        heads = self.watch.poll() if self.watch is not None else None
+        if heads is None:
+            return False
+        self.heads, self.name = heads, f"model-{heads.version}"
+        return True
 
     def score_batch(self, messages: Sequence[Message],
                     contexts: Sequence[AuthorContext]) -> list[Score]:
         """Score all messages with one embed call; per-message failures fall back to rules."""
         if len(messages) != len(contexts):
             raise ValueError("one AuthorContext per message is required")
+        self.refresh()
         texts = [scrub(m.text) for m in messages]
         probas = self._predict(texts)
         scores = []
