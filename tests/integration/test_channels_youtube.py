@@ -108,3 +108,29 @@ def test_quota_auth_and_server_errors_are_typed(platform, http, reply, error):
         poller(platform).poll(cursor={"since": "2026-01-01T00:00:00Z"}, http=http, now=NOW)
     if error is RateLimited:
         assert err.value.retry_after == 3600
+
+
+def test_a_new_reply_on_an_older_thread_is_fetched_once(platform, http):
+    """commentThreads order=time follows the top comment, so a late reply needs comments.list."""
+    old = thread(1)
+    old["snippet"]["totalReplyCount"] = 0
+    platform.on("GET", PATH, Reply(200, {"items": [old]}))
+    first = poller(platform).poll(cursor=None, http=http, now=NOW)
+    assert [m.external_id for m in first.messages] == ["T1"]
+
+    grown = json.loads(json.dumps(old))
+    grown["snippet"]["totalReplyCount"] = 1
+    reply = {"kind": "youtube#comment", "id": "T1.reply1",
+             "snippet": {"parentId": "T1", "videoId": "v1", "textOriginal": "Still broken for me",
+                         "authorDisplayName": "@late", "authorChannelId": {"value": "UClate"},
+                         "publishedAt": "2026-03-03T11:00:00Z"}}
+    platform.on("GET", PATH, Reply(200, {"items": [grown]}), Reply(200, {"items": [grown]}))
+    platform.on("GET", "/youtube/v3/comments",
+                Reply(200, {"kind": "youtube#commentListResponse", "items": [reply]}))
+    second = poller(platform).poll(cursor=first.cursor, http=http, now=NOW)
+    assert [(m.external_id, m.thread_id, m.text) for m in second.messages] == [
+        ("T1.reply1", "T1", "Still broken for me")]
+    asked = next(r for r in platform.requests if r.path == "/youtube/v3/comments")
+    assert asked.arg("parentId") == "T1"
+    third = poller(platform).poll(cursor=second.cursor, http=http, now=NOW)
+    assert third.messages == []  # same count as last time: no fetch, nothing twice

@@ -22,6 +22,10 @@ from triage.domain.message import Author, Message
 
 API = "https://www.googleapis.com/youtube/v3"
 PAGE_SIZE = 100  # maxResults limit of commentThreads.list
+# Threads whose reply count we remember: a reply to an older thread does not bring the thread
+# back to the top of commentThreads (order=time follows the top comment), so we compare counts
+# on the newest page each poll and fetch the replies of threads that grew.
+THREADS_TRACKED = 500
 QUOTA_RETRY_SECONDS = 3600.0  # the daily quota resets at midnight Pacific; try again hourly
 
 
@@ -48,21 +52,35 @@ class YouTubePoller(Poller):
         seen = list(cursor.get("seen", []))
         known = set(seen)
         messages: list[Message] = []
+        counts: dict[str, int] = dict(cursor.get("replies") or {})
+
+        def take(thread_id: str, comments: list[dict]) -> None:
+            for comment in comments:
+                if comment["id"] not in known:
+                    known.add(comment["id"])
+                    messages.append(self._message(thread_id, comment))
+
         for _ in range(MAX_PAGES_PER_POLL):
             page = self._page(http, token, now)
             reached_old = False
             for thread in page.get("items", []):
-                top = need(need(thread, "snippet", field="items[].snippet"), "topLevelComment",
-                           field="items[].snippet.topLevelComment")
+                snippet = need(thread, "snippet", field="items[].snippet")
+                top = need(snippet, "topLevelComment", field="items[].snippet.topLevelComment")
                 published = top["snippet"]["publishedAt"]
-                if since and iso(published, field="publishedAt") <= iso(since, field="since"):
+                old = bool(since) and iso(published, field="publishedAt") <= iso(since, field="since")
+                inline = (thread.get("replies") or {}).get("comments", [])
+                total = int(snippet.get("totalReplyCount") or len(inline))
+                before = counts.pop(thread["id"], None)
+                counts[thread["id"]] = total  # re-inserted: most recently seen last
+                if old:
                     reached_old = True
-                    break
+                    if before is not None and total > before:  # new replies on an older thread
+                        take(thread["id"], self._replies(http, thread["id"], now))
+                    continue
                 high = max(high or published, published, key=lambda v: iso(v, field="since"))
-                for comment in [top, *(thread.get("replies") or {}).get("comments", [])]:
-                    if comment["id"] not in known:
-                        known.add(comment["id"])
-                        messages.append(self._message(thread["id"], comment))
+                take(thread["id"], [top, *inline])
+                if total > len(inline):  # the thread resource carries only a few replies
+                    take(thread["id"], self._replies(http, thread["id"], now))
             token = page.get("nextPageToken")
             if reached_old or not token or not since:  # a first run takes the newest page only
                 cursor.update(since=high, resume=None)
@@ -70,6 +88,7 @@ class YouTubePoller(Poller):
         else:
             cursor.update(resume={"page_token": token, "high": high})
         cursor["seen"] = remember(seen, [m.external_id for m in messages])
+        cursor["replies"] = dict(list(counts.items())[-THREADS_TRACKED:])
         if cursor.get("resume"):
             return PollResult(messages=messages, cursor=cursor, retry_after=0.0, status="backlog")
         return PollResult(messages=messages, cursor=cursor)
@@ -77,6 +96,10 @@ class YouTubePoller(Poller):
     def _page(self, http: httpx.Client, token: str | None, now: datetime) -> dict:
         params = {"part": "snippet,replies", "allThreadsRelatedToChannelId": self.config.channel_id,
                   "order": "time", "maxResults": PAGE_SIZE, "textFormat": "plainText"}
+        return self._get(http, "commentThreads", params, token, now)
+
+    def _get(self, http: httpx.Client, resource: str, params: dict, token: str | None,
+             now: datetime) -> dict:
         headers = {}
         if token:
             params["pageToken"] = token
@@ -84,12 +107,25 @@ class YouTubePoller(Poller):
             headers["Authorization"] = f"Bearer {self.config.access_token.get_secret_value()}"
         elif self.config.api_key:
             params["key"] = self.config.api_key.get_secret_value()
-        url = f"{self.config.api_base.rstrip('/')}/commentThreads"
+        url = f"{self.config.api_base.rstrip('/')}/{resource}"
         try:
             response = http.get(url, params=params, headers=headers)
         except httpx.TransportError as exc:
             raise TransientError(f"GET {url} failed: {exc}") from exc
         return _quota_aware(response, now).json()
+
+    def _replies(self, http: httpx.Client, parent: str, now: datetime) -> list[dict]:
+        """Every reply of one thread (comments.list with parentId), oldest pages first."""
+        replies, token = [], None
+        for _ in range(MAX_PAGES_PER_POLL):
+            page = self._get(http, "comments", {"part": "snippet", "parentId": parent,
+                                                "maxResults": PAGE_SIZE,
+                                                "textFormat": "plainText"}, token, now)
+            replies += page.get("items", [])
+            token = page.get("nextPageToken")
+            if not token:
+                break
+        return replies
 
     def _message(self, thread_id: str, comment: dict) -> Message:
         snip = need(comment, "snippet", field="comment.snippet")
