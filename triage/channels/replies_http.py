@@ -211,4 +211,4 @@ class LinkedInReplier(HttpReplier):
 REPLIERS: dict[str, type[Replier]] = {
     "mastodon": MastodonReplier, "discourse": DiscourseReplier, "slack": SlackReplier,
     "meta": MetaReplier, "x": XReplier, "linkedin": LinkedInReplier,
-}  # plus "imap" -> replies.SmtpReplier; rss, reddit and youtube replies are not built yet
+}  # plus imap -> replies.SmtpReplier, reddit/youtube -> replies_community; RSS feeds are read-only

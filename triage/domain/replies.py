@@ -22,6 +22,8 @@ CHANNEL_LIMITS = {
     "discourse": 32_000,  # Discourse's default max_post_length
     "slack": 40_000,  # chat.postMessage truncates beyond this
     "imap": 100_000,  # e-mail has no hard limit; past this it is a paste accident
+    "reddit": 10_000,  # a comment's documented maximum
+    "youtube": 10_000,  # comments.insert refuses longer text
 }
 DEFAULT_LIMIT = 10_000  # channels without a documented limit (generic webhooks, demo sources)
 

@@ -22,6 +22,12 @@ from triage.channels.replies import (
     SmtpConfig,
     SmtpReplier,
 )
+from triage.channels.replies_community import (
+    RedditReplier,
+    RedditReplyConfig,
+    YouTubeReplier,
+    YouTubeReplyConfig,
+)
 from triage.channels.replies_http import (
     GRAPH,
     DiscourseReplier,
@@ -60,6 +66,10 @@ REPLIERS: dict[str, tuple[type[Replier], type[BaseModel], Derive]] = {
     "linkedin": (LinkedInReplier, LinkedInReplyConfig,
                  _keys("api_base", "access_token", "organization_urn")),
     "imap": (SmtpReplier, SmtpConfig, _keys("username", "password", from_address="username")),
+    "reddit": (RedditReplier, RedditReplyConfig,
+               _keys("client_id", "client_secret", "refresh_token", "user_agent", "api_base",
+                     "token_url")),
+    "youtube": (YouTubeReplier, YouTubeReplyConfig, _keys("access_token", "api_base")),
 }
 
 
