@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from triage.domain.errors import Invalid
 from triage.domain.scheduling.rules import StaffingRules
-from triage.domain.scheduling.sla import business_open
+from triage.domain.scheduling.sla import business_open, business_windows
 
 KINDS = ("reply", "holding")
 STATUSES = ("queued", "deferred", "sending", "sent", "failed", "dead")
@@ -32,7 +32,6 @@ DEFAULT_LIMIT = 10_000  # channels without a documented limit (generic webhooks,
 RETRY_DELAYS = (timedelta(seconds=15), timedelta(minutes=1), timedelta(minutes=5),
                 timedelta(minutes=15), timedelta(hours=1), timedelta(hours=2), timedelta(hours=4))
 MAX_ATTEMPTS = len(RETRY_DELAYS) + 1
-DAYS_AHEAD = 8  # a week of closed days at most before "the morning"; beyond that, send now
 
 
 def check_text(text: str, *, channel: str, prefix: str = "") -> str:
@@ -53,16 +52,9 @@ def next_business_start(moment: datetime, rules: StaffingRules) -> datetime:
     """`moment` itself during business hours, else when business hours next open."""
     if business_open(moment, rules):
         return moment
-    zone, hours = ZoneInfo(rules.team_timezone), rules.business_hours
-    day = moment.astimezone(zone).date()
-    for offset in range(DAYS_AHEAD):
-        current = day + timedelta(days=offset)
-        if current.weekday() not in hours.weekdays:
-            continue
-        open_at = datetime.combine(current, hours.start, zone).astimezone(UTC)
-        if open_at > moment:
-            return open_at
-    return moment  # no business day configured: holding a reply back would mean never
+    # No business day configured: holding a reply back would mean never, so it goes now.
+    return next((open_at for open_at, _ in business_windows(moment, rules) if open_at > moment),
+                moment)
 
 
 def suggest_morning(moment: datetime, rules: StaffingRules) -> bool:

@@ -10,7 +10,7 @@ from triage.domain.scheduling.rules import StaffingRules
 MAX_DAYS_SCANNED = 400  # a business clock with no open days at all must still terminate
 
 
-def _windows(start: datetime, rules: StaffingRules):
+def business_windows(start: datetime, rules: StaffingRules):
     """Business-hour windows (UTC) from the local day containing `start` onwards."""
     zone = ZoneInfo(rules.team_timezone)
     hours = rules.business_hours
@@ -30,7 +30,7 @@ def business_elapsed(start: datetime, end: datetime, rules: StaffingRules) -> ti
     total = timedelta(0)
     if end <= start:
         return total
-    for open_at, close_at in _windows(start, rules):
+    for open_at, close_at in business_windows(start, rules):
         if open_at >= end:
             break
         total += max(timedelta(0), min(close_at, end) - max(open_at, start))
@@ -43,7 +43,7 @@ def sla_deadline(*, received_at: datetime, urgency: str, rules: StaffingRules) -
     if rules.sla_clock.get(urgency, "24x7") != "business":
         return received_at + target
     left = target
-    for open_at, close_at in _windows(received_at, rules):
+    for open_at, close_at in business_windows(received_at, rules):
         begin = max(open_at, received_at)
         if close_at <= begin:
             continue
