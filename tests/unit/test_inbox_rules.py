@@ -38,3 +38,12 @@ def test_a_resolved_item_stays_resolved():
         inbox.claim(done, user_id=1, now=NOW)
     with pytest.raises(Conflict):
         inbox.release(done, user_id=1)
+
+
+@pytest.mark.parametrize("status", ["claimed", "open"])  # open + assignee: the router's, not started
+def test_nobody_resolves_an_item_someone_else_holds_without_a_lead_override(status):
+    held = inbox.ItemState(status, 1)
+    with pytest.raises(Conflict, match="held by someone else"):
+        inbox.resolve(held, user_id=2, now=NOW)
+    assert inbox.resolve(held, user_id=2, now=NOW, override=True).status == "resolved"
+    assert inbox.resolve(held, user_id=1, now=NOW).status == "resolved"

@@ -47,8 +47,9 @@ def resolve(state: ItemState, *, user_id: int, now: datetime, override: bool = F
     status = effective_status(state, now)
     if status == "resolved":
         raise Conflict("item is already resolved")
-    if status == "claimed" and state.assignee_id not in (None, user_id) and not override:
-        raise Conflict("item is claimed by someone else")
+    # Held covers both a claim and the router's assignment not yet started (status still open).
+    if state.assignee_id not in (None, user_id) and not override:
+        raise Conflict("item is held by someone else; they or a lead can resolve it")
     return ItemState("resolved", state.assignee_id or user_id)
 
 
