@@ -20,8 +20,9 @@ run: install
 	@$(MAKE) --no-print-directory system-deps SYSTEM_PKGS=dovecot:dovecot-imapd
 	$(VENV)/bin/triage up
 
-## Run the whole test suite (unit, integration on real Redis + SQLite/PostgreSQL, e2e, browser).
-test: install system-deps
+## Lint first (ruff, a second or so; a finding fails the run), then the whole test suite
+## (unit, integration on real Redis + SQLite/PostgreSQL, e2e, browser).
+test: install lint system-deps
 	$(PY) -m pytest
 
 ## Debian packages the tests drive for real: Chromium (browser tests, via Playwright) and

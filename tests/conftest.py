@@ -39,11 +39,13 @@ def redis_conn(redis_server):
 
 def _postgres_available() -> str | None:
     try:
-        import psycopg
-
+        import psycopg  # the driver itself may be missing, or its libpq
+    except ImportError as exc:
+        return f"PostgreSQL not reachable at {PG_ADMIN_URL}: {type(exc).__name__}"
+    try:
         with psycopg.connect(PG_ADMIN_URL, connect_timeout=2):
             return None
-    except Exception as exc:  # any failure means: skip, and say why
+    except (psycopg.Error, OSError) as exc:  # any failure to connect means: skip, and say why
         return f"PostgreSQL not reachable at {PG_ADMIN_URL}: {type(exc).__name__}"
 
 

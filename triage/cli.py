@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 from rich.console import Console
@@ -46,7 +46,7 @@ def migrate() -> None:
 
 
 @app.command()
-def api(host: Optional[str] = None, port: Optional[int] = None, workers: int = 1,
+def api(host: str | None = None, port: int | None = None, workers: int = 1,
         log_level: str = "info") -> None:
     """Serve the API and pages (uvicorn); several workers share nothing but Redis and the DB."""
     import uvicorn
@@ -57,7 +57,7 @@ def api(host: Optional[str] = None, port: Optional[int] = None, workers: int = 1
 
 
 @app.command()
-def worker(queues: Annotated[Optional[list[str]], typer.Option("--queue")] = None,
+def worker(queues: Annotated[list[str] | None, typer.Option("--queue")] = None,
            fork: bool = typer.Option(False, help="fork a work-horse per job (isolation, ~25 ms more a job)"),
            burst: bool = typer.Option(False, help="exit when the queues are empty"),
            rules_only: bool = typer.Option(False, help="score with keyword rules, load no model"),
@@ -131,7 +131,7 @@ def import_(file: Path, source: str = typer.Option("import", help="source for re
 
 @users_app.command("add")
 def users_add(username: str, role: str = typer.Option("agent", help="agent, lead or admin"),
-              password: Optional[str] = typer.Option(None, help="prompted for when not given")) -> None:
+              password: str | None = typer.Option(None, help="prompted for when not given")) -> None:
     """Create a sign-in account."""
     from triage.domain.errors import DomainError
     from triage.storage import users as repo
@@ -176,8 +176,9 @@ def users_token(username: str, name: str = typer.Option("cli", help="what the to
     print(token)
 
 
-from triage.cli_jobs import register_jobs  # noqa: E402  (kept apart to keep this file small)
-from triage.cli_run import register_run  # noqa: E402
+# Imported down here, after the apps they extend (kept apart to keep this file small).
+from triage.cli_jobs import register_jobs
+from triage.cli_run import register_run
 
 register_jobs(jobs_app, console, _services)
 register_run(app, console)

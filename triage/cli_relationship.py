@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Annotated
 
 import typer
 from rich.console import Console
@@ -20,8 +21,8 @@ def register(app: typer.Typer) -> None:
     app.add_typer(policy_app, name="policy")
 
     @app.command("import-crm")
-    def import_crm(file: Path = typer.Argument(..., exists=True, dir_okay=False, readable=True,
-                                               help="CSV or JSONL export from the CRM"),
+    def import_crm(file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True,
+                                                        help="CSV or JSONL export from the CRM")],
                    rescore: bool = typer.Option(True, help="re-rank open items with the new facts")) -> None:
         """Create or update contacts from a CRM export and link them to channel authors."""
         from triage.cli import _services

@@ -24,7 +24,7 @@ def _env(tmp_path, **extra) -> dict[str, str]:
 
 def triage(*args: str, env: dict[str, str], input: str | None = None) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "triage.cli", *args], env=env, cwd=ROOT,
-                          capture_output=True, text=True, timeout=120, input=input)
+                          capture_output=True, text=True, timeout=120, input=input, check=False)
 
 
 @pytest.mark.timeout(180)

@@ -7,7 +7,6 @@ from datetime import UTC, datetime
 from triage.clock import FixedClock
 from triage.domain import message as dm
 from triage.services import pipeline
-from triage.storage import messages as repo
 from triage.storage.db import transaction
 
 T0 = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
@@ -24,6 +23,7 @@ def ingest(services, messages: list[dm.Message], *, at: datetime) -> list[int]:
     """Store messages as received at `at` and score them, as the drain and score jobs would."""
     services.clock = FixedClock(at)
     with transaction(services.db) as session:
-        ids = sorted(i for i, _ in repo.insert_messages(session=session, messages=messages, now=at))
+        ids = sorted(i for i, _ in pipeline.store_messages(session=session, messages=messages,
+                                                           now=at))
     pipeline.score(services=services, ids=ids)
     return ids

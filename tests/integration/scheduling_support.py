@@ -10,8 +10,7 @@ from tests.integration.helpers import PASSWORD
 from triage.clock import FixedClock
 from triage.domain import message as dm
 from triage.domain.priority import due_in
-from triage.services import staffing
-from triage.storage import messages as messages_repo
+from triage.services import pipeline, staffing
 from triage.storage import tables as t
 from triage.storage import users as users_repo
 from triage.storage.db import transaction
@@ -49,7 +48,7 @@ def scored(services, *specs: tuple[str, str], received: datetime | None = None,
     docs = [dm.Message(source="test", external_id=ext, text=f"message {ext}", created_at=received,
                        language=language, author=dm.Author(id=author or f"a-{ext}")) for ext, _ in specs]
     with transaction(services.db) as session:
-        messages_repo.insert_messages(session=session, messages=docs, now=received)
+        pipeline.store_messages(session=session, messages=docs, now=received)  # as the drain does
         ids = dict(session.execute(select(t.Message.id, t.Message.external_id).where(
             t.Message.external_id.in_([ext for ext, _ in specs]))).all())
         for mid, ext in ids.items():

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import ClassVar
 
 import numpy as np
 import pytest
@@ -74,7 +75,7 @@ class EmbeddingScorer(RuleScorer):
     """Rules for labels plus a fake embedder: texts sharing a keyword get nearly the same vector."""
 
     name = "fake-embed"
-    TOPICS = {"deleted": 0, "refund": 1}
+    TOPICS: ClassVar[dict[str, int]] = {"deleted": 0, "refund": 1}
 
     def embeddings(self, messages):
         out = np.zeros((len(messages), 4), dtype=np.float32)

@@ -53,7 +53,7 @@ class GenericWebhook(Channel):
         data = loads_json(body)
         if not isinstance(data, dict):
             raise PayloadError("body must be a JSON object", field="body")
-        items = data["messages"] if "messages" in data else [data]
+        items = data.get("messages", [data])
         if not isinstance(items, list) or not items:
             raise PayloadError("'messages' must be a non-empty list", field="messages")
         messages = []

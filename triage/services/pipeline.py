@@ -7,9 +7,10 @@ import logging
 import time
 from collections import Counter
 from collections.abc import Sequence
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy.exc import DataError, IntegrityError
+from sqlalchemy.orm import Session
 
 from triage import metrics
 from triage.bootstrap import Services
@@ -17,6 +18,7 @@ from triage.domain.message import Message
 from triage.domain.rule_scorer import RuleScorer
 from triage.queue import INGEST, ROUTE, SCORE, enqueue, queue
 from triage.services import outbox, polling, relationship, storms
+from triage.services.authors_auto import link_arrivals
 from triage.storage import messages as repo
 from triage.storage.contacts import link_new_authors
 from triage.storage.db import transaction
@@ -67,7 +69,7 @@ def _store_batch(*, services: Services, docs: list[str]) -> int:
             services.buffer.quarantine(doc, f"{type(exc).__name__}: {exc}")
     try:
         with transaction(services.db) as session:
-            new = repo.insert_messages(session=session, messages=messages, now=now)
+            new = store_messages(session=session, messages=messages, now=now)
     except (IntegrityError, DataError):  # bad data; an outage (OperationalError) retries the job
         if len(messages) == 1:
             services.buffer.quarantine(messages[0].model_dump_json(), "the database refused it")
@@ -82,6 +84,21 @@ def _store_batch(*, services: Services, docs: list[str]) -> int:
     for chunk in _chunks(ids, services.settings.score_batch):
         enqueue(services.redis, SCORE, SCORE_JOB, chunk, retries=services.settings.job_retries)
     return len(ids)
+
+
+def store_messages(*, session: Session, messages: Sequence[Message],
+                   now: datetime) -> list[tuple[int, str]]:
+    """Store a batch and link its authors to the people they name, in the caller's transaction.
+
+    Returns (id, source) of the new messages; re-deliveries are skipped. Linking runs under its
+    own savepoint (see `authors_auto.link_arrivals`): it never fails the batch.
+    """
+    if not messages:
+        return []
+    inserted = repo.insert_messages(session=session, messages=messages, now=now)
+    link_arrivals(session=session, messages=messages, author_ids=inserted.author_ids,
+                  message_ids=[i for i, _ in inserted.new], now=now)
+    return inserted.new
 
 
 def score(*, services: Services, ids: Sequence[int]) -> int:
@@ -123,7 +140,7 @@ def _storm_vectors(scorer, messages: Sequence[Message]):
         return None
     try:
         return embed(messages)
-    except Exception:  # noqa: BLE001 - fall back to exact text, never fail the batch
+    except Exception:  # fall back to exact text, never fail the batch
         log.exception("no embeddings for storm grouping; grouping by exact text")
         return None
 

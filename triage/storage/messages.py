@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sqlalchemy import bindparam, case, func, select, tuple_, update
@@ -29,11 +30,20 @@ def _insert(session: Session, table):
     return (postgresql.insert(table) if dialect == "postgresql" else sqlite.insert(table))
 
 
-def insert_messages(*, session: Session, messages: Sequence[dm.Message],
-                    now: datetime) -> list[tuple[int, str]]:
-    """Store a batch in three statements; returns (id, source) of the new ones, skipping re-deliveries."""
+@dataclass(frozen=True, slots=True)
+class Inserted:
+    """What `insert_messages` wrote: the new messages and each author's row id."""
+
+    # (id, source) of the messages stored now; re-deliveries are left out
+    new: list[tuple[int, str]] = field(default_factory=list)
+    # (source, the channel's author id) -> authors.id, for every author in the batch
+    author_ids: dict[tuple[str, str], int] = field(default_factory=dict)
+
+
+def insert_messages(*, session: Session, messages: Sequence[dm.Message], now: datetime) -> Inserted:
+    """Store a batch in three statements, skipping re-deliveries; authors are not linked here."""
     if not messages:
-        return []
+        return Inserted()
     authors = {(m.source, m.author.id): m.author for m in messages}
     session.execute(_insert(session, t.Author.__table__).on_conflict_do_nothing(
         index_elements=["source", "external_id"]), [
@@ -52,12 +62,7 @@ def insert_messages(*, session: Session, messages: Sequence[dm.Message],
     stmt = _insert(session, t.Message.__table__).on_conflict_do_nothing(
         index_elements=["source", "external_id"]).returning(t.Message.id, t.Message.source)
     new = [(i, src) for i, src in session.execute(stmt, rows).all()]
-    # One person across channels; imported here because the services import this module.
-    from triage.services.authors_auto import link_arrivals
-
-    link_arrivals(session=session, messages=messages, author_ids=author_ids,
-                  message_ids=[i for i, _ in new], now=now)
-    return new
+    return Inserted(new=new, author_ids=author_ids)
 
 
 def to_domain(row: t.Message) -> dm.Message:

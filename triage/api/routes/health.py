@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
+from redis.exceptions import RedisError
 from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
 
 from triage.api.deps import ServicesDep
 
@@ -18,12 +20,12 @@ def health(services: ServicesDep) -> JSONResponse:
         with services.engine.connect() as conn:
             conn.execute(text("SELECT 1"))
         checks["database"] = "ok"
-    except Exception as exc:  # report, don't raise: the body says which part is down
+    except SQLAlchemyError as exc:  # report, don't raise: the body says which part is down
         checks["database"] = f"down: {type(exc).__name__}"
     try:
         services.redis.ping()
         checks["redis"] = "ok"
-    except Exception as exc:
+    except RedisError as exc:  # connection, timeout and server errors alike
         checks["redis"] = f"down: {type(exc).__name__}"
     ok = all(v == "ok" for v in checks.values())
     return JSONResponse(status_code=200 if ok else 503,
