@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import redis
@@ -13,26 +13,49 @@ from rq.job import Job
 INGEST, SCORE, ROUTE = "triage-ingest", "triage-score", "triage-route"
 REPLY = "triage-reply"  # managers' replies going out (services/outbox.py)
 POLL = "triage-poll"  # channel pollers (services/polling.py): slow network calls
-STAGES = (INGEST, SCORE, ROUTE, REPLY, POLL)
+RESCORE = "triage-rescore"  # re-ranking open items after a policy change or a link (rescoring.py)
+STAGES = (INGEST, SCORE, ROUTE, REPLY, POLL, RESCORE)
 # Workers take downstream stages first: finish work in flight before pulling more in, so a
 # steady stream of arrivals never starves scoring (new messages wait safely in Redis).
-WORK_ORDER = (REPLY, ROUTE, SCORE, INGEST, POLL)
+# Re-ranking comes last: it only reorders items already in the inbox, and a big backlog's
+# thousands of chunks on the route queue would hold every new message back until they were done.
+WORK_ORDER = (REPLY, ROUTE, SCORE, INGEST, POLL, RESCORE)
 RETRY_INTERVALS = [2, 10, 60]  # seconds; transient DB or Redis hiccups usually pass within a minute
 DRAIN_LOCK_SECONDS = 45  # outlives one drain pass (30 s budget); a dead drainer blocks no longer
 JOB_TIMEOUT = 600  # seconds: a batch of 64 through MiniLM takes a few; a stuck job is abandoned after this
+RESULT_TTL = 300  # seconds a finished job stays readable; failed ones stay 30 days for `triage jobs`
+FAILURE_TTL = 30 * 86400
 
 
 def queue(conn: redis.Redis, name: str) -> Queue:
     return Queue(name, connection=conn)
 
 
+def _retry(retries: int) -> Retry | None:
+    return Retry(max=retries, interval=RETRY_INTERVALS[:retries] or [2]) if retries else None
+
+
 def enqueue(conn: redis.Redis, stage: str, func: str, *args: object, retries: int = 3,
             job_id: str | None = None) -> Job:
     """Enqueue a job by dotted path so the caller never imports the job's dependencies."""
     return queue(conn, stage).enqueue(
-        func, *args, job_id=job_id, job_timeout=JOB_TIMEOUT, result_ttl=300, failure_ttl=30 * 86400,
-        retry=Retry(max=retries, interval=RETRY_INTERVALS[:retries] or [2]) if retries else None,
+        func, *args, job_id=job_id, job_timeout=JOB_TIMEOUT, result_ttl=RESULT_TTL,
+        failure_ttl=FAILURE_TTL, retry=_retry(retries),
     )
+
+
+def enqueue_many(pipe: redis.client.Pipeline, conn: redis.Redis, stage: str, func: str,
+                 arg_lists: Iterable[tuple], *, retries: int = 3,
+                 result_ttl: int = RESULT_TTL) -> list[Job]:
+    """Like `enqueue`, one job per argument tuple, written through the caller's pipeline.
+
+    Thousands of jobs go in one round trip, and with a transactional pipeline they appear
+    together with whatever else the caller writes there, or not at all.
+    """
+    return queue(conn, stage).enqueue_many([
+        Queue.prepare_data(func, args, timeout=JOB_TIMEOUT, result_ttl=result_ttl,
+                           failure_ttl=FAILURE_TTL, retry=_retry(retries))
+        for args in arg_lists], pipeline=pipe)
 
 
 # Atomically: remember (source, external id) and push the message, or do neither.

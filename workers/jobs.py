@@ -10,7 +10,7 @@ from typing import TypeVar
 from triage import metrics
 from triage.bootstrap import Services, build_services
 from triage.config import get_settings
-from triage.services import pipeline
+from triage.services import pipeline, rescoring
 
 T = TypeVar("T")
 
@@ -55,6 +55,11 @@ def score(ids: list[int]) -> int:
 
 def route(ids: list[int]) -> int:
     return _timed("route", lambda: pipeline.route(services=services(), ids=[int(i) for i in ids]))
+
+
+def rescore(ids: list[int]) -> int:
+    return _timed("rescore", lambda: rescoring.rescore(services=services(),
+                                                       ids=[int(i) for i in ids]))
 
 
 def send_replies(ids: list[int]) -> int:

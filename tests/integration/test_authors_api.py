@@ -13,10 +13,11 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from tests.conftest import ROOT
-from tests.integration.helpers import PASSWORD, add_user, bearer
+from tests.integration.helpers import PASSWORD, add_user, bearer, run_jobs
 from tests.integration.relationship_support import T0, ingest
-from tests.integration.test_authors_linking import _import_crm, author, msg
+from tests.integration.test_authors_linking import _import_crm, author, msg, texts
 from triage.api.app import create_app
+from triage.queue import RESCORE, queue
 from triage.storage import tables as t
 
 
@@ -62,6 +63,18 @@ def test_only_leads_and_admins_link_and_unlink_and_every_change_is_audited(clien
     history = client.get(f"/api/people/{mail.contact_id}", headers=bearer(tokens["agent"])).json()
     assert [(h["action"], h["actor"]) for h in history["history"]] == [
         ("author.unlink", "root"), ("author.link", "lee")]
+
+
+def test_a_link_answers_at_once_and_the_workers_re_rank_the_persons_open_items(
+        client, services, tokens, sam):
+    mail, x = sam
+    r = client.post(f"/api/authors/{x.id}/link", json={"other_author_id": mail.id},
+                    headers=bearer(tokens["lead"]))
+    assert r.status_code == 200 and r.json()["rescore"] == {"items": 2, "jobs": 1}
+    assert queue(services.redis, RESCORE).count == 1
+    assert "1 open case(s)" not in texts(services, "x-1"), "queued, not re-ranked in the request"
+    run_jobs(services)
+    assert "1 open case(s)" in texts(services, "x-1") and "1 open case(s)" in texts(services, "mail-1")
 
 
 def test_bad_input_answers_404_409_or_422_with_the_reason(client, services, tokens, sam, tmp_path):

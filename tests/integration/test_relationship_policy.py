@@ -8,7 +8,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from tests.integration.helpers import PASSWORD, add_user, bearer
+from tests.integration.helpers import PASSWORD, add_user, bearer, run_jobs
 from tests.integration.relationship_support import T0, doc, ingest
 from triage.api.app import create_app
 from triage.services import relationship
@@ -64,7 +64,9 @@ def test_new_scores_follow_the_new_policy_and_rescore_updates_open_items(client,
     assert new_value == pytest.approx(old_value + 0.4) and new_priority > old_priority
     assert _rel(services, "before") == (old_value, old_priority), "no rescore yet"
     r = client.post("/api/policy/rescore", headers=bearer(tokens["lead"]))
-    assert r.status_code == 200 and r.json() == {"rescored": 2}
+    assert r.status_code == 202 and (r.json()["items"], r.json()["jobs"]) == (2, 1)
+    assert _rel(services, "before") == (old_value, old_priority), "queued, not done in the request"
+    run_jobs(services)
     assert _rel(services, "before") == pytest.approx(_rel(services, "after"))
     assert client.post("/api/policy/rescore", headers=bearer(tokens["agent"])).status_code == 403
 

@@ -19,9 +19,7 @@ from sqlalchemy.orm import Session
 from triage.domain.errors import Conflict, Invalid
 from triage.services import relationship
 from triage.storage import authors as repo
-from triage.storage import messages as messages_repo
 from triage.storage import tables as t
-from triage.storage.db import transaction
 from triage.storage.inbox import audit
 from triage.storage.tables_relationship import ContactIdentity
 
@@ -257,16 +255,13 @@ def _split(session: Session, author: t.Author, person_id: int, actor: str) -> Jo
 
 
 def rescore_people(*, db, conn: redis.Redis, author_ids: Iterable[int], now: datetime) -> int:
-    """Re-rank the open items of these identities with their person's history; after a link commits."""
+    """Re-rank the open items of these identities with their person's history, here and now (CLI).
+
+    The API queues the same chunks as jobs instead (`rescoring.start_people`).
+    """
     with db() as session:
         ids = repo.open_message_ids(session=session, author_ids=sorted(set(author_ids)))
-    done = 0
-    for start in range(0, len(ids), RESCORE_CHUNK):
-        with transaction(db) as session:
-            done += relationship.rescore_messages(
-                session=session, conn=conn, ids=ids[start:start + RESCORE_CHUNK])
-    if ids:
-        with transaction(db) as session:
-            messages_repo.refresh_priorities(session=session, now=now)
-    return done
+    return sum(relationship.rescore_chunk(db=db, conn=conn, ids=ids[start:start + RESCORE_CHUNK],
+                                          now=now)
+               for start in range(0, len(ids), RESCORE_CHUNK))
 

@@ -78,18 +78,33 @@ def apply_policy(score: Score, ctx: AuthorContext, policy: RelationshipPolicy) -
                                reasons=(*kept, *rel.reasons, *((reach,) if reach else ())))
 
 
+def open_ids(*, session: Session) -> list[int]:
+    """Scored, unresolved messages: what a policy change re-ranks."""
+    return list(session.scalars(select(t.Message.id).where(
+        t.Message.status != "resolved", t.Message.stage != "received").order_by(t.Message.id)))
+
+
 def rescore_open(*, db, conn: redis.Redis, now: datetime) -> int:
-    """Recompute relationship and priority of unresolved items from stored scores; no re-embedding."""
+    """Recompute relationship and priority of unresolved items from stored scores, here and now.
+
+    The operator's CLI runs this; the API queues the same chunks as jobs (services/rescoring.py).
+    """
     with db() as session:
-        ids = list(session.scalars(select(t.Message.id).where(
-            t.Message.status != "resolved", t.Message.stage != "received").order_by(t.Message.id)))
-    done = 0
-    for start in range(0, len(ids), RESCORE_CHUNK):
-        with transaction(db) as session:
-            done += rescore_messages(session=session, conn=conn,
-                                     ids=ids[start:start + RESCORE_CHUNK])
+        ids = open_ids(session=session)
+    return sum(rescore_chunk(db=db, conn=conn, ids=ids[start:start + RESCORE_CHUNK], now=now)
+               for start in range(0, len(ids), RESCORE_CHUNK))
+
+
+def rescore_chunk(*, db, conn: redis.Redis, ids: Sequence[int], now: datetime) -> int:
+    """Re-rank `ids` and refresh their stored priority in one transaction; a rerun is harmless.
+
+    Everything is recomputed from stored scores and contact facts, so a retried or repeated
+    chunk writes the same numbers, and a chunk that dies half-way has written nothing.
+    """
     with transaction(db) as session:
-        messages_repo.refresh_priorities(session=session, now=now)
+        done = rescore_messages(session=session, conn=conn, ids=ids)
+        session.flush()  # the UPDATE below reads the new relationship values
+        messages_repo.refresh_priorities(session=session, now=now, ids=ids)
     return done
 
 

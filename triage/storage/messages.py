@@ -187,15 +187,18 @@ def save_scores(*, session: Session, pairs: Iterable[tuple[t.Message, Score]], n
 
 
 def refresh_priorities(*, session: Session, now: datetime,
-                       sla: dict[str, timedelta] | None = None, steps: int = WAIT_STEPS) -> int:
-    """Re-rank unresolved items for time waited: one UPDATE per urgency band, rows that change only.
+                       sla: dict[str, timedelta] | None = None, steps: int = WAIT_STEPS,
+                       ids: Sequence[int] | None = None) -> int:
+    """Re-rank unresolved items (all, or only `ids`) for time waited and relationship value.
 
-    Same formula as `domain.priority.priority(..., steps=WAIT_STEPS)`: waiting in steps of the
-    target keeps it a portable timestamp comparison; within a step the earlier deadline sorts first.
+    One UPDATE per urgency band, rows that change only. Same formula as
+    `domain.priority.priority(..., steps=WAIT_STEPS)`: waiting in steps of the target keeps it a
+    portable timestamp comparison; within a step the earlier deadline sorts first.
     """
     msgs, scores = t.Message.__table__, t.Score.__table__
     rel = select(func.coalesce(scores.c.relationship_value, 0.0)).where(
         scores.c.message_id == msgs.c.id).scalar_subquery()
+    only = (msgs.c.id.in_(ids),) if ids is not None else ()
     changed = 0
     for urgency, target in (sla or DEFAULT_SLA).items():
         waited = case(*[(msgs.c.received_at <= now - target * k / steps, WAITING_WEIGHT * k / steps)
@@ -203,7 +206,7 @@ def refresh_priorities(*, session: Session, now: datetime,
         value = URGENCY_BASE[urgency] + RELATIONSHIP_WEIGHT * func.coalesce(rel, 0.0) + waited
         result = session.execute(
             update(msgs).where(msgs.c.urgency == urgency, msgs.c.status != "resolved",
-                               msgs.c.stage != "received", msgs.c.priority != value)
+                               msgs.c.stage != "received", msgs.c.priority != value, *only)
             .values(priority=value).execution_options(synchronize_session=False))
         changed += result.rowcount or 0
     return changed

@@ -15,7 +15,7 @@ from triage.api.deps import LeadDep, ServicesDep, SessionDep, UserDep, csrf_toke
 from triage.api.routes.pages import templates
 from triage.domain.errors import Conflict, DomainError, Invalid, NotFound
 from triage.services import authors as service
-from triage.services import people
+from triage.services import people, rescoring
 from triage.storage import authors as repo
 from triage.storage import tables as t
 
@@ -38,11 +38,10 @@ class LinkBody(BaseModel):
 
 
 def _after(services, session, result: service.LinkResult) -> dict[str, Any]:
-    """Commit, then re-rank the open items whose person changed (their history did too)."""
+    """Commit, then queue re-ranking the open items whose person changed (so did their history)."""
     session.commit()
-    rescored = service.rescore_people(db=services.db, conn=services.redis,
-                                      author_ids=result.affected_authors, now=services.clock.now())
-    out = {**result.as_dict(), "rescored": rescored}
+    queued = rescoring.start_people(services=services, author_ids=result.affected_authors)
+    out = {**result.as_dict(), "rescore": queued}
     if result.person_id is not None:
         out["person"] = people.person_view(session=session, contact_id=result.person_id, messages=10)
     return out

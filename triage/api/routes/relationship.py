@@ -1,4 +1,4 @@
-"""Relationship policy over JSON and as a page (leads), and re-scoring open items under it."""
+"""Relationship policy over JSON and as a page (leads), and re-ranking open items under it."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from triage.domain.errors import Invalid
 from triage.domain.relationship import DEFAULT_SIGNALS, GROUPS
 from triage.domain.scoring import INTENTS
 from triage.services import relationship as service
+from triage.services import rescoring
 from triage.storage import policy as policy_repo
 
 router = APIRouter(tags=["relationship"])
@@ -61,18 +62,28 @@ def put_policy(body: PolicyUpdate, services: ServicesDep, session: SessionDep,
     return _public(session)
 
 
-@router.post("/api/policy/rescore")
-def rescore(services: ServicesDep, _user: LeadDep) -> dict[str, int]:
-    """Recompute relationship value and priority of open items under the active policy."""
-    return {"rescored": service.rescore_open(db=services.db, conn=services.redis,
-                                             now=services.clock.now())}
+STATUS_URL = "/api/policy/rescore/status"
+
+
+@router.post("/api/policy/rescore", status_code=202)
+def rescore(services: ServicesDep, user: LeadDep) -> dict[str, Any]:
+    """Queue the re-ranking of open items under the active policy: 202, items and jobs queued."""
+    run = rescoring.start_open(services=services, by=user.username)
+    return {**run.as_dict(), "status_url": STATUS_URL}
+
+
+@router.get(STATUS_URL)
+def rescore_status(services: ServicesDep, _user: LeadDep) -> dict[str, Any]:
+    """The latest re-rank: items, and its jobs queued, started, finished or failed (from RQ)."""
+    return rescoring.progress(services=services).as_dict()
 
 
 @router.get("/policy", response_class=HTMLResponse, include_in_schema=False)
-def policy_page(request: Request, session: SessionDep, user: LeadDep,
+def policy_page(request: Request, services: ServicesDep, session: SessionDep, user: LeadDep,
                 error: str | None = None, saved: int | None = None) -> Response:
     ctx = {"user": user, "csrf": csrf_token(request), "error": error, "saved": saved,
-           "groups": GROUPS, "intents": INTENTS, "signals": tuple(DEFAULT_SIGNALS), **_public(session)}
+           "rescore": rescoring.progress(services=services), "groups": GROUPS, "intents": INTENTS,
+           "signals": tuple(DEFAULT_SIGNALS), **_public(session)}
     return templates.TemplateResponse(request, "policy.html", ctx,
                                       status_code=422 if error else 200)
 
@@ -94,9 +105,9 @@ async def policy_form(request: Request, services: ServicesDep, session: SessionD
         version = _save(services, session, user, doc, str(form.get("note") or "") or None)
     except Invalid as exc:
         session.rollback()
-        return policy_page(request, session, user, error=str(exc))
-    if form.get("rescore"):
-        service.rescore_open(db=services.db, conn=services.redis, now=services.clock.now())
+        return policy_page(request, services, session, user, error=str(exc))
+    if form.get("rescore"):  # queued: the page shows its progress
+        rescoring.start_open(services=services, by=user.username)
     return RedirectResponse(f"/policy?saved={version}", status_code=303)
 
 
