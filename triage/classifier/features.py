@@ -98,6 +98,14 @@ def shape_features(texts: Sequence[str]) -> np.ndarray:
     return out
 
 
+def rule_urgency(spec: FeatureSpec, rows: sparse.csr_matrix, texts: Sequence[str]) -> np.ndarray:
+    """The rule scorer's urgency one-hot (URGENCIES order): read back from built rows if there."""
+    if not spec.rule_scale:
+        return rule_onehots(texts)[:, :len(URGENCIES)]
+    start = spec.embed_dim + spec.hash_dim
+    return rows[:, start:start + len(URGENCIES)].toarray() / spec.rule_scale
+
+
 def build_rows(spec: FeatureSpec, embeddings: np.ndarray, normalized: Sequence[str],
                texts: Sequence[str], idf: np.ndarray | None) -> sparse.csr_matrix:
     """[embedding | scaled tf-idf words | scaled rule one-hots | scaled shape] as one sparse matrix."""

@@ -10,9 +10,12 @@ from pathlib import Path
 import numpy as np
 from scipy import sparse
 
+from triage.classifier import familiarity
 from triage.classifier.errors import ModelLoadError
-from triage.classifier.features import FeatureSpec, build_rows
+from triage.classifier.familiarity import Gate
+from triage.classifier.features import FeatureSpec, build_rows, rule_urgency
 from triage.classifier.text import normalize
+from triage.domain.scoring import URGENCIES
 
 FORMAT_VERSION = 1  # bump when the array layout or feature recipe changes; old artifacts are refused
 ARRAYS = "heads.npz"
@@ -51,6 +54,11 @@ class Heads:
     idf: np.ndarray | None
     heads: dict[str, Head]
     meta: dict = field(default_factory=dict)
+    # Reference rows and gate of familiarity.py: on unfamiliar text the urgency rules weigh in.
+    # None on both (older artifacts, toy models) means the urgency head alone decides.
+    reference: np.ndarray | None = None
+    gate: Gate | None = None
+    taught: np.ndarray | None = None  # managers' corrections, each vouching for its neighbourhood
 
     def rows(self, embeddings: np.ndarray, texts: list[str]) -> sparse.csr_matrix:
         """Feature rows for raw texts whose embeddings are already computed."""
@@ -62,7 +70,20 @@ class Heads:
     def predict_proba(self, embeddings: np.ndarray, texts: list[str]) -> dict[str, np.ndarray]:
         """Calibrated probabilities per field for a batch (columns in each head's class order)."""
         rows = self.rows(embeddings, texts)
-        return {name: head.predict_proba(rows) for name, head in self.heads.items()}
+        out = {name: head.predict_proba(rows) for name, head in self.heads.items()}
+        weights = self.rule_weights(embeddings)
+        if "urgency" in out and weights is not None and weights.any():
+            head = self.heads["urgency"]
+            onehot = rule_urgency(self.spec, rows, texts)[:, [URGENCIES.index(c) for c in head.classes]]
+            out["urgency"] = familiarity.blend(out["urgency"], onehot, weights)
+        return out
+
+    def rule_weights(self, embeddings: np.ndarray) -> np.ndarray | None:
+        """The rules' share in each row's urgency (0 on familiar text); None without a gate."""
+        if self.gate is None or self.reference is None:
+            return None
+        sim = familiarity.similarity(embeddings, self.reference, self.gate.k, self.taught)
+        return self.gate.weights(sim)
 
     def save(self, models_dir: Path) -> Path:
         """Write models/<version>/heads.npz + meta.json (with the arrays' sha256)."""
@@ -74,6 +95,10 @@ class Heads:
         for name, head in self.heads.items():
             arrays[f"{name}.coef"] = head.coef.astype(np.float16)  # halves the artifact, no F1 loss
             arrays[f"{name}.intercept"] = head.intercept.astype(np.float32)
+        if self.reference is not None and self.gate is not None:
+            arrays["familiarity.reference"] = self.reference.astype(np.float16)
+            if self.taught is not None and len(self.taught):
+                arrays["familiarity.taught"] = self.taught.astype(np.float16)
         np.savez_compressed(out / ARRAYS, **arrays)
         meta = dict(self.meta)
         meta.update({
@@ -82,6 +107,8 @@ class Heads:
             "features": self.spec.as_dict(),
             "heads": {n: {"classes": list(h.classes), "temperature": h.temperature}
                       for n, h in self.heads.items()},
+            "familiarity_gate": self.gate.as_dict() if self.gate and self.reference is not None
+            else None,
             "sha256": _sha256(out / ARRAYS),
         })
         (out / META).write_text(json.dumps(meta, indent=2, sort_keys=True) + "\n")
@@ -157,4 +184,15 @@ def _build(version: str, meta: dict, arrays) -> Heads:
                                  f"expected {(len(classes), spec.width)}")
         heads[name] = Head(name, classes, coef, intercept, float(info["temperature"]))
     idf = arrays["idf"].astype(np.float32) if "idf" in arrays.files else None
-    return Heads(version, spec, meta["embedder"]["model_id"], idf, heads, meta)
+    gate, reference, taught = None, None, None
+    if meta.get("familiarity_gate"):
+        gate = Gate(**meta["familiarity_gate"])
+        reference = arrays["familiarity.reference"].astype(np.float32)
+        taught = arrays["familiarity.taught"].astype(np.float32) \
+            if "familiarity.taught" in arrays.files else None
+        for name, rows in (("reference", reference), ("taught rows", taught)):
+            if rows is not None and (rows.ndim != 2 or rows.shape[1] != spec.embed_dim):
+                raise ModelLoadError(f"model {version}: familiarity {name} has shape "
+                                     f"{rows.shape}, expected (n, {spec.embed_dim})")
+    return Heads(version, spec, meta["embedder"]["model_id"], idf, heads, meta,
+                 reference=reference, gate=gate, taught=taught)

@@ -14,6 +14,7 @@ from triage.classifier.data import FIELDS, load_corrections, load_starter, split
 from triage.classifier.embedder import CachedEmbedder, DiskCache, Embedder, MiniLMEmbedder
 from triage.classifier.errors import ModelLoadError
 from triage.classifier.evaluate import compare, model_predictions
+from triage.classifier.familiarity import Gate
 from triage.classifier.features import FeatureSpec
 from triage.classifier.heads import Heads, load_heads, promote
 from triage.classifier.train import C_GRID, fit_heads
@@ -23,6 +24,10 @@ DEFAULT_CACHE = Path("var/cache")
 # correction moves it by ~0.0005 (seen on the starter model); a real regression costs points.
 PROMOTE_TOLERANCE = 0.002
 SHAPE_SCALE = 0.5  # the text-shape block of new models (see FeatureSpec); same weight as rules
+# Rules weigh in on unfamiliar text (familiarity.py). Chosen by `bench/bench_generalisation.py
+# --choose-gate`: the largest leave-one-source-out urgency macro-F1 (rows never held back) among
+# gates this pipeline would promote (in-source held-back cost within PROMOTE_TOLERANCE).
+GATE = Gate(novel=0.35, familiar=0.45, max_weight=0.5)
 
 # track(description, total) -> advance(n); the CLI passes a rich progress bar
 Track = Callable[[str, int], Callable[[int], None]]
@@ -129,7 +134,7 @@ def run_train(*, data_dir: Path, out: Path, corrections: Path | None = None,
     advance = track("training", len(FIELDS) * (1 if c else len(C_GRID)))
     heads = fit_heads(records, emb, version=version, embedder_id=embedder.model_id,
                       spec=spec or FeatureSpec(embed_dim=emb.shape[1], shape_scale=SHAPE_SCALE),
-                      step=lambda _: advance(1), c=c or None)
+                      step=lambda _: advance(1), c=c or None, gate=GATE)
     systems: dict = {"model": heads, "tfidf_lr": "tfidf_lr", "rules": "rules"}
     current_version, current_score = None, None
     try:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -24,6 +25,15 @@ NO_WORDS_CONFIDENCE = 0.2  # nothing to read: same floor as the rule scorer uses
 FOREIGN_PENALTY = 0.5  # MiniLM-L6 reads English; other languages halve our trust
 MIXED_MIN_WORDS = 6  # shorter texts give the detector too little to call them mixed
 SIGNAL_INTENTS = {"complaint": 0.3, "churn_risk": 0.5, "purchase_intent": 0.4}
+NOTE_RULE_SHARE = 0.05  # below this the text reads as familiar and nothing is said
+
+
+@dataclass(frozen=True, slots=True)
+class Prediction:
+    """The heads' output for one text: field -> {class: p}, and the rules' share in urgency."""
+
+    proba: dict[str, dict[str, float]]
+    rule_share: float = 0.0
 
 
 class ModelScorer:
@@ -65,13 +75,13 @@ class ModelScorer:
                 scores.append(self._fallback(msg, ctx, exc))
         return scores
 
-    def _predict(self, texts: list[str]) -> list[dict[str, dict[str, float]] | None]:
+    def _predict(self, texts: list[str]) -> list[Prediction | None]:
         """Field -> {class: p} per text; a batch failure is retried one message at a time."""
         try:
             return self._predict_many(texts)
         except Exception:
             log.exception("batch scoring failed; retrying message by message")
-        out: list[dict[str, dict[str, float]] | None] = []
+        out: list[Prediction | None] = []
         for text in texts:
             try:
                 out.extend(self._predict_many([text]))
@@ -80,20 +90,24 @@ class ModelScorer:
                 out.append(None)
         return out
 
-    def _predict_many(self, texts: list[str]) -> list[dict[str, dict[str, float]]]:
+    def _predict_many(self, texts: list[str]) -> list[Prediction]:
         if not texts:
             return []
         emb = np.asarray(self.embedder.embed(texts), dtype=np.float32)
         if emb.shape[0] != len(texts) or not np.isfinite(emb).all():
             raise ValueError("embedder returned a malformed batch")
         probas = self.heads.predict_proba(emb, texts)
-        return [{f: dict(zip(self.heads.heads[f].classes, map(float, p[i]), strict=True))
-                 for f, p in probas.items()} for i in range(len(texts))]
+        shares = self.heads.rule_weights(emb)
+        return [Prediction({f: dict(zip(self.heads.heads[f].classes, map(float, p[i]), strict=True))
+                            for f, p in probas.items()},
+                           float(shares[i]) if shares is not None else 0.0)
+                for i in range(len(texts))]
 
     def _score_one(self, msg: Message, ctx: AuthorContext, text: str,
-                   proba: dict[str, dict[str, float]]) -> Score:
+                   prediction: Prediction) -> Score:
         rules = None
         labels: dict[str, tuple[str, float]] = {}
+        proba, share = prediction.proba, prediction.rule_share
         for field in ("urgency", "intent", "sentiment"):
             if field in proba:
                 label = max(proba[field], key=proba[field].get)
@@ -110,6 +124,8 @@ class ModelScorer:
         if sentiment == "negative" and p_sent >= LOW_CONFIDENCE:
             reasons.append(Reason(f"negative tone (p={p_sent:.2f})", 0.2 * p_sent))
         confidence, flags = self._confidence(msg, text, p_urg)
+        if share >= NOTE_RULE_SHARE:
+            flags.append(f"unlike our training data: keyword rules weigh {share:.0%} in urgency")
         reasons.extend(Reason(f, 0.0) for f in flags)
         rel = relationship_value(ctx, intent=intent)
         reasons.extend(rel.reasons)

@@ -10,6 +10,7 @@ from scipy import sparse
 from scipy.optimize import minimize_scalar
 
 from triage.classifier.data import CORRECTIONS, FIELDS, split_of
+from triage.classifier.familiarity import Gate, reference_sample, taught_sample
 from triage.classifier.features import FeatureSpec, build_rows, hashed_counts, idf_of
 from triage.classifier.heads import Head, Heads
 from triage.classifier.text import normalize
@@ -71,8 +72,12 @@ def fit_linear(rows: sparse.csr_matrix, y: np.ndarray, w: np.ndarray, n_classes:
 
 def fit_heads(records: Sequence[dict], embeddings: np.ndarray, *, version: str,
               embedder_id: str, spec: FeatureSpec | None = None, c: float | None = DEFAULT_C,
-              step: Step | None = None, splits: Sequence[str] | None = None) -> Heads:
+              step: Step | None = None, splits: Sequence[str] | None = None,
+              gate: Gate | None = None) -> Heads:
     """Train one head per field on its labelled 'train' rows, calibrate on its 'calib' rows.
+
+    With a `gate`, a per-source sample of the 'train' rows is kept as the familiarity reference
+    (see familiarity.py): on text unlike it, the rule scorer's urgency weighs in.
 
     With `c=None`, C is picked from C_GRID by mean macro-F1 over (source, field) on the 'calib'
     rows; the held-back rows play no part in any choice.
@@ -84,10 +89,16 @@ def fit_heads(records: Sequence[dict], embeddings: np.ndarray, *, version: str,
     idf = idf_of(hashed_counts([norm[i] for i in fit_idx], spec.hash_dim)) \
         if spec.hash_dim else None
     rows = build_rows(spec, embeddings, norm, [r["text"] for r in records], idf)
+    extra: dict = {"gate": gate}
+    if gate is not None:
+        starter = np.array([records[i]["dataset"] != CORRECTIONS for i in fit_idx], dtype=bool)
+        extra["reference"] = reference_sample(
+            embeddings[fit_idx[starter]], [records[i]["dataset"] for i in fit_idx[starter]])
+        extra["taught"] = taught_sample(embeddings[fit_idx[~starter]])
     if c is not None:
         heads = _fit_all(records, rows, splits, c, step)
         return Heads(version=version, spec=spec, embedder_id=embedder_id, idf=idf, heads=heads,
-                     meta={"c": c})
+                     meta={"c": c}, **extra)
     search: dict[float, float] = {}
     best, chosen = {}, C_GRID[0]
     for cand in C_GRID:
@@ -96,7 +107,8 @@ def fit_heads(records: Sequence[dict], embeddings: np.ndarray, *, version: str,
         if not best or search[cand] > search[chosen]:  # a tie keeps the stronger regularisation
             best, chosen = heads, cand
     return Heads(version=version, spec=spec, embedder_id=embedder_id, idf=idf, heads=best,
-                 meta={"c": chosen, "c_search": {str(k): round(v, 4) for k, v in search.items()}})
+                 meta={"c": chosen, "c_search": {str(k): round(v, 4) for k, v in search.items()}},
+                 **extra)
 
 
 def calib_score(records: Sequence[dict], rows: sparse.csr_matrix, splits: np.ndarray,
