@@ -67,11 +67,16 @@ class Heads:
                              f"{self.spec.embed_dim}")
         return build_rows(self.spec, embeddings, [normalize(t) for t in texts], texts, self.idf)
 
-    def predict_proba(self, embeddings: np.ndarray, texts: list[str]) -> dict[str, np.ndarray]:
-        """Calibrated probabilities per field for a batch (columns in each head's class order)."""
+    def predict_proba(self, embeddings: np.ndarray, texts: list[str], *,
+                      rule_weights: np.ndarray | None = None) -> dict[str, np.ndarray]:
+        """Calibrated probabilities per field for a batch (columns in each head's class order).
+
+        `rule_weights` overrides the gate's share of the rules per row (the scorer zeroes it
+        for text the English keyword rules cannot read).
+        """
         rows = self.rows(embeddings, texts)
         out = {name: head.predict_proba(rows) for name, head in self.heads.items()}
-        weights = self.rule_weights(embeddings)
+        weights = self.rule_weights(embeddings) if rule_weights is None else rule_weights
         if "urgency" in out and weights is not None and weights.any():
             head = self.heads["urgency"]
             onehot = rule_urgency(self.spec, rows, texts)[:, [URGENCIES.index(c) for c in head.classes]]

@@ -64,47 +64,50 @@ class ModelScorer:
             raise ValueError("one AuthorContext per message is required")
         self.refresh()
         texts = [scrub(m.text) for m in messages]
-        probas = self._predict(texts)
+        langs = [self._language(m, t) for m, t in zip(messages, texts, strict=True)]
+        probas = self._predict(texts, [not _foreign(lang) for lang in langs])
         scores = []
         for i, (msg, ctx) in enumerate(zip(messages, contexts, strict=True)):
             try:
                 if probas[i] is None:
                     raise RuntimeError("no model output for this message")
-                scores.append(self._score_one(msg, ctx, texts[i], probas[i]))
+                scores.append(self._score_one(msg, ctx, texts[i], probas[i], langs[i]))
             except Exception as exc:  # noqa: BLE001 - isolating one message is the point
                 scores.append(self._fallback(msg, ctx, exc))
         return scores
 
-    def _predict(self, texts: list[str]) -> list[Prediction | None]:
+    def _predict(self, texts: list[str], english: list[bool]) -> list[Prediction | None]:
         """Field -> {class: p} per text; a batch failure is retried one message at a time."""
         try:
-            return self._predict_many(texts)
+            return self._predict_many(texts, english)
         except Exception:
             log.exception("batch scoring failed; retrying message by message")
         out: list[Prediction | None] = []
-        for text in texts:
+        for text, eng in zip(texts, english, strict=True):
             try:
-                out.extend(self._predict_many([text]))
+                out.extend(self._predict_many([text], [eng]))
             except Exception:
                 log.exception("model failed on one message")
                 out.append(None)
         return out
 
-    def _predict_many(self, texts: list[str]) -> list[Prediction]:
+    def _predict_many(self, texts: list[str], english: list[bool]) -> list[Prediction]:
         if not texts:
             return []
         emb = np.asarray(self.embedder.embed(texts), dtype=np.float32)
         if emb.shape[0] != len(texts) or not np.isfinite(emb).all():
             raise ValueError("embedder returned a malformed batch")
-        probas = self.heads.predict_proba(emb, texts)
         shares = self.heads.rule_weights(emb)
+        if shares is not None:  # the keyword rules read English: elsewhere they have no vote
+            shares = np.where(english, shares, 0.0)
+        probas = self.heads.predict_proba(emb, texts, rule_weights=shares)
         return [Prediction({f: dict(zip(self.heads.heads[f].classes, map(float, p[i]), strict=True))
                             for f, p in probas.items()},
                            float(shares[i]) if shares is not None else 0.0)
                 for i in range(len(texts))]
 
     def _score_one(self, msg: Message, ctx: AuthorContext, text: str,
-                   prediction: Prediction) -> Score:
+                   prediction: Prediction, lang: tuple[str | None, float]) -> Score:
         rules = None
         labels: dict[str, tuple[str, float]] = {}
         proba, share = prediction.proba, prediction.rule_share
@@ -123,7 +126,7 @@ class ModelScorer:
                                   SIGNAL_INTENTS[intent] * p_int))
         if sentiment == "negative" and p_sent >= LOW_CONFIDENCE:
             reasons.append(Reason(f"negative tone (p={p_sent:.2f})", 0.2 * p_sent))
-        confidence, flags = self._confidence(msg, text, p_urg)
+        confidence, flags = self._confidence(msg, text, p_urg, lang)
         if share >= NOTE_RULE_SHARE:
             flags.append(f"unlike our training data: keyword rules weigh {share:.0%} in urgency")
         reasons.extend(Reason(f, 0.0) for f in flags)
@@ -141,7 +144,8 @@ class ModelScorer:
         """The vectors the heads saw, for storm grouping; the embedding cache makes this cheap."""
         return np.asarray(self.embedder.embed([scrub(m.text) for m in messages]), dtype=np.float32)
 
-    def _confidence(self, msg: Message, text: str, p_urg: float) -> tuple[float, list[str]]:
+    def _confidence(self, msg: Message, text: str, p_urg: float,
+                    language: tuple[str | None, float]) -> tuple[float, list[str]]:
         """Confidence in the urgency call and the low-confidence flags a manager should see."""
         confidence, flags = p_urg, []
         if p_urg < LOW_CONFIDENCE:
@@ -153,8 +157,8 @@ class ModelScorer:
             flags.append(f"long text: scored on the first {MODEL_TEXT_CHARS:,} characters")
         if text != msg.text:  # scrub() replaced U+FFFD, NULs or lone surrogates
             flags.append("text had invalid characters (replaced)")
-        lang, lang_conf = self._language(msg, text)
-        if lang and lang != "en" and lang_conf >= MIN_LANGUAGE_CONFIDENCE:
+        lang, lang_conf = language
+        if _foreign(language):
             confidence *= FOREIGN_PENALTY
             flags.append(f"low confidence: language '{lang}', the model reads English")
         elif lang_conf < MIN_LANGUAGE_CONFIDENCE and len(text.split()) >= MIXED_MIN_WORDS:
@@ -180,6 +184,12 @@ class ModelScorer:
                      relationship=s.relationship, tier=s.tier, priority=s.priority,
                      confidence=min(s.confidence, 0.3), model=f"{self.name}+{s.model}",
                      reasons=(note, *s.reasons), urgency_proba=s.urgency_proba)
+
+
+def _foreign(language: tuple[str | None, float]) -> bool:
+    """Confidently not English (mixed or unclear text may still hold English keywords)."""
+    lang, confidence = language
+    return bool(lang) and lang != "en" and confidence >= MIN_LANGUAGE_CONFIDENCE
 
 
 def _rounded(proba: dict[str, float] | None) -> dict[str, float]:

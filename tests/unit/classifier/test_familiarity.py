@@ -142,3 +142,14 @@ def test_a_managers_correction_is_not_outvoted_by_the_rules_after_training(embed
     loaded = load_heads(tmp_path, heads.version)
     assert loaded.taught.shape == (1, embedder.dim)
     assert loaded.rule_weights(embedder.embed([UNSEEN]))[0] == 0.0
+
+
+def test_the_english_keyword_rules_get_no_vote_on_text_in_another_language(gated, embedder):
+    scorer = ModelScorer(embedder, gated)
+    (foreign,) = scorer.score_batch([msg(UNSEEN, 0, language="es")], [AuthorContext()])
+    ungated = gated.heads["urgency"].predict_proba(gated.rows(embedder.embed([UNSEEN]), [UNSEEN]))
+    classes = gated.heads["urgency"].classes
+    assert foreign.urgency_proba == pytest.approx(dict(zip(classes, ungated[0], strict=True)),
+                                                  abs=1e-3)
+    assert not any("unlike our training data" in r.text for r in foreign.reasons)
+    assert any("language 'es'" in r.text for r in foreign.reasons)
