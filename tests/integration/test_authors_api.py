@@ -9,22 +9,14 @@ import subprocess
 import sys
 
 import pytest
-from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from tests.conftest import ROOT
 from tests.integration.helpers import PASSWORD, add_user, bearer, run_jobs
 from tests.integration.relationship_support import T0, ingest
 from tests.integration.test_authors_linking import _import_crm, author, msg, texts
-from triage.api.app import create_app
 from triage.queue import RESCORE, queue
 from triage.storage import tables as t
-
-
-@pytest.fixture
-def client(services):
-    with TestClient(create_app(services)) as c:
-        yield c
 
 
 @pytest.fixture

@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from tests.integration.helpers import add_user, bearer, message, post_signed, run_jobs
-from triage.api.app import create_app
 from triage.storage import tables as t
 
 TEXTS = {
@@ -16,12 +14,6 @@ TEXTS = {
     "outage": "The app is down and I can't log in",
     "fraud": "Someone hacked my account, there are charges I don't recognise",
 }
-
-
-@pytest.fixture
-def client(services):
-    with TestClient(create_app(services)) as c:
-        yield c
 
 
 @pytest.fixture

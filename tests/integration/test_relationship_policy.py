@@ -5,23 +5,15 @@ from __future__ import annotations
 import re
 
 import pytest
-from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from tests.integration.helpers import PASSWORD, add_user, bearer, run_jobs
 from tests.integration.relationship_support import T0, doc, ingest
-from triage.api.app import create_app
 from triage.services import relationship
 from triage.storage import policy as policy_repo
 from triage.storage import tables as t
 
 CHURN = "I want to cancel my subscription"
-
-
-@pytest.fixture
-def client(services):
-    with TestClient(create_app(services)) as c:
-        yield c
 
 
 @pytest.fixture

@@ -5,14 +5,12 @@ from __future__ import annotations
 import re
 
 import pytest
-from fastapi.testclient import TestClient
 from rq import SimpleWorker
 from rq.registry import FailedJobRegistry
 from sqlalchemy import select
 
 from tests.integration.helpers import PASSWORD, add_user, bearer, run_jobs
 from tests.integration.relationship_support import T0, doc, ingest
-from triage.api.app import create_app
 from triage.queue import RESCORE, queue
 from triage.services import relationship, rescoring
 from triage.storage import messages as messages_repo
@@ -21,12 +19,6 @@ from workers import jobs
 
 CHURN = "I want to cancel my subscription"
 STATUS = "/api/policy/rescore/status"
-
-
-@pytest.fixture
-def client(services):
-    with TestClient(create_app(services)) as c:
-        yield c
 
 
 @pytest.fixture

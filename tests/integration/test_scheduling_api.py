@@ -11,16 +11,9 @@ from sqlalchemy import select
 
 from tests.integration.helpers import PASSWORD, add_user, bearer
 from tests.integration.scheduling_support import NOW, at, history, items, person, scored, user_id
-from triage.api.app import create_app
 from triage.services import routing
 from triage.storage import tables as t
 from triage.storage.db import transaction
-
-
-@pytest.fixture
-def client(services):
-    with TestClient(create_app(services)) as c:
-        yield c
 
 
 @pytest.fixture

@@ -6,24 +6,15 @@ from datetime import timedelta
 from typing import ClassVar
 
 import numpy as np
-import pytest
-from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from tests.integration.helpers import add_user, bearer, message, post_signed, run_jobs
 from tests.integration.relationship_support import T0, doc, ingest
-from triage.api.app import create_app
 from triage.domain.rule_scorer import RuleScorer
 from triage.storage import tables as t
 from triage.storage.tables_relationship import Incident
 
 STORM = "Your latest update deleted all my saved projects!!! Fix this now #outage"
-
-
-@pytest.fixture
-def client(services):
-    with TestClient(create_app(services)) as c:
-        yield c
 
 
 def _inbox(client, token, **params):

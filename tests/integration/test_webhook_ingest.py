@@ -5,18 +5,10 @@ from __future__ import annotations
 import time
 
 import pytest
-from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from tests.integration.helpers import message, post_signed, run_jobs
-from triage.api.app import create_app
 from triage.storage import tables as t
-
-
-@pytest.fixture
-def client(services):
-    with TestClient(create_app(services)) as c:
-        yield c
 
 
 def stored(services) -> int:
