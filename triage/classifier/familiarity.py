@@ -5,8 +5,7 @@ saw: what `low`, `normal` and `high` meant was learned from each source's own la
 keyword rules (safety words, fraud, outages) travel. So the final urgency is a blend,
 `p = (1 - a) * p_model + a * onehot(rule urgency)`, where `a` rises from 0 to `max_weight` as the
 message's similarity to the training data falls from `familiar` to `novel`. On familiar text the
-model alone decides; as managers' corrections cover a new source, those texts join the reference
-sample at the next `triage train` and the rules' weight on them fades.
+model alone decides; as managers' corrections cover a new source, the rules' weight on it fades.
 
 Similarity is the mean cosine of the k nearest rows of a reference sample: at most `PER_SOURCE`
 training rows of each source (small sources keep a voice; a global sample would be all BANKING77).
