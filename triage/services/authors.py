@@ -261,7 +261,5 @@ def rescore_people(*, db, conn: redis.Redis, author_ids: Iterable[int], now: dat
     """
     with db() as session:
         ids = repo.open_message_ids(session=session, author_ids=sorted(set(author_ids)))
-    return sum(relationship.rescore_chunk(db=db, conn=conn, ids=ids[start:start + RESCORE_CHUNK],
-                                          now=now)
-               for start in range(0, len(ids), RESCORE_CHUNK))
+    return relationship.rescore_ids(db=db, conn=conn, ids=ids, now=now)
 

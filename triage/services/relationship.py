@@ -91,6 +91,11 @@ def rescore_open(*, db, conn: redis.Redis, now: datetime) -> int:
     """
     with db() as session:
         ids = open_ids(session=session)
+    return rescore_ids(db=db, conn=conn, ids=ids, now=now)
+
+
+def rescore_ids(*, db, conn: redis.Redis, ids: Sequence[int], now: datetime) -> int:
+    """Re-rank `ids` here and now, chunk by chunk (the same chunks the queued jobs take)."""
     return sum(rescore_chunk(db=db, conn=conn, ids=ids[start:start + RESCORE_CHUNK], now=now)
                for start in range(0, len(ids), RESCORE_CHUNK))
 
