@@ -7,9 +7,12 @@ STAMP := $(VENV)/.installed-stamp
 .PHONY: run test install system-deps bench lint clean
 
 $(STAMP): pyproject.toml
+	@echo ">> Installing Python dependencies into $(VENV): this takes a few minutes on a fresh machine"
+	@echo ">> (the CPU build of torch, sentence-transformers, OR-Tools...); pip shows its progress below."
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[ml,plan,dev]'
+	$(PY) -m pip install --progress-bar on -e '.[ml,plan,dev]'
+	@echo ">> Dependencies installed."
 	touch $(STAMP)
 
 install: $(STAMP)

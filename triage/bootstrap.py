@@ -7,6 +7,7 @@ import os
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import redis
 from sqlalchemy import Engine
@@ -18,7 +19,7 @@ from triage.clock import Clock, SystemClock
 from triage.config import Settings
 from triage.domain.scoring import Scorer
 from triage.queue import IngestBuffer
-from triage.redis_server import EmbeddedRedis, reachable
+from triage.redis_server import EmbeddedRedis, port_free, reachable
 from triage.storage.db import make_engine, session_factory
 
 log = logging.getLogger(__name__)
@@ -33,11 +34,16 @@ def ensure_redis(settings: Settings) -> tuple[str, EmbeddedRedis | None]:
     if settings.redis_url:
         return settings.redis_url, None
     state = settings.data_dir / "redis" / "url"
+    port = None
     if state.exists():
         url = state.read_text().strip()
         if reachable(url):
             return url, None
-    server = EmbeddedRedis(settings.data_dir / "redis", appendfsync=settings.redis_appendfsync).start()
+        # Come back on the same port, so workers and tick reconnect by themselves after a restart.
+        last = urlsplit(url).port
+        port = last if last and port_free(last) else None
+    server = EmbeddedRedis(settings.data_dir / "redis", port=port,
+                           appendfsync=settings.redis_appendfsync).start()
     state.write_text(server.url)
     log.warning("started embedded redis-server at %s (pid %s)", server.url, server.process.pid)
     return server.url, server

@@ -120,7 +120,7 @@ def register_run(app: typer.Typer, console: Console) -> None:
         from triage.metrics import prepare_multiprocess_dir
         from triage.storage.db import migrate
 
-        settings = get_settings()
+        settings = _claim_ports(get_settings(), console)
         url, embedded = ensure_redis(settings)
         os.environ["TRIAGE_REDIS_URL"] = url
         prepare_multiprocess_dir(settings.prometheus_dir)
@@ -130,27 +130,29 @@ def register_run(app: typer.Typer, console: Console) -> None:
             _seed_demo_users(password)
         demo_channels = _start_demo_channels(settings, console)
         exe = [sys.executable, "-m", "triage.cli"]
-        procs = [subprocess.Popen([*exe, "api", "--log-level", "warning"])]
         worker_args = ["worker", "--log-level", "WARNING"] + (["--rules-only"] if rules_only else [])
-        procs += [subprocess.Popen([*exe, *worker_args]) for _ in range(workers)]
-        procs.append(subprocess.Popen([*exe, "tick", "--every", str(settings.tick_seconds)]))
+        commands = [[*exe, "api", "--log-level", "warning"]]
+        commands += [[*exe, *worker_args] for _ in range(workers)]
+        commands.append([*exe, "tick", "--every", str(settings.tick_seconds)])
+        # Own sessions: Ctrl-C reaches only this process, which stops the children once, quietly.
+        procs = [subprocess.Popen(c, start_new_session=True) for c in commands]
         base = f"http://{settings.host}:{settings.port}"
+        stopping = False
 
         def stop(*_args) -> None:
-            for p in procs:
-                if p.poll() is None:
-                    p.terminate()
-            for p in procs:
-                try:
-                    p.wait(timeout=15)
-                except subprocess.TimeoutExpired:
-                    p.kill()
+            nonlocal stopping
+            if stopping:
+                return
+            stopping = True
+            console.print("stopping...")
+            _stop_all(procs)
             demo_channels.stop()
             if embedded is not None:
                 embedded.stop()
             raise typer.Exit()
 
-        signal.signal(signal.SIGTERM, stop)
+        for sig in (signal.SIGTERM, signal.SIGHUP):
+            signal.signal(sig, stop)
         try:
             if not _wait_http(f"{base}/health", timeout=60):
                 console.print("[red]the API did not come up; see the log above[/red]")
@@ -171,3 +173,47 @@ def register_run(app: typer.Typer, console: Console) -> None:
                 time.sleep(1)
         except KeyboardInterrupt:
             stop()
+
+
+def _stop_all(procs: list[subprocess.Popen]) -> None:
+    """SIGTERM each child's process group (uvicorn, RQ with its scheduler process, the tick all shut
+    down gracefully on it), then wait, so nothing still talks to Redis when it stops."""
+    for p in procs:
+        _signal_group(p, signal.SIGTERM)
+    for p in procs:
+        try:
+            p.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            _signal_group(p, signal.SIGKILL)
+            p.wait(timeout=5)
+
+
+def _signal_group(proc: subprocess.Popen, sig: int) -> None:
+    try:
+        os.killpg(proc.pid, sig)
+    except ProcessLookupError:
+        pass
+
+
+def _claim_ports(settings, console: Console):
+    """Refuse a taken API port plainly; move the demo blog and mailbox to free ports if theirs are taken.
+
+    The chosen demo ports go into the environment, so the API, workers and tick read the same ones.
+    """
+    from triage.redis_server import free_port, port_free
+
+    if not port_free(settings.port, settings.host):
+        console.print(f"[red]port {settings.port} on {settings.host} is in use: stop what listens there "
+                      f"or choose another with TRIAGE_PORT=...[/red]")
+        raise typer.Exit(2)
+    if settings.env != "development":
+        return settings
+    changed = False
+    for name, offset in (("demo_blog_port", 1), ("demo_mailbox_port", 2)):
+        port = getattr(settings, name) or settings.port + offset
+        if not port_free(port):
+            os.environ[f"TRIAGE_{name.upper()}"] = str(free_port())
+            changed = True
+    if changed:
+        get_settings.cache_clear()
+    return get_settings()

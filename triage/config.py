@@ -6,7 +6,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, Field, SecretStr, model_validator
+from pydantic import BaseModel, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PLACEHOLDER = "change-me"  # the development default; refused anywhere else
@@ -40,11 +40,13 @@ def _default_sources(data: dict) -> dict[str, SourceSettings]:
     if data.get("env", "development") != "development":
         return sources
     port = int(data.get("port", 8000))
+    blog_port = data.get("demo_blog_port") or port + DEMO_BLOG_PORT_OFFSET
+    mail_port = data.get("demo_mailbox_port") or port + DEMO_MAILBOX_PORT_OFFSET
     sources[DEMO_BLOG] = SourceSettings(channel="rss", options={
-        "url": f"http://127.0.0.1:{port + DEMO_BLOG_PORT_OFFSET}/comments/feed/",
+        "url": f"http://127.0.0.1:{blog_port}/comments/feed/",
         "interval": DEMO_POLL_INTERVAL})
     sources[DEMO_MAILBOX] = SourceSettings(channel="imap", options={
-        "host": "127.0.0.1", "port": port + DEMO_MAILBOX_PORT_OFFSET, "username": DEMO_MAILBOX_USER,
+        "host": "127.0.0.1", "port": mail_port, "username": DEMO_MAILBOX_USER,
         "password": DEMO_MAILBOX_PASSWORD, "security": "none", "interval": DEMO_POLL_INTERVAL})
     return sources
 
@@ -71,6 +73,10 @@ class Settings(BaseSettings):
     redis_appendfsync: Literal["always", "everysec"] = "everysec"
     host: str = "127.0.0.1"
     port: int = 8000
+    # The demo blog and mailbox `triage up` serves; None: the API port + 1 and + 2 (`up` picks free
+    # ones when those are taken). Declared before `sources`, whose default reads them.
+    demo_blog_port: int | None = None
+    demo_mailbox_port: int | None = None
     sources: dict[str, SourceSettings] = Field(default_factory=_default_sources)
     webhook_replay_window: int = 300  # seconds a signed request stays valid
     webhook_max_body: int = 1_000_000  # bytes; larger bodies get 413
@@ -103,6 +109,12 @@ class Settings(BaseSettings):
         if problems:
             raise ValueError(f"refusing to start in {self.env}: " + "; ".join(problems))
         return self
+
+    @field_validator("data_dir")
+    @classmethod
+    def _absolute(cls, value: Path) -> Path:
+        """Absolute from the start: child processes and redis-server change directory."""
+        return value.expanduser().resolve()
 
     @property
     def sqlalchemy_url(self) -> str:

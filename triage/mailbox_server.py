@@ -73,7 +73,7 @@ class MailboxServer:
         conf = self.root / "dovecot.conf"
         conf.write_text(_config(self.root, self._run_dir, self.host, self.port, uid, gid, user))
         self.process = subprocess.Popen([DOVECOT, "-F", "-c", str(conf)], stdout=subprocess.PIPE,
-                                        stderr=subprocess.STDOUT)
+                                        stderr=subprocess.STDOUT, start_new_session=True)
         try:
             self._wait()
         except MailboxError:

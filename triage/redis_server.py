@@ -36,7 +36,8 @@ class EmbeddedRedis:
     """A private redis-server with AOF on, data under `directory`; stop() ends it."""
 
     def __init__(self, directory: Path, *, port: int | None = None, appendfsync: str = "everysec"):
-        self.directory = Path(directory)
+        # Absolute: redis-server changes into --dir before it opens --logfile (relative paths broke).
+        self.directory = Path(directory).resolve()
         self.port = port or free_port()
         self.appendfsync = appendfsync
         self.process: subprocess.Popen[bytes] | None = None
@@ -52,7 +53,9 @@ class EmbeddedRedis:
             "--appendonly", "yes", "--appendfsync", self.appendfsync, "--save", "",
             "--daemonize", "no", "--logfile", str(self.directory / "redis.log"),
         ]
-        self.process = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        # Its own session: Ctrl-C must not stop Redis before the workers using it have stopped.
+        self.process = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                        start_new_session=True)
         client = redis.Redis.from_url(self.url)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
@@ -74,6 +77,16 @@ class EmbeddedRedis:
             except subprocess.TimeoutExpired:
                 self.process.kill()
         self.process = None
+
+
+def port_free(port: int, host: str = "127.0.0.1") -> bool:
+    """True when nothing listens on host:port (checked by binding it, then letting go)."""
+    with socket.socket() as s:
+        try:
+            s.bind((host, port))
+        except OSError:
+            return False
+        return True
 
 
 def reachable(url: str) -> bool:

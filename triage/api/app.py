@@ -14,6 +14,7 @@ from triage import metrics
 from triage.api.deps import LoginRequired
 from triage.api.routes import (
     authors,
+    docs,
     health,
     inbox_api,
     pages,
@@ -35,7 +36,7 @@ STATUS = {NotFound: 404, Conflict: 409, Forbidden: 403, Invalid: 422}
 def create_app(services: Services | None = None) -> FastAPI:
     """Build the app around a service graph (the settings' one unless a test passes its own)."""
     services = services or build_services(get_settings())
-    app = FastAPI(title="Triage", version="0.1.0", docs_url="/api/docs", redoc_url=None,
+    app = FastAPI(title="Triage", version="0.1.0", docs_url=None, redoc_url=None,
                   openapi_url="/api/openapi.json")
     app.state.services = services
     settings = services.settings
@@ -65,6 +66,8 @@ def create_app(services: Services | None = None) -> FastAPI:
     for module in (health, webhooks, metrics_route, inbox_api, users, relationship, scheduling,
                    sources, replies, authors, pages):
         app.include_router(module.router)
+    app.include_router(docs.router)
+    app.mount("/static/docs", StaticFiles(directory=docs.ASSETS), name="docs-assets")
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
     return app
 

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -68,22 +70,45 @@ def _banner(services) -> str | None:
     return None
 
 
+def _page_number(raw: str | None, limit: int = 100_000) -> int:
+    """A page number from a query string: junk or out of range falls back to the nearest page."""
+    try:
+        return min(max(int(str(raw or "1")[:7]), 1), limit)
+    except ValueError:
+        return 1
+
+
+def _query(**params: object) -> str:
+    """A query string without empty values (an empty `mine=` once broke the pager)."""
+    return "?" + urlencode({k: v for k, v in params.items() if v not in (None, "", False)})
+
+
 @router.get("/inbox", response_class=HTMLResponse)
 def inbox_page(request: Request, services: ServicesDep, session: SessionDep, user: UserDep,
                status: str = "active", source: str | None = None, urgency: str | None = None,
-               mine: bool = False, page: int = 1) -> Response:
+               mine: str | None = None, page: str | None = None) -> Response:
     now = services.clock.now()
+    only_mine = (mine or "").lower() in ("true", "1", "on", "yes")
     flt = repo.InboxFilter(status=status, source=source or None, urgency=urgency or None,
-                           assignee_id=user.id if mine else None, page=max(page, 1),
+                           assignee_id=user.id if only_mine else None, page=_page_number(page),
                            per_page=PER_PAGE)
     rows, total = repo.list_items(session=session, flt=flt, now=now)
+    pages = max(1, -(-total // PER_PAGE))
+    if flt.page > pages:  # past the end (an old link, a hand-typed number): show the last page
+        flt = replace(flt, page=pages)
+        rows, total = repo.list_items(session=session, flt=flt, now=now)
+
+    def page_url(number: int) -> str:
+        return _query(status=flt.status, urgency=flt.urgency, source=flt.source,
+                      mine="true" if only_mine else None, page=number)
+
     ctx = {
         "user": user, "csrf": csrf_token(request), "items": [inbox_service.serialize(r, now) for r in rows],
-        "total": total, "flt": flt, "mine": mine, "urgencies": URGENCIES, "intents": INTENTS,
+        "total": total, "flt": flt, "mine": only_mine, "urgencies": URGENCIES, "intents": INTENTS,
         "tiers": TIERS, "sources": sorted(services.settings.sources), "banner": _banner(services),
         "spikes": current_spikes(services.redis),
         "reply_ctx": reply_service.page_context(session=session, messages=rows, now=now),
-        "pages": max(1, -(-total // PER_PAGE)),
+        "pages": pages, "page_url": page_url,
     }
     return templates.TemplateResponse(request, "inbox.html", ctx)
 
