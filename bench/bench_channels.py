@@ -23,13 +23,13 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from tests.integration.channel_server import FakePlatform, mastodon_timeline
-from triage.channels.base import ChannelConfig
-from triage.channels.discourse import DiscourseConfig, DiscourseWebhook
-from triage.channels.generic import GenericWebhook, sign
-from triage.channels.mastodon import MastodonConfig, MastodonPoller
-from triage.channels.meta import MetaConfig, MetaWebhook
-from triage.channels.slack import SlackConfig, SlackEvents
-from triage.channels.twitter import XConfig, XWebhook
+from triage.intake.connectors.base import ChannelConfig
+from triage.intake.connectors.discourse import DiscourseConfig, DiscourseWebhook
+from triage.intake.connectors.generic import GenericWebhook, sign
+from triage.intake.connectors.mastodon import MastodonConfig, MastodonPoller
+from triage.intake.connectors.meta import MetaConfig, MetaWebhook
+from triage.intake.connectors.slack import SlackConfig, SlackEvents
+from triage.intake.connectors.twitter import XConfig, XWebhook
 
 FIX = ROOT / "tests" / "fixtures" / "channels"
 SECRET = "bench-secret"

@@ -13,14 +13,14 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from triage.classifier.data import DEFAULT_DATA_DIR
-from triage.classifier.embedder import CachedEmbedder, MiniLMEmbedder
-from triage.classifier.heads import load_heads
-from triage.classifier.language import LinguaDetector
-from triage.classifier.scorer import ModelScorer
-from triage.classifier.storms import group_near_duplicates
-from triage.domain.message import Author, Message
-from triage.domain.scoring import AuthorContext
+from triage.core.message import Author, Message
+from triage.core.scoring import AuthorContext
+from triage.scoring.classifier.data import DEFAULT_DATA_DIR
+from triage.scoring.classifier.embedder import CachedEmbedder, MiniLMEmbedder
+from triage.scoring.classifier.heads import load_heads
+from triage.scoring.classifier.language import LinguaDetector
+from triage.scoring.classifier.scorer import ModelScorer
+from triage.scoring.classifier.storms import group_near_duplicates
 
 ROOT = Path(__file__).resolve().parents[1]
 T0 = datetime(2026, 3, 1, 12, tzinfo=UTC)

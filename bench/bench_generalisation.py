@@ -33,14 +33,14 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn
 from rich.table import Table
 
-from triage.classifier import baselines, familiarity, train
-from triage.classifier.baselines import TfidfBaseline, rule_predictions
-from triage.classifier.data import DEFAULT_DATA_DIR, load_starter, split_of, subsample
-from triage.classifier.familiarity import Gate
-from triage.classifier.features import FeatureSpec
-from triage.classifier.heads import Heads
-from triage.classifier.metrics import macro_f1
-from triage.classifier.pipeline import (
+from triage.scoring.classifier import baselines, familiarity, train
+from triage.scoring.classifier.baselines import TfidfBaseline, rule_predictions
+from triage.scoring.classifier.data import DEFAULT_DATA_DIR, load_starter, split_of, subsample
+from triage.scoring.classifier.familiarity import Gate
+from triage.scoring.classifier.features import FeatureSpec
+from triage.scoring.classifier.heads import Heads
+from triage.scoring.classifier.metrics import macro_f1
+from triage.scoring.classifier.pipeline import (
     DEFAULT_CACHE,
     GATE,
     PROMOTE_TOLERANCE,

@@ -18,7 +18,7 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.stack import SECRET, Stack
-from triage.webhook_client import signed_headers
+from triage.devstack.webhook_client import signed_headers
 
 
 def hammer(url: str, seconds: float, threads: int, make_request) -> float:

@@ -8,11 +8,11 @@ import sys
 from datetime import datetime, time
 from zoneinfo import ZoneInfo
 
-from triage.domain.scheduling.rules import ShiftTemplate, StaffingRules
-from triage.domain.scheduling.staff import Preferences, Skills, Staff
-from triage.planning.roster import UNCOVERED_WEIGHT, plan_roster
-from triage.planning.roster_hint import greedy_hint
-from triage.planning.roster_model import ANY, RosterRequest, candidates
+from triage.scheduling.domain.rules import ShiftTemplate, StaffingRules
+from triage.scheduling.domain.staff import Preferences, Skills, Staff
+from triage.scheduling.planning.roster import UNCOVERED_WEIGHT, plan_roster
+from triage.scheduling.planning.roster_hint import greedy_hint
+from triage.scheduling.planning.roster_model import ANY, RosterRequest, candidates
 
 TEMPLATES = (ShiftTemplate("early", time(6), 8), ShiftTemplate("day", time(9), 8),
              ShiftTemplate("late", time(14), 8), ShiftTemplate("night", time(22), 8))
@@ -47,7 +47,7 @@ def greedy_uncovered(req: RosterRequest) -> int:
             if skill == ANY or skill in req.staff[cands[i].person].tags:
                 for h in cands[i].hours:
                     have[h] += 1
-        total += sum(max(0, n - c) for n, c in zip(need, have))
+        total += sum(max(0, n - c) for n, c in zip(need, have, strict=False))
     return total
 
 

@@ -7,13 +7,13 @@ import statistics
 import time
 from datetime import UTC, datetime, timedelta
 
-from triage.domain.priority import priority
-from triage.domain.scheduling.limits import Load, availability
-from triage.domain.scheduling.router import route
-from triage.domain.scheduling.rules import StaffingRules
-from triage.domain.scheduling.snapshot import OpenItem, PersonState, Snapshot, WaitingItem
-from triage.domain.scheduling.staff import Interval
-from triage.domain.scoring import URGENCIES
+from triage.core.priority import priority
+from triage.core.scoring import URGENCIES
+from triage.scheduling.domain.limits import Load, availability
+from triage.scheduling.domain.router import route
+from triage.scheduling.domain.rules import StaffingRules
+from triage.scheduling.domain.snapshot import OpenItem, PersonState, Snapshot, WaitingItem
+from triage.scheduling.domain.staff import Interval
 
 NOW = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
 LANGS, CHANNELS = ("en", "es", "de", "fr", "it"), ("email", "x", "instagram", "chat", "facebook")

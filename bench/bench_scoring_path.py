@@ -34,7 +34,7 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.stack import ROOT, SECRET, Stack
-from triage.webhook_client import signed_headers
+from triage.devstack.webhook_client import signed_headers
 
 DEV_FILES = ("airline_dev.jsonl", "crisislex_dev.jsonl", "disaster_dev.jsonl",
              "banking77_train.jsonl")
@@ -46,7 +46,7 @@ STORM_TEXT = "@brand your app has been down for 3 hours and I can't pay my bills
 
 def real_texts(data_dir: Path, n: int) -> list[str]:
     """n real message texts, distinct after normalisation (so none is an embedding-cache hit)."""
-    from triage.classifier.text import normalize
+    from triage.scoring.classifier.text import normalize
 
     seen: set[str] = set()
     out: list[str] = []
@@ -258,12 +258,12 @@ def ceiling(texts64: list[str], texts1: list[str]) -> list[Phase]:
     """Embedding-only and in-process ModelScorer speeds of the same model, no stack running."""
     from datetime import UTC, datetime, timedelta
 
-    from triage.classifier.embedder import CachedEmbedder, MiniLMEmbedder
-    from triage.classifier.heads import load_heads
-    from triage.classifier.language import LinguaDetector
-    from triage.classifier.scorer import ModelScorer
-    from triage.domain.message import Author, Message
-    from triage.domain.scoring import AuthorContext
+    from triage.core.message import Author, Message
+    from triage.core.scoring import AuthorContext
+    from triage.scoring.classifier.embedder import CachedEmbedder, MiniLMEmbedder
+    from triage.scoring.classifier.heads import load_heads
+    from triage.scoring.classifier.language import LinguaDetector
+    from triage.scoring.classifier.scorer import ModelScorer
 
     model = MiniLMEmbedder(batch_size=64).load()
     heads = load_heads(ROOT / "models", embedder_id=model.model_id, embed_dim=model.dim)
@@ -299,7 +299,7 @@ def load() -> str:
 
 
 def main() -> None:
-    from triage.classifier.data import DEFAULT_DATA_DIR
+    from triage.scoring.classifier.data import DEFAULT_DATA_DIR
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--data-dir", type=Path, default=DEFAULT_DATA_DIR)

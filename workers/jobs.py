@@ -7,10 +7,11 @@ from collections.abc import Callable
 from functools import cache
 from typing import TypeVar
 
-from triage import metrics
+from triage import pipeline
 from triage.bootstrap import Services, build_services
 from triage.config import get_settings
-from triage.services import pipeline, rescoring
+from triage.platform import metrics
+from triage.scoring import rescoring
 
 T = TypeVar("T")
 
@@ -63,13 +64,13 @@ def rescore(ids: list[int]) -> int:
 
 
 def send_replies(ids: list[int]) -> int:
-    from triage.services import outbox  # imported here: the repliers load only where replies go out
+    from triage.replies import outbox  # imported here: the repliers load only where replies go out
 
     return _timed("send_replies", lambda: outbox.send(services=services(), ids=[int(i) for i in ids]))
 
 
 def poll(source: str, force: bool = False) -> dict[str, object]:
-    from triage.services import polling
+    from triage.intake import polling
 
     return _timed("poll", lambda: polling.run_poll(services=services(), source=source,
                                                    force=bool(force)).summary())

@@ -6,8 +6,8 @@ import logging
 
 from rq import SimpleWorker, Worker
 
-from triage.domain.rule_scorer import RuleScorer
-from triage.queue import WORK_ORDER, queue
+from triage.platform.queue import WORK_ORDER, queue
+from triage.scoring.domain.rules import RuleScorer
 from workers import jobs
 
 

@@ -15,7 +15,7 @@ import pytest
 
 from tests.conftest import ROOT, TEST_SECRET
 from tests.integration.helpers import wait_for
-from triage.redis_server import free_port
+from triage.platform.redis_server import free_port
 
 SECRET_KEY = "e2e-secret-key-" + "y" * 32
 
@@ -43,7 +43,11 @@ class Stack:
             os.killpg(proc.pid, sig)
         except ProcessLookupError:
             pass
-        proc.wait(timeout=10)
+        try:
+            proc.wait(timeout=30)  # a warm shutdown finishes the job in hand, slower on a busy machine
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(timeout=10)
 
     def stop(self) -> None:
         for p in self.procs:
@@ -53,7 +57,7 @@ class Stack:
 
 @pytest.fixture
 def stack(tmp_path, db_url, redis_server, redis_conn):
-    from triage.storage.db import migrate
+    from triage.platform.db import migrate
 
     migrate(db_url)
     port = free_port()

@@ -13,7 +13,7 @@ import pytest
 
 from tests.conftest import ROOT
 from tests.integration.helpers import wait_for
-from triage.redis_server import free_port
+from triage.platform.redis_server import free_port
 
 
 def _env(tmp_path, **extra) -> dict[str, str]:
@@ -53,7 +53,7 @@ def test_triage_up_serves_demo_traffic_in_priority_order_on_embedded_defaults(tm
     assert "Inbox: http://127.0.0.1" in out and "demo-password" in out
     # Stopping `up` stops the embedded Redis it started.
     url = (tmp_path / "var" / "redis" / "url").read_text()
-    from triage.redis_server import reachable
+    from triage.platform.redis_server import reachable
     assert not reachable(url)
 
 

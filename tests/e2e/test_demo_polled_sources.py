@@ -17,8 +17,8 @@ import pytest
 
 from tests.conftest import ROOT
 from tests.integration.helpers import wait_for
-from triage.mailbox_server import available
-from triage.redis_server import free_port
+from triage.devstack.mailbox_server import available
+from triage.platform.redis_server import free_port
 
 
 def _listening(port: int) -> bool:

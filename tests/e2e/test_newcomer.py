@@ -24,7 +24,7 @@ import pytest
 
 from tests.conftest import ROOT
 from tests.integration.helpers import wait_for
-from triage.redis_server import free_port, reachable
+from triage.platform.redis_server import free_port, reachable
 
 
 def _fresh_copy(dest: Path) -> Path:

@@ -11,10 +11,10 @@ from sqlalchemy import func, select
 
 from tests.conftest import TEST_SECRET
 from tests.integration.helpers import message, wait_for
-from triage.storage import tables as t
-from triage.storage import users as users_repo
-from triage.storage.db import make_engine, session_factory, transaction
-from triage.webhook_client import signed_headers
+from triage.accounts import store as users_repo
+from triage.devstack.webhook_client import signed_headers
+from triage.platform import tables as t
+from triage.platform.db import make_engine, session_factory, transaction
 
 
 def _token(db_url: str) -> str:

@@ -10,9 +10,9 @@ import pytest
 from tests.e2e.test_browser import CHROMIUM, browser  # noqa: F401  (the shared browser fixture)
 from tests.e2e.test_pipeline_e2e import _inbox, _post, _token
 from tests.integration.helpers import message, wait_for
-from triage.services import staffing
-from triage.storage import users as users_repo
-from triage.storage.db import make_engine, session_factory, transaction
+from triage.accounts import store as users_repo
+from triage.platform.db import make_engine, session_factory, transaction
+from triage.scheduling import staffing
 
 pytestmark = [pytest.mark.browser,
               pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed")]

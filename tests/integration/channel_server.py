@@ -97,7 +97,7 @@ class FakePlatform:
                 parts = urlsplit(self.path)
                 length = int(self.headers.get("Content-Length") or 0)
                 seen = Seen(self.command, parts.path, parse_qs(parts.query),
-                            {k: v for k, v in self.headers.items()}, self.rfile.read(length))
+                            dict(self.headers.items()), self.rfile.read(length))
                 reply = platform._answer(seen)
                 body, headers = reply.encoded()
                 self.send_response(reply.status)
@@ -141,7 +141,7 @@ def mastodon_timeline(server: FakePlatform, notes: list[dict], path: str) -> Han
         ids = [int(n["id"]) for n in ordered]
         items = ordered
         if seen.arg("max_id"):
-            items = [n for n, i in zip(ordered, ids) if i < int(seen.arg("max_id"))]
+            items = [n for n, i in zip(ordered, ids, strict=False) if i < int(seen.arg("max_id"))]
         if seen.arg("since_id"):
             items = [n for n in items if int(n["id"]) > int(seen.arg("since_id"))]
         if seen.arg("min_id"):  # the page immediately newer than min_id

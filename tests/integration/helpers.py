@@ -9,10 +9,10 @@ from datetime import UTC, datetime
 from rq import SimpleWorker
 
 from tests.conftest import TEST_SECRET
-from triage.queue import WORK_ORDER, queue
-from triage.storage import users as users_repo
-from triage.storage.db import transaction
-from triage.webhook_client import signed_headers
+from triage.accounts import store as users_repo
+from triage.devstack.webhook_client import signed_headers
+from triage.platform.db import transaction
+from triage.platform.queue import WORK_ORDER, queue
 from workers import jobs
 
 PASSWORD = "correct-horse-battery"

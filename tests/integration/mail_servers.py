@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from triage.mailbox_server import ImapAccount, MailboxServer, available, free_port
+from triage.devstack.mailbox_server import ImapAccount, MailboxServer, available, free_port
 
 __all__ = ["ImapAccount", "dovecot_fixture", "free_port", "smtp_fixture"]
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from triage.clock import FixedClock
-from triage.domain import message as dm
-from triage.services import pipeline
-from triage.storage.db import transaction
+from triage import pipeline
+from triage.core import message as dm
+from triage.core.clock import FixedClock
+from triage.platform.db import transaction
 
 T0 = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
 

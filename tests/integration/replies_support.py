@@ -9,13 +9,13 @@ from fastapi.testclient import TestClient
 
 from tests.conftest import make_settings
 from tests.integration.helpers import add_user, bearer, run_jobs
+from triage import pipeline
 from triage.api.app import create_app
-from triage.clock import FixedClock
 from triage.config import SourceSettings
-from triage.domain.message import Author, Message
-from triage.services import pipeline
-from triage.storage import tables as t
-from triage.storage.tables_replies import Reply
+from triage.core.clock import FixedClock
+from triage.core.message import Author, Message
+from triage.platform import tables as t
+from triage.platform.tables_replies import Reply
 
 TUESDAY_10 = datetime(2026, 3, 3, 10, 0, tzinfo=UTC)  # business hours (default rules: UTC 09-18)
 FRIDAY_20 = datetime(2026, 3, 6, 20, 0, tzinfo=UTC)  # after hours, before a weekend
@@ -42,7 +42,7 @@ def sources(platform_url: str = "http://127.0.0.1:9", smtp=None) -> dict[str, So
 def make_services_fixture(tmp_path, db_url, redis_server, redis_conn):
     """Build a service graph with the given sources and reply mode, on a fixed clock."""
     from triage.bootstrap import build_services
-    from triage.storage.db import migrate
+    from triage.platform.db import migrate
 
     built = []
 

@@ -7,13 +7,14 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import select, update
 
 from tests.integration.helpers import PASSWORD
-from triage.clock import FixedClock
-from triage.domain import message as dm
-from triage.domain.priority import due_in
-from triage.services import pipeline, staffing
-from triage.storage import tables as t
-from triage.storage import users as users_repo
-from triage.storage.db import transaction
+from triage import pipeline
+from triage.accounts import store as users_repo
+from triage.core import message as dm
+from triage.core.clock import FixedClock
+from triage.core.priority import due_in
+from triage.platform import tables as t
+from triage.platform.db import transaction
+from triage.scheduling import staffing
 
 NOW = datetime(2026, 11, 18, 12, 0, tzinfo=UTC)  # a Wednesday noon, UTC team
 PRIORITY = {"critical": 90.0, "high": 70.0, "normal": 40.0, "low": 10.0}

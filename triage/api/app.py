@@ -10,7 +10,6 @@ from fastapi.responses import JSONResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.middleware.sessions import SessionMiddleware
 
-from triage import metrics
 from triage.api.deps import LoginRequired
 from triage.api.routes import (
     authors,
@@ -28,7 +27,8 @@ from triage.api.routes import (
 from triage.api.routes import metrics as metrics_route
 from triage.bootstrap import Services, build_services
 from triage.config import get_settings
-from triage.domain.errors import Conflict, DomainError, Forbidden, Invalid, NotFound
+from triage.core.errors import Conflict, DomainError, Forbidden, Invalid, NotFound
+from triage.platform import metrics
 
 STATUS = {NotFound: 404, Conflict: 409, Forbidden: 403, Invalid: 422}
 

@@ -10,9 +10,9 @@ from typing import Annotated
 from fastapi import Depends, HTTPException, Request
 from sqlalchemy.orm import Session
 
+from triage.accounts import store as users_repo
 from triage.bootstrap import Services
-from triage.storage import tables as t
-from triage.storage import users as users_repo
+from triage.platform import tables as t
 
 ROLE_RANK = {"agent": 1, "lead": 2, "admin": 3}
 CSRF_HEADER = "X-CSRF-Token"

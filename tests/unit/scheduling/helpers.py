@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from triage.domain.priority import priority
-from triage.domain.scheduling.snapshot import OpenItem, PersonState, Snapshot, WaitingItem
-from triage.domain.scheduling.staff import Interval
+from triage.core.priority import priority
+from triage.scheduling.domain.snapshot import OpenItem, PersonState, Snapshot, WaitingItem
+from triage.scheduling.domain.staff import Interval
 
 NOW = datetime(2026, 3, 4, 12, 0, tzinfo=UTC)  # a Wednesday noon
 

@@ -1,6 +1,6 @@
 from datetime import UTC, datetime, timedelta
 
-from triage.domain.scheduling.accounting import (
+from triage.scheduling.domain.accounting import (
     PersonTime,
     WorkEvent,
     day_window,
@@ -8,8 +8,8 @@ from triage.domain.scheduling.accounting import (
     time_worked,
     week_window,
 )
-from triage.domain.scheduling.rules import StaffingRules
-from triage.domain.scheduling.staff import Interval
+from triage.scheduling.domain.rules import StaffingRules
+from triage.scheduling.domain.staff import Interval
 
 T = datetime(2026, 3, 4, 9, 0, tzinfo=UTC)
 DAY = day_window(T, "UTC")

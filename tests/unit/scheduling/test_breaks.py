@@ -3,7 +3,7 @@
 from datetime import timedelta
 
 from tests.unit.scheduling.helpers import NOW, item, person, shift, snap
-from triage.domain.scheduling.breaks import (
+from triage.scheduling.domain.breaks import (
     DEFAULT_IDLE_BREAK,
     IDLE,
     TAKEN,
@@ -11,9 +11,9 @@ from triage.domain.scheduling.breaks import (
     rest_state,
     shift_breaks,
 )
-from triage.domain.scheduling.router import route
-from triage.domain.scheduling.rules import StaffingRules
-from triage.domain.scheduling.staff import Interval
+from triage.scheduling.domain.router import route
+from triage.scheduling.domain.rules import StaffingRules
+from triage.scheduling.domain.staff import Interval
 
 RULES = StaffingRules()
 SHIFT = shift(-7, 9)  # 05:00-14:00, NOW is noon

@@ -3,9 +3,9 @@
 from datetime import timedelta
 
 from tests.unit.scheduling.helpers import NOW, held, item, person, shift, snap
-from triage.domain.scheduling.claims import claim_refusal
-from triage.domain.scheduling.router import route
-from triage.domain.scheduling.rules import StaffingRules
+from triage.scheduling.domain.claims import claim_refusal
+from triage.scheduling.domain.router import route
+from triage.scheduling.domain.rules import StaffingRules
 
 RULES = StaffingRules()
 

@@ -1,10 +1,10 @@
 import ast
 from pathlib import Path
 
-from triage.domain import scheduling
+from triage.scheduling import domain as scheduling
 
 FORBIDDEN = {"fastapi", "redis", "rq", "sqlalchemy", "sklearn", "torch", "ortools", "numpy", "statsmodels",
-             "matplotlib", "triage.planning"}
+             "matplotlib", "triage.scheduling.planning"}
 
 
 def test_the_scheduling_domain_imports_nothing_but_the_standard_library_and_the_domain():

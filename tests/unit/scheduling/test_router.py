@@ -1,8 +1,8 @@
 from datetime import timedelta
 
 from tests.unit.scheduling.helpers import NOW, assigned_to, held, item, person, shift, snap
-from triage.domain.scheduling.router import route
-from triage.domain.scheduling.rules import StaffingRules
+from triage.scheduling.domain.router import route
+from triage.scheduling.domain.rules import StaffingRules
 
 RULES = StaffingRules()
 

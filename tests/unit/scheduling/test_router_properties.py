@@ -7,11 +7,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.unit.scheduling.helpers import NOW
-from triage.domain.scheduling.router import route
-from triage.domain.scheduling.rules import StaffingRules
-from triage.domain.scheduling.snapshot import OpenItem, PersonState, Snapshot, WaitingItem
-from triage.domain.scheduling.staff import Interval
-from triage.domain.scoring import URGENCIES
+from triage.core.scoring import URGENCIES
+from triage.scheduling.domain.router import route
+from triage.scheduling.domain.rules import StaffingRules
+from triage.scheduling.domain.snapshot import OpenItem, PersonState, Snapshot, WaitingItem
+from triage.scheduling.domain.staff import Interval
 
 SKILLS = ("en", "es", "email", "x")
 MIN = timedelta(minutes=1)

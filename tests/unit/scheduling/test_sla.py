@@ -1,7 +1,7 @@
 from datetime import UTC, datetime, timedelta
 
-from triage.domain.scheduling.rules import StaffingRules
-from triage.domain.scheduling.sla import (
+from triage.scheduling.domain.rules import StaffingRules
+from triage.scheduling.domain.sla import (
     business_elapsed,
     business_open,
     defer_until,

@@ -2,8 +2,8 @@ from datetime import UTC, datetime, time, timedelta
 
 import pytest
 
-from triage.domain.scheduling.errors import InvalidStaff, RuleConflict, UnknownStaff
-from triage.domain.scheduling.rules import (
+from triage.scheduling.domain.errors import InvalidStaff, RuleConflict, UnknownStaff
+from triage.scheduling.domain.rules import (
     DEFAULT_MIN_REST,
     ShiftTemplate,
     StaffingRules,
@@ -12,7 +12,7 @@ from triage.domain.scheduling.rules import (
     rules_from_dict,
     validate_rules,
 )
-from triage.domain.scheduling.staff import (
+from triage.scheduling.domain.staff import (
     Interval,
     Skills,
     Staff,

@@ -13,11 +13,12 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from triage.api.deps import LeadDep, ServicesDep, SessionDep, UserDep, csrf_token
 from triage.api.routes.pages import templates
-from triage.domain.errors import Conflict, DomainError, Invalid, NotFound
-from triage.services import authors as service
-from triage.services import people, rescoring
-from triage.storage import authors as repo
-from triage.storage import tables as t
+from triage.core.errors import Conflict, DomainError, Invalid, NotFound
+from triage.people import authors as service
+from triage.people import service as people
+from triage.people import store as repo
+from triage.platform import tables as t
+from triage.scoring import rescoring
 
 router = APIRouter(tags=["authors"])
 PER_PAGE = 50

@@ -7,12 +7,12 @@ from typing import Literal
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
+from triage.accounts import store as users_repo
 from triage.api.deps import ServicesDep, SessionDep, UserDep
-from triage.domain.errors import NotFound
-from triage.domain.scoring import URGENCIES
-from triage.services import inbox as inbox_service
-from triage.storage import inbox as repo
-from triage.storage import users as users_repo
+from triage.core.errors import NotFound
+from triage.core.scoring import URGENCIES
+from triage.inbox import service as inbox_service
+from triage.inbox import store as repo
 
 router = APIRouter(prefix="/api", tags=["inbox"])
 

@@ -5,13 +5,13 @@ from __future__ import annotations
 from fastapi import APIRouter, Response
 from rq.registry import FailedJobRegistry
 
-from triage import metrics
 from triage.api.deps import ServicesDep, UserDep
 from triage.bootstrap import Services
-from triage.queue import STAGES, queue
-from triage.services.source_status import counts_by_status
-from triage.storage import replies as replies_repo
-from triage.storage.inbox import backlog_by_urgency
+from triage.inbox.store import backlog_by_urgency
+from triage.intake.source_status import counts_by_status
+from triage.platform import metrics
+from triage.platform.queue import STAGES, queue
+from triage.replies import store as replies_repo
 
 router = APIRouter(tags=["metrics"])
 

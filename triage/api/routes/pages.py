@@ -11,16 +11,16 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
+from triage.accounts import store as users_repo
 from triage.api.deps import ServicesDep, SessionDep, UserDep, _check_csrf, csrf_token
-from triage.domain.errors import DomainError
-from triage.domain.scoring import INTENTS, TIERS, URGENCIES
-from triage.services import inbox as inbox_service
-from triage.services import replies as reply_service
-from triage.services.pipeline import SCORER_STATUS_KEY
-from triage.services.storms import current_spikes
-from triage.storage import inbox as repo
-from triage.storage import users as users_repo
-from triage.storage.inbox import audit
+from triage.core.errors import DomainError
+from triage.core.scoring import INTENTS, TIERS, URGENCIES
+from triage.inbox import service as inbox_service
+from triage.inbox import store as repo
+from triage.pipeline import SCORER_STATUS_KEY
+from triage.platform.audit import audit
+from triage.replies import service as reply_service
+from triage.scoring.storms import current_spikes
 
 templates = Jinja2Templates(directory=Path(__file__).resolve().parent.parent / "templates")
 router = APIRouter(include_in_schema=False)

@@ -10,12 +10,12 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from triage.api.deps import LeadDep, ServicesDep, SessionDep, csrf_token
 from triage.api.routes.pages import templates
-from triage.domain.errors import Invalid
-from triage.domain.relationship import DEFAULT_SIGNALS, GROUPS
-from triage.domain.scoring import INTENTS
-from triage.services import relationship as service
-from triage.services import rescoring
-from triage.storage import policy as policy_repo
+from triage.core.errors import Invalid
+from triage.core.scoring import INTENTS
+from triage.scoring import policy_store as policy_repo
+from triage.scoring import relationship as service
+from triage.scoring import rescoring
+from triage.scoring.domain.relationship import DEFAULT_SIGNALS, GROUPS
 
 router = APIRouter(tags=["relationship"])
 

@@ -11,12 +11,11 @@ from sqlalchemy.orm import Session
 
 from triage.api.deps import ServicesDep, SessionDep, UserDep, csrf_token
 from triage.api.routes.pages import templates
-from triage.domain.errors import DomainError
-from triage.services import outbox
-from triage.services import replies as service
-from triage.storage import inbox as inbox_repo
-from triage.storage import replies as replies_repo
-from triage.storage.tables_replies import Reply
+from triage.core.errors import DomainError
+from triage.inbox import store as inbox_repo
+from triage.platform.tables_replies import Reply
+from triage.replies import outbox, service
+from triage.replies import store as replies_repo
 
 router = APIRouter(tags=["replies"])
 MAX_BODY_CHARS = 200_000  # far above any channel's limit; the service names the real one

@@ -12,15 +12,15 @@ from pydantic import BaseModel, Field
 
 from triage.api.deps import LeadDep, ServicesDep, SessionDep, UserDep
 from triage.api.routes import scheduling_pages, scheduling_time
-from triage.domain.errors import Forbidden, NotFound
-from triage.domain.scheduling.errors import RuleConflict, SchedulingError
-from triage.domain.scheduling.rules import rules_as_dict
-from triage.services import breaks as breaks_service
-from triage.services import hours as hours_service
-from triage.services import roster as roster_service
-from triage.services import routing, staffing
-from triage.storage import staffing as repo
-from triage.storage import tables_scheduling as ts
+from triage.core.errors import Forbidden, NotFound
+from triage.platform import tables_scheduling as ts
+from triage.scheduling import breaks as breaks_service
+from triage.scheduling import hours as hours_service
+from triage.scheduling import roster as roster_service
+from triage.scheduling import routing, staffing
+from triage.scheduling import store as repo
+from triage.scheduling.domain.errors import RuleConflict, SchedulingError
+from triage.scheduling.domain.rules import rules_as_dict
 
 router = APIRouter(tags=["scheduling"])
 router.include_router(scheduling_pages.router)

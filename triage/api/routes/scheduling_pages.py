@@ -12,14 +12,14 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from triage.api.deps import LeadDep, ServicesDep, SessionDep, UserDep, csrf_token
 from triage.api.routes.pages import templates
-from triage.domain.errors import DomainError
-from triage.domain.scheduling.errors import RuleConflict, SchedulingError
-from triage.domain.scheduling.rules import rules_as_dict
-from triage.services import breaks as breaks_service
-from triage.services import hours as hours_service
-from triage.services import roster as roster_service
-from triage.services import routing, staffing
-from triage.storage import staffing as repo
+from triage.core.errors import DomainError
+from triage.scheduling import breaks as breaks_service
+from triage.scheduling import hours as hours_service
+from triage.scheduling import roster as roster_service
+from triage.scheduling import routing, staffing
+from triage.scheduling import store as repo
+from triage.scheduling.domain.errors import RuleConflict, SchedulingError
+from triage.scheduling.domain.rules import rules_as_dict
 
 router = APIRouter(include_in_schema=False)
 DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
@@ -139,7 +139,7 @@ def roster_page(request: Request, services: ServicesDep, session: SessionDep, us
     return _page(request, "roster.html", user, week=start, offset=offset, days=[
         f"{DAYS[i]} {(start + timedelta(days=i)):%d %b}" for i in range(7)], grid=grid,
         coverage=heatmap(demand, scheduled), source=source, plan=plan, plan_map=plan_map,
-        uncovered=sum(max(0, d - p) for d, p in zip(demand, scheduled)),
+        uncovered=sum(max(0, d - p) for d, p in zip(demand, scheduled, strict=False)),
         published=published, publish_error=request.session.pop("roster_error", None))
 
 

@@ -9,12 +9,12 @@ from fastapi.responses import RedirectResponse, Response
 from pydantic import BaseModel, Field
 
 from triage.api.deps import LeadDep, ServicesDep, SessionDep, UserDep
-from triage.domain.errors import DomainError, Invalid
-from triage.services import breaks as breaks_service
-from triage.services import publish as publish_service
-from triage.services import roster as roster_service
-from triage.services import routing, staffing
-from triage.storage import tables as t
+from triage.core.errors import DomainError, Invalid
+from triage.platform import tables as t
+from triage.scheduling import breaks as breaks_service
+from triage.scheduling import publish as publish_service
+from triage.scheduling import roster as roster_service
+from triage.scheduling import routing, staffing
 
 router = APIRouter(tags=["scheduling"])
 

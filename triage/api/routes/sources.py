@@ -12,8 +12,8 @@ from pydantic import BaseModel
 from triage.api.deps import LeadDep, ServicesDep, csrf_token
 from triage.api.routes.pages import templates
 from triage.bootstrap import Services, UnknownSource
-from triage.services import polling
-from triage.services.source_status import list_statuses
+from triage.intake import polling
+from triage.intake.source_status import list_statuses
 
 router = APIRouter(tags=["sources"])
 

@@ -7,9 +7,9 @@ from typing import Literal
 from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
+from triage.accounts import store as repo
 from triage.api.deps import AdminDep, ServicesDep, SessionDep, UserDep
-from triage.storage import users as repo
-from triage.storage.inbox import audit
+from triage.platform.audit import audit
 
 router = APIRouter(prefix="/api", tags=["users"])
 

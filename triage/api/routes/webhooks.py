@@ -6,11 +6,11 @@ from fastapi import APIRouter, HTTPException, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
-from triage import metrics
 from triage.api.deps import ServicesDep
 from triage.bootstrap import UnknownSource
-from triage.channels.base import PayloadError, SignatureError
-from triage.services import ingest
+from triage.intake import ingest
+from triage.intake.connectors.base import PayloadError, SignatureError
+from triage.platform import metrics
 
 router = APIRouter(tags=["webhooks"])
 

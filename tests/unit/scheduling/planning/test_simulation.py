@@ -1,0 +1,89 @@
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from triage.scheduling.domain.errors import InvalidStaff, RuleConflict
+from triage.scheduling.domain.rules import StaffingRules
+from triage.scheduling.planning.breaches import check_breaches
+from triage.scheduling.planning.metrics import outcome
+from triage.scheduling.planning.plan import build_plan
+from triage.scheduling.planning.scenario import arrivals, load_scenario, scenario_from_dict
+from triage.scheduling.planning.simulate import POLICIES, run_policies
+
+SCENARIOS = Path(__file__).resolve().parents[4] / "scenarios"
+TINY = {"name": "tiny", "start": "2026-03-02", "days": 2, "seed": 5, "team_timezone": "Europe/Berlin",
+        "history_weeks": 1, "tick_minutes": 5,
+        "staff": {"generate": {"count": 16, "languages": {"en": 1.0, "es": 0.5}, "on_call_share": 0.4}},
+        "traffic": {"per_day": 250, "languages": {"en": 0.8, "es": 0.2}, "storm_day": 1,
+                    "sick_calls_per_day": 1, "authors": 300}}
+
+
+@pytest.fixture(scope="module")
+def tiny_run():
+    scenario = scenario_from_dict(TINY)
+    plan = build_plan(scenario, time_limit=5)
+    traffic = arrivals(scenario.traffic, scenario.start, 24 * scenario.days, seed=scenario.seed,
+                       storm_day=scenario.traffic.storm_day)
+    logs = run_policies(scenario, plan, traffic)
+    end = scenario.start + timedelta(days=scenario.days)
+    return scenario, logs, [outcome(log, plan, scenario.rules, scenario.start, end) for log in logs]
+
+
+def test_the_scheduler_breaks_no_rule_in_a_replay(tiny_run):
+    _, _, outcomes = tiny_run
+    assert outcomes[0].policy == POLICIES[0]
+    assert outcomes[0].total_breaches == 0
+
+
+def test_the_round_the_clock_baseline_is_caught_working_off_shift(tiny_run):
+    _, _, outcomes = tiny_run
+    assert outcomes[1].breaches.get("worked off shift", 0) > 0
+
+
+def test_every_message_is_accounted_for_under_each_policy(tiny_run):
+    _, logs, _ = tiny_run
+    assert len({len(log.items) for log in logs}) == 1
+    assert all(any(r["type"] == "rules" for r in log.records) for log in logs)
+
+
+def test_the_breach_checker_finds_an_assignment_outside_any_shift():
+    rules = StaffingRules()
+    t = datetime(2026, 3, 2, 9, tzinfo=UTC)
+    records = [{"type": "shift", "person": "ana", "start": t.isoformat(), "end": (t + timedelta(hours=8)).isoformat()},
+               {"type": "assignment", "item": "m1", "urgency": "normal", "person": "ana", "via_page": False,
+                "assigned": (t + timedelta(hours=9)).isoformat(), "started": (t + timedelta(hours=9)).isoformat(),
+                "resolved": (t + timedelta(hours=9, minutes=5)).isoformat(), "released": None}]
+    found = check_breaches(records, rules)
+    assert found["assigned off shift"] == 1 and found["worked off shift"] == 1
+
+
+def test_the_breach_checker_finds_too_little_rest_between_shifts():
+    t = datetime(2026, 3, 2, 14, tzinfo=UTC)
+    records = [{"type": "shift", "person": "ana", "start": t.isoformat(), "end": (t + timedelta(hours=8)).isoformat()},
+               {"type": "shift", "person": "ana", "start": (t + timedelta(hours=16)).isoformat(),
+                "end": (t + timedelta(hours=24)).isoformat()}]
+    assert check_breaches(records, StaffingRules())["rest between shifts"] == 1
+
+
+def test_the_breach_checker_counts_pages_past_the_nightly_budget():
+    night = datetime(2026, 3, 2, 23, tzinfo=UTC)
+    records = [{"type": "page", "person": "ana", "time": (night + timedelta(hours=k)).isoformat(), "item": f"c{k}"}
+               for k in range(3)]
+    assert check_breaches(records, StaffingRules(team_timezone="UTC"))["pages per night"] == 1
+
+
+def test_the_example_scenarios_load():
+    assert load_scenario(SCENARIOS / "two-weeks-default.yaml").days == 14
+    small = load_scenario(SCENARIOS / "small-team.json")
+    assert {s.id for s in small.staff} >= {"ana", "luis"}
+
+
+def test_a_scenario_with_a_time_zone_typo_is_rejected():
+    with pytest.raises(InvalidStaff, match="Europe/Madrid"):
+        scenario_from_dict({"staff": [{"id": "ana", "timezone": "Europe/Madird"}]})
+
+
+def test_a_scenario_with_unsatisfiable_rules_is_rejected_naming_them():
+    with pytest.raises(RuleConflict, match="max_hours_per_day"):
+        scenario_from_dict({"rules": {"max_hours_per_day": 4}})

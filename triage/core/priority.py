@@ -1,0 +1,69 @@
+"""The one transparent priority formula: urgency first, relationship next, waiting time against the SLA."""
+
+from __future__ import annotations
+
+import math
+from datetime import timedelta
+
+from triage.core.scoring import Reason
+
+URGENCY_BASE = {"critical": 80.0, "high": 60.0, "normal": 35.0, "low": 10.0}
+RELATIONSHIP_WEIGHT = 15.0  # a key relationship lifts an item by most of one urgency band, never two
+WAITING_WEIGHT = 5.0  # an item at its SLA deadline gains this much, so old items rise within their band
+WAIT_STEPS = 20  # the stored inbox order follows waiting in 1/20ths of the target (0.25 points)
+WAITING_REASON_FROM = 0.5  # before half the target has passed, waiting is not worth a line
+
+# Default answer targets per urgency; leads change them in the staffing rules (scheduler issue).
+DEFAULT_SLA = {
+    "critical": timedelta(minutes=30),
+    "high": timedelta(hours=2),
+    "normal": timedelta(hours=24),
+    "low": timedelta(hours=72),
+}
+
+
+def priority(urgency: str, relationship: float, waited: timedelta = timedelta(0),
+             sla: dict[str, timedelta] | None = None, *, steps: int | None = None) -> float:
+    """Priority in 0..100 from urgency, relationship value in [0, 1] and time waited.
+
+    `steps` counts waiting in whole 1/steps of the target, as the stored inbox order does.
+    """
+    target = (sla or DEFAULT_SLA)[urgency]
+    used = min(waited / target, 1.0) if target > timedelta(0) else 1.0
+    if steps:
+        used = math.floor(used * steps + 1e-9) / steps
+    value = URGENCY_BASE[urgency] + RELATIONSHIP_WEIGHT * max(0.0, min(relationship, 1.0))
+    return round(min(100.0, value + WAITING_WEIGHT * used), 2)
+
+
+def pressure(waited: timedelta, target: timedelta) -> float:
+    """Share of the answer target already used up, 0..1 (1 once the target has passed)."""
+    if target <= timedelta(0):
+        return 1.0
+    return max(0.0, min(waited / target, 1.0))
+
+
+def _span(delta: timedelta) -> str:
+    minutes = int(delta.total_seconds() // 60)
+    if minutes < 60:
+        return f"{max(minutes, 0)} min"
+    if minutes < 96 * 60:
+        return f"{minutes // 60} h"
+    return f"{minutes // 1440} d"
+
+
+def waiting_reason(urgency: str, waited: timedelta,
+                   sla: dict[str, timedelta] | None = None) -> Reason | None:
+    """'waiting 3 h of a 2 h target' once half the target is used up; None before that."""
+    target = (sla or DEFAULT_SLA).get(urgency)
+    if target is None:
+        return None
+    used = pressure(waited, target)
+    if used < WAITING_REASON_FROM:
+        return None
+    return Reason(f"waiting {_span(waited)} of a {_span(target)} target", WAITING_WEIGHT * used / 100)
+
+
+def due_in(urgency: str, sla: dict[str, timedelta] | None = None) -> timedelta:
+    """How long after arrival an item of this urgency should be answered."""
+    return (sla or DEFAULT_SLA)[urgency]

@@ -1,0 +1,63 @@
+"""Inbox item states and the moves a manager can make on them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from triage.core.errors import Conflict, Invalid
+
+STATUSES = ("open", "claimed", "snoozed", "resolved")
+MAX_SNOOZE = timedelta(days=14)  # longer than that is not a snooze, it is forgetting
+
+
+@dataclass(frozen=True, slots=True)
+class ItemState:
+    status: str
+    assignee_id: int | None
+    snoozed_until: datetime | None = None
+
+
+def effective_status(state: ItemState, now: datetime) -> str:
+    """A snooze that has run out counts as open again, with no job needed to wake it."""
+    if state.status == "snoozed" and state.snoozed_until and state.snoozed_until <= now:
+        return "open"
+    return state.status
+
+
+def claim(state: ItemState, *, user_id: int, now: datetime, override: bool = False) -> ItemState:
+    """Take an item; taking one someone else holds needs a lead's override."""
+    status = effective_status(state, now)
+    if status == "resolved":
+        raise Conflict("item is already resolved")
+    if status == "claimed" and state.assignee_id not in (None, user_id) and not override:
+        raise Conflict("item is claimed by someone else; a lead can reassign it")
+    return ItemState("claimed", user_id)
+
+
+def release(state: ItemState, *, user_id: int, override: bool = False) -> ItemState:
+    if state.status != "claimed":
+        raise Conflict(f"item is {state.status}, not claimed")
+    if state.assignee_id != user_id and not override:
+        raise Conflict("only the holder or a lead can release an item")
+    return ItemState("open", None)
+
+
+def resolve(state: ItemState, *, user_id: int, now: datetime, override: bool = False) -> ItemState:
+    status = effective_status(state, now)
+    if status == "resolved":
+        raise Conflict("item is already resolved")
+    # Held covers both a claim and the router's assignment not yet started (status still open).
+    if state.assignee_id not in (None, user_id) and not override:
+        raise Conflict("item is held by someone else; they or a lead can resolve it")
+    return ItemState("resolved", state.assignee_id or user_id)
+
+
+def snooze(state: ItemState, *, until: datetime, now: datetime) -> ItemState:
+    if effective_status(state, now) == "resolved":
+        raise Conflict("a resolved item cannot be snoozed")
+    if until <= now:
+        raise Invalid("snooze time must be in the future")
+    if until - now > MAX_SNOOZE:
+        raise Invalid(f"snooze at most {MAX_SNOOZE.days} days")
+    return ItemState("snoozed", state.assignee_id, until)

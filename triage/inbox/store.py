@@ -1,0 +1,106 @@
+"""Inbox queries and the history-keeping writes behind claim, release, resolve and snooze."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.orm import Session, joinedload
+
+from triage.core.errors import NotFound
+from triage.inbox import domain as rules
+from triage.people import store as authors
+from triage.platform import tables as t
+from triage.scoring import incident_store as incidents
+
+
+@dataclass(frozen=True, slots=True)
+class InboxFilter:
+    status: str = "active"  # active = open + claimed + woken snoozes; or one status; or all
+    source: str | None = None
+    urgency: str | None = None
+    assignee_id: int | None = None
+    unassigned: bool = False
+    page: int = 1
+    per_page: int = 50
+    sort: str = "priority"  # or "newest": most recently received first
+
+
+def _status_clause(status: str, now: datetime):
+    woke = and_(t.Message.status == "snoozed", t.Message.snoozed_until <= now)
+    if status == "active":
+        return or_(t.Message.status.in_(("open", "claimed")), woke)
+    if status == "open":
+        return or_(t.Message.status == "open", woke)
+    if status == "snoozed":
+        return and_(t.Message.status == "snoozed", t.Message.snoozed_until > now)
+    if status == "all":
+        return True
+    return t.Message.status == status
+
+
+ORDER = {
+    "priority": (t.Message.priority.desc(), t.Message.due_at.asc(), t.Message.id.asc()),
+    "newest": (t.Message.received_at.desc(), t.Message.id.desc()),
+}
+
+
+def list_items(*, session: Session, flt: InboxFilter, now: datetime) -> tuple[list[t.Message], int]:
+    """Scored items by priority (then the nearest deadline), filtered and paged, with the total."""
+    where = [t.Message.stage != "received", _status_clause(flt.status, now),
+             incidents.shown_in_inbox()]  # one item per storm: its first message
+    if flt.source:
+        where.append(t.Message.source == flt.source)
+    if flt.urgency:
+        where.append(t.Message.urgency == flt.urgency)
+    if flt.assignee_id is not None:
+        where.append(t.Message.assignee_id == flt.assignee_id)
+    if flt.unassigned:
+        where.append(t.Message.assignee_id.is_(None))
+    total = session.execute(select(func.count()).select_from(t.Message).where(*where)).scalar_one()
+    rows = session.scalars(
+        select(t.Message).where(*where)
+        .options(joinedload(t.Message.score), joinedload(t.Message.author),
+                 joinedload(t.Message.assignee))
+        .order_by(*ORDER[flt.sort])
+        .offset((flt.page - 1) * flt.per_page).limit(flt.per_page)
+    ).unique().all()
+    incidents.preload(session=session, ids=[r.incident_id for r in rows if r.incident_id])
+    authors.preload_people(session=session, rows=rows)  # the inbox's "same person as" line
+    return list(rows), total
+
+
+def get_item(*, session: Session, item_id: int) -> t.Message:
+    row = session.get(t.Message, item_id, options=[joinedload(t.Message.score),
+                                                   joinedload(t.Message.author),
+                                                   joinedload(t.Message.assignee)])
+    if row is None or row.stage == "received":
+        raise NotFound(f"no scored message {item_id}")
+    return row
+
+
+def apply(*, session: Session, item_id: int, actor: t.User, action: str, now: datetime,
+          move: Callable[[rules.ItemState], rules.ItemState], note: str | None = None) -> t.Message:
+    """Run one state move on an item under a row lock, and record it in the assignment history."""
+    row = session.get(t.Message, item_id, with_for_update=True)
+    if row is None or row.stage == "received":
+        raise NotFound(f"no scored message {item_id}")
+    new = move(rules.ItemState(row.status, row.assignee_id, row.snoozed_until))
+    row.status, row.assignee_id, row.snoozed_until = new.status, new.assignee_id, new.snoozed_until
+    session.add(t.Assignment(message_id=row.id, user_id=new.assignee_id, action=action,
+                             actor=actor.username, note=note, at=now))
+    return row
+
+
+def history(*, session: Session, item_id: int) -> list[t.Assignment]:
+    return list(session.scalars(select(t.Assignment).where(t.Assignment.message_id == item_id)
+                                .order_by(t.Assignment.at, t.Assignment.id)))
+
+
+def backlog_by_urgency(*, session: Session, now: datetime) -> dict[str, int]:
+    return dict(session.execute(
+        select(t.Message.urgency, func.count()).where(_status_clause("active", now),
+                                                      t.Message.stage != "received")
+        .group_by(t.Message.urgency)).all())

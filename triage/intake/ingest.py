@@ -1,0 +1,100 @@
+"""Accepting messages: verify, parse and buffer them in Redis before anyone is told 'accepted'."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from triage.bootstrap import Services
+from triage.core.message import Message
+from triage.intake.connectors.base import HandshakeReply, PayloadError, SignatureError
+from triage.platform import metrics
+from triage.platform.queue import INGEST, Accepted, enqueue
+
+DRAIN_JOB = "workers.jobs.drain_ingest"
+
+
+@dataclass(frozen=True, slots=True)
+class WebhookOutcome:
+    accepted: Accepted
+    ignored: int = 0
+    quarantined: bool = False
+
+
+# Headers a parser may read (event type, content type); signatures are not kept.
+KEPT_HEADERS = ("content-type", "x-discourse-event", "x-discourse-event-type", "x-github-event")
+
+
+def handshake(*, services: Services, source: str, method: str, query: Mapping[str, str],
+              headers: Mapping[str, str], body: bytes) -> HandshakeReply | None:
+    """A platform's verification request (GET challenge, CRC...), answered by its connector."""
+    return services.channel_for(source).handshake(method=method, query=query, headers=headers,
+                                                  body=body)
+
+
+def receive_webhook(*, services: Services, source: str, headers: Mapping[str, str],
+                    body: bytes) -> WebhookOutcome:
+    """Verify the signature first, then parse, then buffer; any failure stores nothing."""
+    channel = services.channel_for(source)
+    try:
+        channel.verify(headers=headers, body=body, now=services.clock.now())
+    except SignatureError:
+        metrics.REJECTED.labels(source=source, reason="signature").inc()
+        raise
+    try:
+        result = channel.parse(headers=headers, body=body)
+    except PayloadError as exc:
+        metrics.REJECTED.labels(source=source, reason="payload").inc()
+        if channel.slug == "generic":
+            raise  # our own format: the sender can fix it, so tell them (422)
+        # A platform retries anything but a 2xx for days: keep the verified body and acknowledge.
+        kept = {k.lower(): v for k, v in headers.items() if k.lower() in KEPT_HEADERS}
+        services.buffer.quarantine_delivery(source=source, body=body, headers=kept, error=str(exc))
+        return WebhookOutcome(accepted=Accepted(0, 0), quarantined=True)
+    accepted = buffer_messages(services=services, messages=result.messages)
+    if result.ignored:
+        metrics.IGNORED.labels(source=source).inc(result.ignored)
+    return WebhookOutcome(accepted=accepted, ignored=result.ignored)
+
+
+def replay_deliveries(*, services: Services) -> tuple[int, int]:
+    """Parse quarantined platform deliveries again (after a fix); returns (replayed, still bad)."""
+    replayed = failed = 0
+    for _ in range(len(services.buffer.quarantined_deliveries())):
+        item = services.buffer.pop_quarantined_delivery()
+        if item is None:
+            break
+        body = item["body"].encode()
+        try:
+            result = services.channel_for(item["source"]).parse(headers=item["headers"], body=body)
+        except (PayloadError, LookupError) as exc:
+            services.buffer.quarantine_delivery(source=item["source"], body=body,
+                                                headers=item["headers"], error=str(exc))
+            failed += 1
+            continue
+        buffer_messages(services=services, messages=result.messages)
+        replayed += 1
+    return replayed, failed
+
+
+def buffer_messages(*, services: Services, messages: Sequence[Message]) -> Accepted:
+    """Put messages in the durable buffer (deduplicated) and make sure a drain job will run."""
+    items = [(m.source, m.external_id, m.model_dump_json()) for m in messages]
+    accepted = services.buffer.accept(items)
+    for m in messages[:1]:
+        metrics.INGESTED.labels(source=m.source).inc(accepted.new)
+        if accepted.duplicates:
+            metrics.DUPLICATES.labels(source=m.source).inc(accepted.duplicates)
+    if accepted.new and services.buffer.should_schedule_drain():
+        enqueue(services.redis, INGEST, DRAIN_JOB, retries=services.settings.job_retries)
+    return accepted
+
+
+def decode(doc: dict) -> Message:
+    """A buffered message back from its JSON form."""
+    return Message.model_validate(doc)
+
+
+def encode(message: Message) -> str:
+    return json.dumps(message.model_dump(mode="json"))

@@ -1,0 +1,72 @@
+"""What each configured source is doing, for the API, the /sources page, the CLI and metrics."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import asdict, dataclass
+from datetime import datetime
+
+from triage.bootstrap import Services
+from triage.intake import store as repo
+from triage.intake.domain import PollState, describe, interval_from
+from triage.intake.polling import PollGate, pollers
+
+WEBHOOK_STATUS = "listening"  # pushed to us: there is no schedule to show
+
+
+@dataclass(frozen=True, slots=True)
+class SourceStatus:
+    """One source as people see it: never its cursor, options or secrets."""
+
+    slug: str
+    channel: str
+    kind: str  # "poller" or "webhook"
+    status: str
+    last_error: str | None = None
+    last_ok_at: datetime | None = None
+    last_polled_at: datetime | None = None
+    next_poll_at: datetime | None = None
+    taken: int = 0
+    failures: int = 0
+    interval_seconds: float | None = None
+    in_flight: bool = False
+    note: str = ""
+
+    def public(self) -> dict[str, object]:
+        """JSON-ready, datetimes as ISO 8601."""
+        return {k: v.isoformat() if isinstance(v, datetime) else v for k, v in asdict(self).items()}
+
+
+def list_statuses(*, services: Services) -> list[SourceStatus]:
+    """Every configured source, pollers with their schedule, sorted by slug."""
+    polled, now = pollers(services), services.clock.now()
+    gate = PollGate(services.redis)
+    with services.db() as session:
+        rows = {r.slug: r for r in repo.list_all(session=session)}
+    out = []
+    for slug, cfg in sorted(services.settings.sources.items()):
+        if slug not in polled:
+            out.append(SourceStatus(slug=slug, channel=cfg.channel, kind="webhook",
+                                    status=WEBHOOK_STATUS, note=f"signed deliveries to /webhooks/{slug}"))
+            continue
+        row = rows.get(slug)
+        state = repo.state_of(row) if row is not None and row.channel == cfg.channel else PollState()
+        out.append(SourceStatus(
+            slug=slug, channel=cfg.channel, kind="poller", status=state.status,
+            last_error=state.last_error, last_ok_at=state.last_ok_at,
+            last_polled_at=state.last_polled_at, next_poll_at=state.next_poll_at, taken=state.taken,
+            failures=state.failures, interval_seconds=_interval(cfg.options),
+            in_flight=gate.in_flight(slug), note=describe(state, now)))
+    return out
+
+
+def counts_by_status(*, services: Services) -> dict[str, float]:
+    """Polled sources per status, for the `triage_sources` gauge read at scrape time."""
+    return dict(Counter(s.status for s in list_statuses(services=services) if s.kind == "poller"))
+
+
+def _interval(options: dict[str, object]) -> float | None:
+    try:
+        return interval_from(options).total_seconds()
+    except ValueError:
+        return None

@@ -1,0 +1,199 @@
+"""The pipeline stages the workers run: drain the buffer, score, route, and the recovery tick."""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections import Counter
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+
+from sqlalchemy.exc import DataError, IntegrityError
+from sqlalchemy.orm import Session
+
+from triage.bootstrap import Services
+from triage.core.message import Message
+from triage.intake import messages as repo
+from triage.intake import polling
+from triage.people.authors_auto import link_arrivals
+from triage.people.contacts_store import link_new_authors
+from triage.platform import metrics
+from triage.platform.db import transaction
+from triage.platform.queue import INGEST, ROUTE, SCORE, enqueue, queue
+from triage.replies import outbox
+from triage.scoring import relationship, storms
+from triage.scoring.domain.rules import RuleScorer
+
+log = logging.getLogger(__name__)
+
+SCORE_JOB, ROUTE_JOB, DRAIN_JOB = "workers.jobs.score", "workers.jobs.route", "workers.jobs.drain_ingest"
+SCORER_STATUS_KEY = "triage:scorer:status"  # what the workers score with, for the inbox banner
+DRAIN_BUDGET_SECONDS = 30  # a drain job hands over to a fresh one after this, so retries stay small
+
+
+def drain_ingest(*, services: Services) -> int:
+    """Move what is buffered now into the database in batches, and enqueue its scoring.
+
+    One pass, not a loop that waits for more: a drainer that kept going under steady traffic
+    would starve the score queue behind it. Whatever arrives later schedules its own drain.
+    """
+    buffer, stored, size = services.buffer, 0, services.settings.ingest_batch
+    # Clear "a drain is queued" first: anything pushed before this is ours to read below,
+    # anything pushed after it schedules the next drain. Until then, arrivals ride on this job.
+    services.redis.delete(buffer.drain_flag_key)
+    lock = buffer.lock()
+    if not lock.acquire(blocking=True, blocking_timeout=5):
+        return 0  # another drainer holds it and will see our messages
+    try:
+        started = time.monotonic()
+        while time.monotonic() - started < DRAIN_BUDGET_SECONDS:
+            docs = buffer.peek(size)
+            if docs:
+                stored += _store_batch(services=services, docs=docs)
+                buffer.commit(len(docs))
+            if len(docs) < size:
+                break
+        else:
+            enqueue(services.redis, INGEST, DRAIN_JOB, retries=services.settings.job_retries)
+    finally:
+        lock.release()
+    return stored
+
+
+def _store_batch(*, services: Services, docs: list[str]) -> int:
+    """Insert a batch; a message that cannot be stored is quarantined, never blocking the rest."""
+    now, messages = services.clock.now(), []
+    for doc in docs:
+        try:
+            messages.append(Message.model_validate_json(doc))
+        except ValueError as exc:  # pydantic's ValidationError is a ValueError
+            services.buffer.quarantine(doc, f"{type(exc).__name__}: {exc}")
+    try:
+        with transaction(services.db) as session:
+            new = store_messages(session=session, messages=messages, now=now)
+    except (IntegrityError, DataError):  # bad data; an outage (OperationalError) retries the job
+        if len(messages) == 1:
+            services.buffer.quarantine(messages[0].model_dump_json(), "the database refused it")
+            return 0
+        # One bad row fails the whole statement: split until the culprit stands alone.
+        half = len(messages) // 2
+        return sum(_store_batch(services=services, docs=[m.model_dump_json() for m in part])
+                   for part in (messages[:half], messages[half:]))
+    for source, count in Counter(src for _, src in new).items():
+        metrics.STORED.labels(source=source).inc(count)
+    ids = sorted(i for i, _ in new)
+    for chunk in _chunks(ids, services.settings.score_batch):
+        enqueue(services.redis, SCORE, SCORE_JOB, chunk, retries=services.settings.job_retries)
+    return len(ids)
+
+
+def store_messages(*, session: Session, messages: Sequence[Message],
+                   now: datetime) -> list[tuple[int, str]]:
+    """Store a batch and link its authors to the people they name, in the caller's transaction.
+
+    Returns (id, source) of the new messages; re-deliveries are skipped. Linking runs under its
+    own savepoint (see `authors_auto.link_arrivals`): it never fails the batch.
+    """
+    if not messages:
+        return []
+    inserted = repo.insert_messages(session=session, messages=messages, now=now)
+    link_arrivals(session=session, messages=messages, author_ids=inserted.author_ids,
+                  message_ids=[i for i, _ in inserted.new], now=now)
+    return inserted.new
+
+
+def score(*, services: Services, ids: Sequence[int]) -> int:
+    """Score the unscored messages among `ids` in one scorer call; retries skip finished ones."""
+    now = services.clock.now()
+    with transaction(services.db) as session:
+        link_new_authors(session=session, message_ids=ids)  # CRM contacts imported before they wrote
+        rows = repo.unscored(session=session, ids=ids)
+        if not rows:
+            return 0
+        contexts = repo.author_contexts(session=session, rows=rows)
+        policy = relationship.active_policy(session=session, conn=services.redis)
+        domain = [repo.to_domain(r) for r in rows]
+        scorer, vectors = services.scorer, None
+        try:
+            scores = scorer.score_batch(domain, contexts)
+            vectors = _storm_vectors(scorer, domain)
+        except Exception as exc:  # the model failed on this batch: rules keep the inbox moving
+            log.exception("scorer %s failed on a batch; rule scorer takes over", scorer.name)
+            metrics.SCORER_FALLBACK.labels(reason=type(exc).__name__).inc()
+            scores = RuleScorer().score_batch(domain, contexts)
+        scores = [relationship.apply_policy(s, c, policy) for s, c in zip(scores, contexts, strict=True)]
+        written = repo.save_scores(session=session, pairs=zip(rows, scores, strict=True), now=now)
+    try:  # after the commit, under a short lock: model calls never wait for another worker
+        storms.StormGrouper().group(db=services.db, conn=services.redis, rows=rows, vectors=vectors)
+    except Exception:  # grouping is a convenience: the messages stay single items, never lost
+        log.exception("storm grouping failed for %d messages", len(rows))
+    for s in scores:
+        metrics.SCORED.labels(urgency=s.urgency, model=s.model).inc()
+    services.redis.set(SCORER_STATUS_KEY, json.dumps({"model": scorer.name, "at": now.isoformat()}))
+    enqueue(services.redis, ROUTE, ROUTE_JOB, [r.id for r in rows], retries=services.settings.job_retries)
+    return written
+
+
+def _storm_vectors(scorer, messages: Sequence[Message]):
+    """The learned scorer's embeddings for storm grouping; None means exact-text grouping."""
+    embed = getattr(scorer, "embeddings", None)
+    if embed is None:
+        return None
+    try:
+        return embed(messages)
+    except Exception:  # fall back to exact text, never fail the batch
+        log.exception("no embeddings for storm grouping; grouping by exact text")
+        return None
+
+
+def route(*, services: Services, ids: Sequence[int]) -> int:
+    """Mark scored messages routed, then run one routing pass over everything waiting."""
+    from triage.scheduling import (
+        routing,  # imported here: the scheduler is optional to the pipeline
+    )
+
+    services.redis.delete(routing.REQUESTED_KEY)  # requests from now on queue a fresh pass
+    if ids:
+        with transaction(services.db) as session:
+            repo.mark_routed(session=session, ids=ids)
+    report = routing.run_once(services=services)
+    log.info("routing pass: %s", report)
+    return report.assigned + report.pages
+
+
+def tick(*, services: Services) -> dict[str, int]:
+    """Recover what a crash left behind: undrained buffer, unscored or unrouted messages."""
+    now, out = services.clock.now(), {"drain": 0, "score": 0, "route": 0}
+    if services.buffer.depth():
+        enqueue(services.redis, INGEST, DRAIN_JOB, retries=services.settings.job_retries)
+        out["drain"] = 1
+    older = now - timedelta(seconds=services.settings.stale_after_seconds)
+    stale_received: list[int] = []
+    stale_scored: list[int] = []
+    # Only when a stage's queue is empty: otherwise a waiting job may still cover them.
+    with services.db() as session:
+        if queue(services.redis, SCORE).count == 0:
+            stale_received = repo.stuck(session=session, stage="received", older_than=older)
+        if queue(services.redis, ROUTE).count == 0:
+            stale_scored = repo.stuck(session=session, stage="scored", older_than=older)
+    for chunk in _chunks(stale_received, services.settings.score_batch):
+        enqueue(services.redis, SCORE, SCORE_JOB, chunk, retries=services.settings.job_retries)
+    for chunk in _chunks(stale_scored, 500):
+        enqueue(services.redis, ROUTE, ROUTE_JOB, chunk, retries=services.settings.job_retries)
+    out["score"], out["route"] = len(stale_received), len(stale_scored)
+    from triage.scheduling import routing
+
+    # Shift starts and ends, finished breaks and untouched assignments need a pass with no new message.
+    out["routing_pass"] = int(routing.request_on_tick(services.redis,
+                                                      retries=services.settings.job_retries))
+    with transaction(services.db) as session:  # waiting time lifts items toward their target
+        out["reprioritised"] = repo.refresh_priorities(session=session, now=now)
+    out["spikes"] = storms.publish_spikes(db=services.db, conn=services.redis, now=now)
+    out["polls"] = polling.enqueue_due(services=services)  # pollers whose interval or backoff passed
+    out["replies"] = outbox.tick(services=services, now=now)  # retries, morning sends, holding replies
+    return out
+
+
+def _chunks(items: Sequence[int], size: int) -> list[list[int]]:
+    return [list(items[i:i + size]) for i in range(0, len(items), size)]

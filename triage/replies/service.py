@@ -1,0 +1,136 @@
+"""Managers' replies: who may reply, what a channel accepts, when it leaves, how the inbox shows it.
+
+Sending itself (the RQ job, retries, the tick, holding replies) lives in replies/outbox.py.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from triage.config import Settings
+from triage.core.errors import Forbidden, Invalid
+from triage.inbox import store as inbox_repo
+from triage.inbox.service import is_lead
+from triage.platform import tables as t
+from triage.platform.audit import audit
+from triage.platform.tables_replies import Reply
+from triage.replies import store as repo
+from triage.replies.domain import (
+    RETRYABLE_BY_HAND,
+    check_text,
+    next_business_start,
+    status_label,
+    suggest_morning,
+    when_label,
+)
+from triage.replies.repliers import cannot_reply, channel_of, dry_run
+from triage.scheduling.domain.rules import StaffingRules
+from triage.scheduling.staffing import current_rule_set
+
+log = logging.getLogger(__name__)
+
+
+def rules_in_force(session: Session) -> StaffingRules:
+    """Business hours, quiet hours, time zone and holding template from the active rule set."""
+    return current_rule_set(session=session)[0]
+
+
+def check_may_reply(user: t.User, message: t.Message) -> None:
+    """Agents reply to items they hold or nobody holds; leads and admins to any."""
+    if is_lead(user) or message.assignee_id in (None, user.id):
+        return
+    holder = message.assignee.username if message.assignee else f"user {message.assignee_id}"
+    raise Forbidden(f"this item is held by {holder}; ask them or a lead to release it")
+
+
+def mention_prefix(channel: str, message: t.Message, text: str) -> str:
+    """What the Mastodon replier puts in front (it mentions the author); counts toward 500."""
+    handle = message.author.handle if message.author else None
+    if channel != "mastodon" or not handle or f"@{handle}" in text:
+        return ""
+    return f"@{handle} "
+
+
+def checked_text(settings: Settings, message: t.Message, text: str) -> str:
+    """The text as it will be sent, or Invalid naming the channel's limit or missing setup."""
+    reason = cannot_reply(settings, message.source)
+    if reason:
+        raise Invalid(reason)
+    channel = channel_of(settings, message.source)
+    return check_text(text, channel=channel, prefix=mention_prefix(channel, message, text))
+
+
+def queue_reply(*, session: Session, settings: Settings, message_id: int, user: t.User, text: str,
+                now: datetime, defer: bool = False, keep_open: bool = False) -> Reply:
+    """Write the reply to the outbox: queued now, or deferred to business hours' next start."""
+    message = inbox_repo.get_item(session=session, item_id=message_id)
+    check_may_reply(user, message)
+    body = checked_text(settings, message, text)
+    send_after = next_business_start(now, rules_in_force(session)) if defer else None
+    if send_after is not None and send_after <= now:
+        send_after = None  # "in the morning" during business hours means now
+    row = repo.add(session=session, message=message, text=body, kind="reply", now=now,
+                   status="deferred" if send_after else "queued", author_id=user.id,
+                   keep_open=keep_open, dry_run=dry_run(settings), send_after=send_after)
+    audit(session=session, actor=user.username, action="reply.queue", entity="message",
+                     entity_id=message.id, now=now,
+                     detail={"reply": row.id, "send_after": send_after and send_after.isoformat(),
+                             "keep_open": keep_open})
+    return row
+
+
+def retry(*, session: Session, reply_id: int, user: t.User, now: datetime) -> Reply:
+    """A manager sends a failed or dead reply again (after fixing the credentials, say)."""
+    row = repo.get(session=session, reply_id=reply_id)
+    check_may_reply(user, row.message)
+    row = repo.retry_by_hand(session=session, reply_id=reply_id, now=now)
+    audit(session=session, actor=user.username, action="reply.retry", entity="reply",
+                     entity_id=row.id, now=now, detail={"last_error": row.last_error})
+    return row
+
+
+def thread_of(*, session: Session, message_id: int) -> list[Reply]:
+    """Every reply into the thread of `message_id`, oldest first."""
+    message = inbox_repo.get_item(session=session, item_id=message_id)
+    return repo.for_threads(session=session, threads=[(message.source, message.thread_id)])
+
+
+def serialize(row: Reply, *, now: datetime, zone: str = "UTC") -> dict[str, Any]:
+    """An outbox row as the API returns it, with the label the inbox shows."""
+    def iso(value: datetime | None) -> str | None:
+        return value.isoformat() if value else None
+
+    return {
+        "id": row.id, "message_id": row.message_id, "source": row.source,
+        "thread_id": row.thread_id, "kind": row.kind, "status": row.status, "text": row.text,
+        "author": row.author.username if row.author else None, "keep_open": row.keep_open,
+        "dry_run": row.dry_run, "attempts": row.attempts, "last_error": row.last_error,
+        "next_attempt_at": iso(row.next_attempt_at), "send_after": iso(row.send_after),
+        "external_id": row.external_id, "created_at": iso(row.created_at),
+        "sent_at": iso(row.sent_at), "retryable": row.status in RETRYABLE_BY_HAND,
+        "label": status_label(status=row.status, dry_run=row.dry_run, send_after=row.send_after,
+                              next_attempt_at=row.next_attempt_at, last_error=row.last_error,
+                              attempts=row.attempts, now=now, zone=zone),
+    }
+
+
+def page_context(*, session: Session, messages: Sequence[t.Message],
+                 now: datetime) -> dict[str, Any]:
+    """What the inbox's reply partials need for a page of items, in one query."""
+    rules = rules_in_force(session)
+    rows = repo.for_threads(session=session, threads=[(m.source, m.thread_id) for m in messages])
+    by_thread: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    for r in rows:
+        by_thread.setdefault((r.source, r.thread_id), []).append(
+            serialize(r, now=now, zone=rules.team_timezone))
+    morning = next_business_start(now, rules)
+    return {
+        "by_item": {m.id: by_thread.get((m.source, m.thread_id), []) for m in messages},
+        "suggest_morning": suggest_morning(now, rules),
+        "morning": when_label(morning, now=now, zone=rules.team_timezone),
+    }

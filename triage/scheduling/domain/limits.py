@@ -1,0 +1,90 @@
+"""Hard limits applied to one person during one routing pass; each refusal says which limit."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from triage.scheduling.domain.rules import StaffingRules
+from triage.scheduling.domain.snapshot import OpenItem, PersonState
+
+EPSILON = 1e-9  # float sums of hours must not refuse an assignment that lands exactly on a limit
+
+OFF_SHIFT = "off shift"
+ON_BREAK = "on a break"
+LAST_MINUTES = "in the last minutes of their shift"
+DUE_BREAK = "due a break"
+INTERRUPTIONS = "at the interruption budget"
+CAPACITY = "at capacity"
+DAY_HOURS = "at the daily hours limit"
+WEEK_HOURS = "at the weekly hours limit"
+
+
+def availability(person: PersonState, now: datetime, rules: StaffingRules) -> str | None:
+    """None when `person` may receive new work at `now`, else the limit that stops it."""
+    shift = person.shift_at(now)
+    if shift is None:
+        return OFF_SHIFT
+    if person.on_break_until is not None and person.on_break_until > now:
+        return ON_BREAK
+    if now >= shift.end - rules.no_new_in_last:
+        return LAST_MINUTES
+    stretch_start = shift.start
+    if person.last_break_end is not None and person.last_break_end > shift.start:
+        stretch_start = person.last_break_end
+    if now - stretch_start >= rules.break_after:
+        return DUE_BREAK
+    if person.assigned_last_hour >= rules.interruptions_per_hour:
+        return INTERRUPTIONS
+    return None
+
+
+class Load:
+    """Mutable tally for one person while a routing pass hands out work."""
+
+    __slots__ = ("day", "effort", "interruptions", "person", "version", "week")
+
+    def __init__(self, person: PersonState, kept: tuple[OpenItem, ...], rules: StaffingRules) -> None:
+        hours, effort = rules.handling_hours, rules.effort
+        committed = sum(hours[i.urgency] for i in kept)
+        self.person = person
+        self.effort = sum(effort[i.urgency] for i in kept)
+        self.day = person.hours_today + committed
+        self.week = person.hours_week + committed
+        self.interruptions = person.assigned_last_hour
+        self.version = 0
+
+    def refusal(self, urgency: str, rules: StaffingRules) -> str | None:
+        """None if one more item of `urgency` stays within every limit, else the limit hit."""
+        if self.interruptions >= rules.interruptions_per_hour:
+            return INTERRUPTIONS
+        if self.effort + rules.effort[urgency] > rules.max_open_effort + EPSILON:
+            return CAPACITY
+        hours = rules.handling_hours[urgency]
+        if self.day + hours > rules.max_hours_per_day + EPSILON:
+            return DAY_HOURS
+        if self.week + hours > rules.max_hours_per_week + EPSILON:
+            return WEEK_HOURS
+        return None
+
+    def can_take_any(self, rules: StaffingRules) -> bool:
+        """False once even the lightest item of any urgency would break a limit."""
+        hours = min(rules.handling_hours.values())
+        return (self.interruptions < rules.interruptions_per_hour
+                and self.effort + min(rules.effort.values()) <= rules.max_open_effort + EPSILON
+                and self.day + hours <= rules.max_hours_per_day + EPSILON
+                and self.week + hours <= rules.max_hours_per_week + EPSILON)
+
+    def take(self, urgency: str, rules: StaffingRules) -> None:
+        hours = rules.handling_hours[urgency]
+        self.effort += rules.effort[urgency]
+        self.day += hours
+        self.week += hours
+        self.interruptions += 1
+        self.version += 1
+
+    def stress(self, rules: StaffingRules) -> float:
+        """Lower is fresher: open load, hours used and recent pings, each as a share of its limit."""
+        return (self.effort / rules.max_open_effort
+                + 0.5 * self.day / rules.max_hours_per_day
+                + 0.25 * self.week / rules.max_hours_per_week
+                + 0.5 * self.interruptions / rules.interruptions_per_hour)

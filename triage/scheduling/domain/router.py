@@ -1,0 +1,298 @@
+"""Live routing: assign waiting items by priority to people on shift, within every hard limit."""
+
+from __future__ import annotations
+
+import heapq
+from collections import Counter, defaultdict
+from datetime import datetime
+from operator import attrgetter
+from zoneinfo import ZoneInfo
+
+from triage.scheduling.domain.limits import OFF_SHIFT, Load, availability
+from triage.scheduling.domain.rules import StaffingRules
+from triage.scheduling.domain.snapshot import (
+    Assignment,
+    CoverageGap,
+    OpenItem,
+    Page,
+    PersonState,
+    Release,
+    RoutingDecision,
+    Snapshot,
+    Wait,
+    WaitingItem,
+)
+
+Group = frozenset[str]
+
+
+def route(snapshot: Snapshot, rules: StaffingRules, now: datetime) -> RoutingDecision:
+    """Decide assignments, waits, pages, coverage gaps and releases for `snapshot` at `now`."""
+    return _Pass(snapshot, rules, now).run()
+
+
+def _hhmm(moment: datetime, now: datetime, zone: ZoneInfo) -> str:
+    local, today = moment.astimezone(zone), now.astimezone(zone).date()
+    return f"{local:%H:%M}" if local.date() == today else f"{local:%a %H:%M}"
+
+
+def _skill_words(group: Group) -> str:
+    if not group:
+        return ""
+    names = ", ".join(f"'{s}'" for s in sorted(group))
+    return f" with skill {names}" if len(group) == 1 else f" with skills {names}"
+
+
+def _release(person: PersonState, item: OpenItem, now: datetime, rules: StaffingRules,
+             zone: ZoneInfo) -> Release | None:
+    if item.via_page:
+        return None
+    state = f"started {_hhmm(item.started_at, now, zone)}" if item.started_at else "not started"
+    owner = person.name or person.id
+    if person.shift_at(now) is None:
+        ended = max((s.end for s in person.shifts if s.end <= now), default=None)
+        when = f" at {_hhmm(ended, now, zone)}" if ended else ""
+        return Release(item.id, person.id, f"shift ended{when}",
+                       f"handoff from {owner}: shift ended{when}; assigned"
+                       f" {_hhmm(item.assigned_at, now, zone)}, {state}, unfinished", "shift_end")
+    if item.started_at is None and now - item.assigned_at >= rules.stale_after:
+        minutes = int((now - item.assigned_at).total_seconds() // 60)
+        return Release(item.id, person.id, f"untouched for {minutes} min",
+                       f"handoff from {owner}: assigned {_hhmm(item.assigned_at, now, zone)}, not"
+                       f" opened within {int(rules.stale_after.total_seconds() // 60)} min", "untouched")
+    return None
+
+
+def _requeued(item: OpenItem, holder: str) -> WaitingItem:
+    return WaitingItem(item.id, item.urgency, item.priority, item.received_at or item.assigned_at,
+                       item.required_skills, item.author_id, None, holder)
+
+
+class _Pass:
+    """One routing pass; mutable tallies live here so `route` stays a pure function."""
+
+    def __init__(self, snapshot: Snapshot, rules: StaffingRules, now: datetime) -> None:
+        self.rules, self.now, self.zone = rules, now, ZoneInfo(rules.team_timezone)
+        self.people = {p.id: p for p in snapshot.people}
+        self.waiting = list(snapshot.waiting)
+        self.releases: list[Release] = []
+        self.loads: dict[str, Load] = {}
+        for person in snapshot.people:
+            kept = []
+            for item in person.open_items:
+                released = _release(person, item, now, rules, self.zone)
+                if released is None:
+                    kept.append(item)
+                else:
+                    self.releases.append(released)
+                    self.waiting.append(_requeued(item, person.id))
+            self.loads[person.id] = Load(person, tuple(kept), rules)
+        self.status = {pid: availability(p, now, rules) for pid, p in self.people.items()}
+        self.by_skill: dict[str, set[str]] = defaultdict(set)
+        for pid, person in self.people.items():
+            if self.status[pid] is None:
+                for skill in person.skills:
+                    self.by_skill[skill].add(pid)
+        self.active = {pid for pid, s in self.status.items() if s is None}
+        self.holder: dict[str, str] = {}
+        for person in snapshot.people:
+            if person.id in self.active:  # a holder off shift cannot take the author's item now
+                for author in person.relationships:
+                    self.holder.setdefault(author, person.id)
+        self.heaps: dict[Group, list[tuple[float, str, int]]] = {}
+        self.exhausted: set[tuple[Group, str]] = set()
+        self.why: dict[tuple[Group, str], tuple[str, datetime | None, bool, str]] = {}
+        self.fast: dict[tuple[Group, str], list[str]] = {}  # wait buckets that need no paging
+        self.skilled: dict[Group, tuple[list[PersonState], list[PersonState]]] = {}
+        self.pages_used: Counter[str] = Counter()
+        self.assignments: list[Assignment] = []
+        self.waits: dict[str, tuple[datetime | None, list[str], str]] = {}
+        self.pages: list[Page] = []
+        self.gaps: list[CoverageGap] = []
+
+    def run(self) -> RoutingDecision:
+        # Two C-level stable sorts: oldest first within equal priority, highest priority first.
+        self.waiting.sort(key=attrgetter("received_at"))
+        self.waiting.sort(key=attrgetter("priority"), reverse=True)
+        low: dict[Group, list[WaitingItem]] = defaultdict(list)
+        holder, exhausted, fast = self.holder, self.exhausted, self.fast
+        for item in self.waiting:
+            if item.urgency == "low":
+                low[item.required_skills].append(item)
+                continue
+            key = (item.required_skills, item.urgency)
+            if (key not in exhausted or item.author_id in holder) and self._place(item) is not None:
+                continue
+            ids = fast.get(key)  # hot path: same reason as the previous item of this kind
+            if ids is not None:
+                ids.append(item.id)
+            else:
+                self._unplaced(item)
+        for group, items in low.items():
+            self._batch(group, items)
+        waits = tuple(Wait(reason, until, tuple(ids), kind)
+                      for reason, (until, ids, kind) in self.waits.items())
+        return RoutingDecision(tuple(self.assignments), waits, tuple(self.pages),
+                               tuple(self.gaps), tuple(self.releases), self.rules.version)
+
+    def _wait(self, item_id: str, reason: str, until: datetime | None, kind: str) -> None:
+        bucket = self.waits.get(reason)
+        if bucket is None:
+            bucket = self.waits[reason] = (until, [], kind)
+        bucket[1].append(item_id)
+
+    def _heap(self, group: Group) -> list[tuple[float, str, int]]:
+        heap = self.heaps.get(group)
+        if heap is None:
+            sets = sorted((self.by_skill.get(s, set()) for s in group), key=len)
+            members = set.intersection(*sets) if sets else set(self.active)
+            heap = [(self.loads[p].stress(self.rules), p, self.loads[p].version) for p in members]
+            heapq.heapify(heap)
+            self.heaps[group] = heap
+        return heap
+
+    def _assign(self, item: WaitingItem, pid: str, reason: str, kind: str) -> str:
+        self.loads[pid].take(item.urgency, self.rules)
+        self.assignments.append(Assignment(item.id, pid, reason, kind))
+        return pid
+
+    def _holder_fits(self, item: WaitingItem) -> str | None:
+        pid = self.holder.get(item.author_id) if item.author_id else None
+        if pid is None or pid == item.previous_holder:
+            return None
+        if not item.required_skills <= self.people[pid].skills:
+            return None
+        return pid if self.loads[pid].refusal(item.urgency, self.rules) is None else None
+
+    def _place(self, item: WaitingItem, sticky: str | None = None) -> str | None:
+        """Assign `item` to its relationship holder, `sticky` (batching) or the freshest fit."""
+        rules, urgency = self.rules, item.urgency
+        holder = self._holder_fits(item)
+        if holder is not None:
+            return self._assign(item, holder, "keeps the relationship with this author", "relationship")
+        if (sticky is not None and sticky != item.previous_holder
+                and self.loads[sticky].refusal(urgency, rules) is None):
+            return self._assign(item, sticky, "low-urgency batch", "batch")
+        key = (item.required_skills, urgency)
+        if key in self.exhausted:
+            return None
+        heap, skipped, chosen, blocked_by_holder = self._heap(item.required_skills), [], None, False
+        while heap:
+            entry = heapq.heappop(heap)
+            load = self.loads[entry[1]]
+            if entry[2] != load.version:
+                heapq.heappush(heap, (load.stress(rules), entry[1], load.version))
+            elif entry[1] == item.previous_holder:
+                skipped.append(entry)
+                blocked_by_holder = True
+            elif load.refusal(urgency, rules) is None:
+                chosen = entry
+                break
+            elif load.can_take_any(rules):
+                skipped.append(entry)  # too loaded for this item, may still fit a lighter one
+        for entry in skipped:
+            heapq.heappush(heap, entry)
+        if chosen is None:
+            if not blocked_by_holder:
+                self.exhausted.add(key)
+            return None
+        pid = chosen[1]
+        self._assign(item, pid, f"freshest fit on shift{_skill_words(item.required_skills)}"
+                                f" (open effort {self.loads[pid].effort:g}/{rules.max_open_effort:g})",
+                     "freshest_fit")
+        heapq.heappush(heap, (self.loads[pid].stress(rules), pid, self.loads[pid].version))
+        return pid
+
+    def _batch(self, group: Group, items: list[WaitingItem]) -> None:
+        rules = self.rules
+        oldest = min(i.received_at for i in items)
+        due = oldest + rules.low_batch_max_wait
+        if len(items) < rules.low_batch_size and self.now < due:
+            reason = (f"low-urgency items{_skill_words(group)} go out in batches of"
+                      f" {rules.low_batch_size} ({len(items)} waiting); this batch leaves by"
+                      f" {_hhmm(due, self.now, self.zone)}")
+            for item in items:  # append: another group's batch may share the same words
+                self._wait(item.id, reason, due, "batching")
+            return
+        sticky, given, holder = None, 0, self.holder
+        key = (group, "low")
+        for item in items:
+            if sticky is None and key in self.exhausted and item.author_id not in holder:
+                pid = None
+            else:
+                pid = self._place(item, sticky if given < rules.low_batch_size else None)
+            if pid is None:
+                sticky = None
+                ids = self.fast.get(key)
+                if ids is not None:
+                    ids.append(item.id)
+                else:
+                    self._unplaced(item)
+            elif pid != sticky:
+                sticky, given = pid, 1
+            else:
+                given += 1
+
+    def _skilled(self, group: Group) -> tuple[list[PersonState], list[PersonState]]:
+        """People with every skill in `group`, and those of them on shift now; cached per group."""
+        found = self.skilled.get(group)
+        if found is None:
+            skilled = [p for p in self.people.values() if group <= p.skills]
+            found = (skilled, [p for p in skilled if self.status[p.id] != OFF_SHIFT])
+            self.skilled[group] = found
+        return found
+
+    def _explain(self, group: Group, urgency: str) -> tuple[str, datetime | None, bool, str]:
+        """Why nobody can take an item of `urgency` needing `group`; cached per pair."""
+        key = (group, urgency)
+        if key in self.why:
+            return self.why[key]
+        skilled, on_shift = self._skilled(group)
+        words = _skill_words(group)
+        if not skilled:
+            answer = (f"no one on staff{words}", None, True, "no_skill")
+        else:
+            if not on_shift:
+                nxt = min((s.start for p in skilled for s in p.shifts if s.start > self.now), default=None)
+                until = f" until {_hhmm(nxt, self.now, self.zone)}" if nxt else " and no shift planned"
+                answer = (f"no one on shift{words}{until}", nxt, True, "off_shift")
+            else:
+                limits = Counter(self.status[p.id] or self.loads[p.id].refusal(urgency, self.rules)
+                                 or "just handed it back" for p in on_shift)
+                detail = ", ".join(f"{n} {what}" for what, n in limits.most_common())
+                answer = (f"all {len(on_shift)} on shift{words} are at a limit: {detail}", None, False,
+                          "at_limit")
+        self.why[key] = answer
+        return answer
+
+    def _unplaced(self, item: WaitingItem) -> None:
+        key = (item.required_skills, item.urgency)
+        reason, until, outside, kind = self._explain(*key)
+        if item.urgency != "critical" or not outside:
+            self._wait(item.id, reason, until, kind)
+            self.fast[key] = self.waits[reason][1]
+        elif item.paged_to is not None:
+            self._wait(item.id, f"{reason}; paged {item.paged_to}, awaiting answer", until, "paged")
+        else:
+            self._page(item, reason)
+
+    def _page(self, item: WaitingItem, why: str) -> None:
+        rules, now = self.rules, self.now
+        on_call = [p for p in self.people.values() if any(w.contains(now) for w in p.on_call)]
+        def used(p: PersonState) -> tuple[int, int]:
+            return p.pages_tonight + self.pages_used[p.id], p.pages_week + self.pages_used[p.id]
+        hours = rules.handling_hours["critical"]
+        within = [p for p in on_call
+                  if used(p)[0] < rules.pages_per_night and used(p)[1] < rules.pages_per_week
+                  and self.loads[p.id].day + hours <= rules.max_hours_per_day
+                  and self.loads[p.id].week + hours <= rules.max_hours_per_week]
+        if within:
+            best = min(within, key=lambda p: (not item.required_skills <= p.skills, used(p)[1], p.id))
+            self.pages_used[best.id] += 1
+            self.loads[best.id].day += hours
+            self.loads[best.id].week += hours
+            self.pages.append(Page(item.id, best.id, f"critical item outside every shift: {why}"))
+            return
+        budget = (f"on-call page budget spent ({rules.pages_per_night} a night,"
+                  f" {rules.pages_per_week} a week)" if on_call else "no one on call")
+        self.gaps.append(CoverageGap(item.id, f"critical item outside every shift: {why}; {budget}"))

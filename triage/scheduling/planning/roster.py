@@ -1,0 +1,242 @@
+"""Weekly roster with OR-Tools CP-SAT over whole shifts; uncovered demand is reported, never forced."""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import time as clock
+from collections import defaultdict
+from datetime import timedelta
+
+from ortools.sat.python import cp_model
+
+from triage.scheduling.domain.errors import SchedulingError
+from triage.scheduling.domain.rules import validate_rules
+from triage.scheduling.domain.staff import Interval, find_staff, index_staff
+from triage.scheduling.planning.roster_hint import greedy_hint
+from triage.scheduling.planning.roster_model import (
+    ANY,
+    DAYS,
+    WEEK_HOURS,
+    Candidate,
+    PlannedShift,
+    Roster,
+    RosterHistory,
+    RosterRequest,
+    candidates,
+    rest_clash,
+)
+
+UNCOVERED_WEIGHT = 1000  # one uncovered person-hour outweighs any fairness or preference cost
+FAIRNESS_WEIGHT = 20  # per extra night/weekend/on-call on the most loaded person
+PREFERENCE_WEIGHT = 5  # per shift a person asked to avoid
+DEFAULT_WORKERS = 2  # the planning box has two cores shared with the app
+ON_CALL_HOURS = (22, 31)  # 22:00 to 07:00 next day, the team's night
+ON_CALL_GAP_WEIGHT = 3000  # a night nobody can be paged turns every critical item into a gap
+
+
+class _Builder:
+    """Holds the CP-SAT model and its variables while constraints are added."""
+
+    def __init__(self, request: RosterRequest) -> None:
+        self.request, self.rules = request, request.rules
+        self.model = cp_model.CpModel()
+        self.cands = candidates(request)
+        self.x = [self.model.NewBoolVar(f"x{i}") for i in range(len(self.cands))]
+        self.by_person: dict[int, list[int]] = defaultdict(list)
+        for i, c in enumerate(self.cands):
+            self.by_person[c.person].append(i)
+        self.cost: list = []
+        self.slack: dict[str, list] = {}
+        self.on_call: dict[tuple[int, int], cp_model.IntVar] = {}
+        self.hours_used: dict[int, list] = {}
+
+    def history(self, person: int) -> RosterHistory:
+        return self.request.history.get(self.request.staff[person].id, RosterHistory())
+
+    def person_rules(self) -> None:
+        rules, m = self.rules, self.model
+        for p, idx in self.by_person.items():
+            person, hist = self.request.staff[p], self.history(p)
+            day_vars: list[list] = [[] for _ in range(DAYS)]
+            for i in idx:
+                day_vars[self.cands[i].day].append(self.x[i])
+                if hist.last_shift_end and self.cands[i].start - hist.last_shift_end < rules.min_rest:
+                    m.Add(self.x[i] == 0)
+            works = []
+            for d in range(DAYS):
+                m.AddAtMostOne(day_vars[d])
+                works.append(sum(day_vars[d]))
+            for a in idx:  # rest between shifts on nearby days, Sunday -> Monday included (cyclic week)
+                for b in idx:
+                    ca, cb = self.cands[a], self.cands[b]
+                    if a < b and ca.day != cb.day and _near_clash(ca, cb, rules):
+                        m.AddBoolOr([self.x[a].Not(), self.x[b].Not()])
+            cap = min(rules.max_hours_per_week, person.contract_hours)
+            self.hours_used[p] = [(round(self.cands[i].length * 4), self.x[i]) for i in idx]
+            m.Add(sum(q * x for q, x in self.hours_used[p]) <= int(cap * 4))
+            k = rules.max_consecutive_days
+            seq = [1] * min(hist.consecutive_days_before, k) + works
+            for s in range(len(seq) - k):
+                m.Add(sum(seq[s:s + k + 1]) <= k)
+            m.Add(sum(self.x[i] for i in idx if self.cands[i].night)
+                  <= max(0, rules.max_nights_per_4_weeks - hist.nights_prev_3_weeks))
+            m.Add(sum(self.x[i] for i in idx if self.cands[i].weekend)
+                  <= max(0, rules.max_weekend_shifts_per_4_weeks - hist.weekends_prev_3_weeks))
+            avoid = person.preferences
+            for i in idx:
+                c = self.cands[i]
+                name = self.request.templates[c.template].name
+                if name in avoid.avoid_templates or c.start.weekday() in avoid.avoid_weekdays:
+                    self.cost.append(PREFERENCE_WEIGHT * self.x[i])
+
+    def coverage(self) -> None:
+        staff, m = self.request.staff, self.model
+        for skill, need in self.request.demand.items():
+            covering: list[list] = [[] for _ in range(WEEK_HOURS)]
+            for i, c in enumerate(self.cands):
+                if skill == ANY or skill in staff[c.person].tags:
+                    for h in c.hours:
+                        covering[h].append(self.x[i])
+            slack = []
+            for h in range(WEEK_HOURS):
+                want = int(need[h]) if h < len(need) else 0
+                s = m.NewIntVar(0, max(want, 0), f"u_{skill}_{h}")
+                if want > 0:
+                    m.Add(sum(covering[h]) + s >= want)
+                slack.append(s)
+            self.slack[skill] = slack
+            self.cost.append(UNCOVERED_WEIGHT * sum(slack))
+
+    def fairness(self) -> None:
+        m, staff = self.model, self.request.staff
+        for label, flag, prev in (("nights", "night", "nights_prev_3_weeks"),
+                                  ("weekends", "weekend", "weekends_prev_3_weeks")):
+            top = m.NewIntVar(0, 28, f"max_{label}")
+            for p, idx in self.by_person.items():
+                m.Add(sum(self.x[i] for i in idx if getattr(self.cands[i], flag))
+                      + getattr(self.history(p), prev) <= top)
+            self.cost.append(FAIRNESS_WEIGHT * top)
+        if not self.request.on_call:
+            return
+        eligible = [p for p, s in enumerate(staff) if s.on_call_eligible]
+        if not eligible:
+            return
+        top = m.NewIntVar(0, 28, "max_on_call")
+        for d in range(DAYS):
+            start = d * 24 + ON_CALL_HOURS[0]
+            window = (start, d * 24 + ON_CALL_HOURS[1] + 2)  # plus 2 h: no early shift after a night on call
+            for p in eligible:
+                v = self.on_call[p, d] = m.NewBoolVar(f"oc{p}_{d}")
+                for i in self.by_person.get(p, []):
+                    c = self.cands[i]
+                    if _overlaps(c, window):
+                        m.AddImplication(v, self.x[i].Not())
+            gap = m.NewBoolVar(f"oc_gap{d}")
+            m.Add(sum(self.on_call[p, d] for p in eligible) + gap == 1)
+            self.cost.append(ON_CALL_GAP_WEIGHT * gap)
+        for p in eligible:
+            m.Add(sum(self.on_call[p, d] for d in range(DAYS)) + self.history(p).on_call_prev_3_weeks <= top)
+        self.cost.append(FAIRNESS_WEIGHT * top)
+
+    def weekly_hours(self) -> None:
+        """Shift hours plus each on-call night at its full page budget stay within the legal weekly cap
+        (the contract caps shifts alone: pages are paid on top, but they are still working time)."""
+        rules = self.rules
+        per_night = rules.pages_per_night * rules.handling["critical"] / timedelta(minutes=15)
+        for p, used in self.hours_used.items():
+            nights = [v for (q, _), v in self.on_call.items() if q == p]
+            self.model.Add(sum(q * x for q, x in used) + math.ceil(per_night) * sum(nights)
+                           <= int(rules.max_hours_per_week * 4))
+
+
+def _near_clash(a: Candidate, b: Candidate, rules) -> bool:
+    if abs(a.day - b.day) <= 2 and rest_clash(a, b, rules):
+        return True
+    if abs(a.day - b.day) >= 5:  # the same pattern repeats next week: Sunday night vs Monday early
+        late, early = (a, b) if a.day > b.day else (b, a)
+        return early.start + timedelta(days=7) - late.end < rules.min_rest
+    return False
+
+
+def _check(request: RosterRequest) -> None:
+    """Refuse requests that would silently plan the wrong thing."""
+    validate_rules(request.rules, request.templates)
+    known = index_staff(request.staff)
+    for staff_id in request.history:
+        find_staff(known, staff_id)
+    for skill, need in request.demand.items():
+        if len(need) != WEEK_HOURS:
+            raise SchedulingError(f"demand for {skill!r} has {len(need)} hours, expected {WEEK_HOURS}")
+
+
+def _overlaps(c: Candidate, window: tuple[int, int]) -> bool:
+    start = c.day * 24 + (c.start.hour + c.start.minute / 60)
+    return start < window[1] and window[0] < start + c.length
+
+
+def plan_roster(request: RosterRequest, *, time_limit: float = 30.0, workers: int = DEFAULT_WORKERS,
+                gap_limit: float = 0.01, hint: bool = True) -> Roster:
+    """Solve the week; stops at `time_limit` seconds or once within `gap_limit` of the bound."""
+    started = clock.perf_counter()
+    _check(request)
+    b = _Builder(request)
+    b.person_rules()
+    b.coverage()
+    b.fairness()
+    b.weekly_hours()
+    b.model.Minimize(sum(b.cost))
+    if hint:
+        chosen, on_call = greedy_hint(request, b.cands)
+        for i, var in enumerate(b.x):
+            b.model.AddHint(var, i in chosen)
+        for (p, d), var in b.on_call.items():
+            b.model.AddHint(var, on_call.get(d) == p)
+    solver = cp_model.CpSolver()
+    solver.parameters.max_time_in_seconds = time_limit
+    solver.parameters.num_workers = workers
+    solver.parameters.relative_gap_limit = gap_limit
+    progress = _Progress(started)
+    status = solver.Solve(b.model, progress)
+    roster = _extract(b, solver, status, clock.perf_counter() - started)
+    return dataclasses.replace(roster, progress=tuple(progress.points))
+
+
+class _Progress(cp_model.CpSolverSolutionCallback):
+    """Records (seconds, objective, bound) at each improving solution, for benchmarks and reports."""
+
+    def __init__(self, started: float) -> None:
+        super().__init__()
+        self.started, self.points = started, []
+
+    def on_solution_callback(self) -> None:
+        self.points.append((clock.perf_counter() - self.started, self.ObjectiveValue(),
+                            self.BestObjectiveBound()))
+
+
+def _extract(b: _Builder, solver: cp_model.CpSolver, status: int, seconds: float) -> Roster:
+    name = solver.StatusName(status)
+    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        empty = {s: [0] * WEEK_HOURS for s in b.request.demand}
+        return Roster((), (), {s: list(map(int, v)) for s, v in b.request.demand.items()}, empty, name,
+                      0.0, 0.0, seconds, (f"solver status {name}: no plan found",))
+    staff, templates = b.request.staff, b.request.templates
+    shifts = tuple(PlannedShift(staff[c.person].id, templates[c.template].name, c.day, c.start, c.end,
+                                c.night, c.weekend)
+                   for c, v in zip(b.cands, b.x, strict=False) if solver.Value(v))
+    uncovered = {s: [int(solver.Value(v)) for v in slack] for s, slack in b.slack.items()}
+    planned = {s: [0] * WEEK_HOURS for s in b.request.demand}
+    for c, v in zip(b.cands, b.x, strict=False):
+        if solver.Value(v):
+            for s, seats in planned.items():
+                if s == ANY or s in staff[c.person].tags:
+                    for h in c.hours:
+                        seats[h] += 1
+    on_call = []
+    week = b.request.week_start
+    for (p, d), v in sorted(b.on_call.items(), key=lambda kv: (kv[0][1], kv[0][0])):
+        if solver.Value(v):
+            start = week + timedelta(hours=d * 24 + ON_CALL_HOURS[0])
+            on_call.append((staff[p].id, Interval(start, start + timedelta(hours=ON_CALL_HOURS[1] - ON_CALL_HOURS[0]))))
+    return Roster(shifts, tuple(on_call), uncovered, planned, name, solver.ObjectiveValue(),
+                  solver.BestObjectiveBound(), seconds)

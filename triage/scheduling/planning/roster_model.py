@@ -1,0 +1,132 @@
+"""Roster inputs and outputs, and the candidate shifts each person may work (time off removed)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from triage.scheduling.domain.rules import ShiftTemplate, StaffingRules
+from triage.scheduling.domain.staff import Interval, Staff
+
+ANY = "*"  # demand any person can cover, whatever their skills
+DAYS = 7
+WEEK_HOURS = 168
+
+
+@dataclass(frozen=True, slots=True)
+class RosterHistory:
+    """What happened before this week, so 4-week and consecutive-day limits roll over correctly."""
+
+    nights_prev_3_weeks: int = 0
+    weekends_prev_3_weeks: int = 0
+    on_call_prev_3_weeks: int = 0
+    consecutive_days_before: int = 0
+    last_shift_end: datetime | None = None
+
+
+@dataclass(frozen=True)
+class RosterRequest:
+    """A week to plan: Monday 00:00 in the team zone, staff, shift templates, demand per skill/hour."""
+
+    week_start: datetime
+    staff: Sequence[Staff]
+    templates: Sequence[ShiftTemplate]
+    demand: Mapping[str, Sequence[int]]  # skill (or ANY) -> people needed for each of 168 hours
+    rules: StaffingRules
+    history: Mapping[str, RosterHistory] = field(default_factory=dict)
+    on_call: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class PlannedShift:
+    person_id: str
+    template: str
+    day: int
+    start: datetime
+    end: datetime
+    night: bool
+    weekend: bool
+
+
+@dataclass(frozen=True)
+class Roster:
+    """The plan, what it leaves uncovered hour by hour, and how good the solver proved it to be."""
+
+    shifts: tuple[PlannedShift, ...]
+    on_call: tuple[tuple[str, Interval], ...]
+    uncovered: dict[str, list[int]]
+    planned: dict[str, list[int]]
+    status: str
+    objective: float
+    bound: float
+    wall_seconds: float
+    notes: tuple[str, ...] = ()
+    progress: tuple[tuple[float, float, float], ...] = ()  # (seconds, objective, bound) per solution
+
+    @property
+    def gap(self) -> float:
+        """Relative distance between the plan and the solver's best bound (0 = proven optimal)."""
+        return 0.0 if self.objective <= 0 else max(0.0, (self.objective - self.bound) / self.objective)
+
+    def shifts_of(self, person_id: str) -> list[PlannedShift]:
+        return [s for s in self.shifts if s.person_id == person_id]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"status": self.status, "objective": self.objective, "bound": self.bound,
+                "gap": self.gap, "wall_seconds": self.wall_seconds, "notes": list(self.notes),
+                "shifts": [{"person_id": s.person_id, "template": s.template, "start": s.start.isoformat(),
+                            "end": s.end.isoformat(), "night": s.night, "weekend": s.weekend}
+                           for s in self.shifts],
+                "on_call": [{"person_id": p, "start": w.start.isoformat(), "end": w.end.isoformat()}
+                            for p, w in self.on_call],
+                "uncovered": self.uncovered, "planned": self.planned}
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    """One shift a person could work: template on day, with absolute times and covered hours."""
+
+    person: int
+    day: int
+    template: int
+    start: datetime
+    end: datetime
+    hours: tuple[int, ...]  # week hours covered; Sunday's night wraps onto Monday morning
+    length: float
+    night: bool
+    weekend: bool
+
+
+def local_start(week_start: datetime, day: int, template: ShiftTemplate, zone: str) -> datetime:
+    """Absolute start of `template` on `day` of the week, DST-correct in the team zone."""
+    date = (week_start.astimezone(ZoneInfo(zone)) + timedelta(days=day)).date()
+    return datetime.combine(date, template.start, ZoneInfo(zone))
+
+
+def candidates(request: RosterRequest) -> list[Candidate]:
+    """Every (person, day, template) allowed by time off and the per-shift hour limit."""
+    rules, out = request.rules, []
+    for d in range(DAYS):
+        for ti, t in enumerate(request.templates):
+            if t.hours > rules.max_hours_per_day:
+                continue
+            start = local_start(request.week_start, d, t, rules.team_timezone)
+            end = start + timedelta(hours=t.hours)
+            # Coverage wraps (a steady-state week): Sunday's night shift staffs Monday 00:00-06:00,
+            # as last week's did; real carry-over limits come in through RosterHistory.
+            first = int(d * 24 + t.start_hour)
+            covered = tuple(h % WEEK_HOURS for h in range(first, int(d * 24 + t.end_hour + 0.999)))
+            weekend = start.astimezone(ZoneInfo(rules.team_timezone)).weekday() >= 5
+            for pi, person in enumerate(request.staff):
+                if not person.is_away(Interval(start, end)):
+                    out.append(Candidate(pi, d, ti, start, end, covered, t.hours, t.is_night, weekend))
+    return out
+
+
+def rest_clash(a: Candidate, b: Candidate, rules: StaffingRules) -> bool:
+    """True when b starts less than the minimum rest after a ends (or they overlap)."""
+    first, second = (a, b) if a.start <= b.start else (b, a)
+    return second.start - first.end < rules.min_rest

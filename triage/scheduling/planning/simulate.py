@@ -1,0 +1,265 @@
+"""Replay two weeks of traffic through the real router and the planned roster, and two baselines."""
+
+from __future__ import annotations
+
+import heapq
+import time as clock
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import numpy as np
+
+from triage.core.priority import priority
+from triage.scheduling.domain.router import route
+from triage.scheduling.domain.rules import StaffingRules, rules_as_dict
+from triage.scheduling.domain.snapshot import PersonState, Snapshot, WaitingItem
+from triage.scheduling.domain.staff import Interval
+from triage.scheduling.planning.plan import Plan
+from triage.scheduling.planning.scenario import Arrival, Scenario
+from triage.scheduling.planning.sim_people import PAGE_RESPONSE, SimItem, SimPerson
+
+POLICIES = ("scheduler", "round-robin 24/7", "least-loaded, no limits")
+PRIORITY_REFRESH = timedelta(minutes=15)  # waiting items' priorities age in steps, not every tick
+NEARBY_REFRESH = timedelta(minutes=10)  # who is on or about to be on shift, recomputed this often
+
+
+@dataclass
+class RunLog:
+    """Everything one policy did: the raw event log and per-tick backlog."""
+
+    policy: str
+    records: list[dict[str, Any]] = field(default_factory=list)
+    backlog: list[tuple[datetime, int, int]] = field(default_factory=list)  # (t, unassigned, open)
+    gaps: set[str] = field(default_factory=set)
+    wait_reasons: dict[str, int] = field(default_factory=dict)
+    items: list[SimItem] = field(default_factory=list)
+    people: dict[str, SimPerson] = field(default_factory=dict)
+    seconds: float = 0.0
+
+
+def sick_calls(scenario: Scenario, shifts: dict[str, list[Interval]], *, seed: int) -> dict[str, list[Interval]]:
+    """Drop a Poisson number of rostered shifts per day: people calling in sick that morning."""
+    rng = np.random.default_rng(seed)
+    zone = ZoneInfo(scenario.rules.team_timezone)
+    by_day: dict[Any, list[tuple[str, Interval]]] = {}
+    for pid, spans in shifts.items():
+        for s in spans:
+            by_day.setdefault(s.start.astimezone(zone).date(), []).append((pid, s))
+    dropped = set()
+    for _day, entries in sorted(by_day.items()):
+        for k in rng.choice(len(entries), min(len(entries), rng.poisson(scenario.traffic.sick_calls_per_day)),
+                            replace=False):
+            dropped.add((entries[k][0], entries[k][1].start))
+    return {pid: [s for s in spans if (pid, s.start) not in dropped] for pid, spans in shifts.items()}
+
+
+def worked_shifts(plan: Plan) -> tuple[dict[str, list[Interval]], dict[str, list[Interval]]]:
+    """Planned shifts and on-call windows per person, in UTC."""
+    shifts: dict[str, list[Interval]] = {}
+    on_call: dict[str, list[Interval]] = {}
+    week = timedelta(days=7)
+    if plan.rosters:  # the plan is cyclic: last week's Sunday night looked like this week's
+        first = plan.rosters[0]
+        for s in first.shifts:
+            if s.day == 6 and s.end.date() > s.start.date():
+                shifts.setdefault(s.person_id, []).append(Interval((s.start - week).astimezone(UTC),
+                                                                   (s.end - week).astimezone(UTC)))
+        for pid, w in first.on_call[-1:]:
+            on_call.setdefault(pid, []).append(Interval((w.start - week).astimezone(UTC),
+                                                        (w.end - week).astimezone(UTC)))
+    for roster in plan.rosters:
+        for s in roster.shifts:
+            shifts.setdefault(s.person_id, []).append(Interval(s.start.astimezone(UTC), s.end.astimezone(UTC)))
+        for pid, w in roster.on_call:
+            on_call.setdefault(pid, []).append(Interval(w.start.astimezone(UTC), w.end.astimezone(UTC)))
+    return shifts, on_call
+
+
+class _Engine:
+    """One policy's run over the shared arrivals and shifts."""
+
+    def __init__(self, policy: str, scenario: Scenario, shifts, on_call, arrivals: list[Arrival]) -> None:
+        self.policy, self.scenario, self.rules = policy, scenario, scenario.rules
+        self.zone = ZoneInfo(scenario.rules.team_timezone)
+        self.log = RunLog(policy)
+        self.people = {s.id: SimPerson(s, list(shifts.get(s.id, [])), list(on_call.get(s.id, [])))
+                       for s in scenario.staff}
+        self.log.people = self.people
+        self.arrivals, self.next_arrival = arrivals, 0
+        self.waiting: dict[str, SimItem] = {}
+        self.waiting_view: dict[str, WaitingItem] = {}
+        self.items: dict[str, SimItem] = {}
+        self.rr = 0
+        self.refreshed: datetime | None = None
+        self.near: list[SimPerson] = []
+        self.near_at: datetime | None = None
+        self.idle: dict[str, PersonState] = {}
+
+    def run(self, start: datetime, end: datetime, progress: Callable[[float], None] | None = None) -> RunLog:
+        t0 = clock.perf_counter()
+        tick = timedelta(minutes=self.scenario.tick_minutes)
+        self._log_shifts(start, end)
+        t = start
+        while t < end:
+            nxt = t + tick
+            always = self.policy != POLICIES[0]
+            for person in self.people.values():
+                if person.current or person.queue:
+                    person.work(t, nxt, rules=self.rules, always=always, zone=self.zone)
+                    for item in person.handed_back:
+                        self._release(item.arrival.id, person.staff.id, nxt, "handed back before a break")
+                    person.handed_back.clear()
+            self._arrive(nxt)
+            self._route(nxt)
+            open_total = sum(p.open_count() for p in self.people.values())
+            self.log.backlog.append((nxt, len(self.waiting), len(self.waiting) + open_total))
+            if progress:
+                progress((nxt - start) / (end - start))
+            t = nxt
+        self.log.items = list(self.items.values())
+        for pid, person in self.people.items():
+            self.log.records.extend({"type": "break", "person": pid, "start": b.isoformat(),
+                                     "end": e.isoformat()} for b, e in person.breaks)
+        self.log.seconds = clock.perf_counter() - t0
+        return self.log
+
+    def _log_shifts(self, start: datetime, end: datetime) -> None:
+        self.log.records.append({"type": "rules", "policy": self.policy, **rules_as_dict(self.rules)})
+        for pid, person in self.people.items():
+            for s in person.shifts:
+                if s.start < end and s.end > start:
+                    self.log.records.append({"type": "shift", "person": pid, "start": s.start.isoformat(),
+                                             "end": s.end.isoformat()})
+
+    def _arrive(self, until: datetime) -> None:
+        while self.next_arrival < len(self.arrivals) and self.arrivals[self.next_arrival].at <= until:
+            a = self.arrivals[self.next_arrival]
+            item = SimItem(a, a.handling)
+            self.items[a.id] = item
+            self.waiting[a.id] = item
+            self.next_arrival += 1
+
+    def _view(self, item: SimItem, now: datetime) -> WaitingItem:
+        a = item.arrival
+        return WaitingItem(a.id, a.urgency, priority(a.urgency, a.relationship, now - a.at, self.rules.sla),
+                           a.at, frozenset({a.language}), a.author, None, item.previous_holder)
+
+    def _assign(self, item: SimItem, pid: str, now: datetime, *, via_page: bool = False) -> None:
+        person = self.people[pid]
+        self.waiting.pop(item.arrival.id, None)
+        self.waiting_view.pop(item.arrival.id, None)
+        item.person, item.assigned_at, item.held_started, item.via_page = pid, now, None, via_page
+        item.record = {"type": "assignment", "item": item.arrival.id, "urgency": item.arrival.urgency,
+                       "person": pid, "received": item.arrival.at.isoformat(), "assigned": now.isoformat(),
+                       "started": None, "resolved": None, "released": None, "via_page": via_page}
+        self.log.records.append(item.record)
+        person.assigned.append(now)
+        if via_page:
+            person.pages.append(now)
+            person.cursor = max(person.cursor or now, now + PAGE_RESPONSE)
+            self.log.records.append({"type": "page", "person": pid, "time": now.isoformat(),
+                                     "item": item.arrival.id})
+            person.queue.appendleft(item)
+        else:
+            person.queue.append(item)
+
+    def _release(self, item_id: str, pid: str, now: datetime, note: str) -> None:
+        item = self.items[item_id]
+        self.people[pid].hand_back(item)
+        if item.record is not None:
+            item.record["released"] = now.isoformat()
+            item.record["handoff_note"] = note
+        item.person, item.previous_holder, item.record = None, pid, None
+        self.waiting[item_id] = item
+
+    def _route(self, now: datetime) -> None:
+        if self.policy == POLICIES[0]:
+            self._route_scheduler(now)
+        else:
+            self._route_baseline(now)
+
+    def _route_scheduler(self, now: datetime) -> None:
+        if self.refreshed is None or now - self.refreshed >= PRIORITY_REFRESH:
+            self.waiting_view = {}
+            self.refreshed = now
+        for iid, item in self.waiting.items():
+            if iid not in self.waiting_view:
+                self.waiting_view[iid] = self._view(item, now)
+        authors = {v.author_id for v in self.waiting_view.values()}
+        relevant = [p.state(now, zone=self.zone, waiting_authors=authors) for p in self._nearby(now)
+                    if p.current or p.queue or p.shift_at(now) or any(w.contains(now) for w in p.on_call)]
+        relevant += self._idle_states(now)
+        decision = route(Snapshot(tuple(self.waiting_view.values()), tuple(relevant)), self.rules, now)
+        for r in decision.releases:
+            self._release(r.item_id, r.person_id, now, r.handoff_note)
+            self.waiting_view.pop(r.item_id, None)
+        for a in decision.assignments:
+            self._assign(self.items[a.item_id], a.person_id, now)
+        for p in decision.pages:
+            self._assign(self.items[p.item_id], p.person_id, now, via_page=True)
+        for g in decision.gaps:
+            self.log.gaps.add(g.item_id)
+        for w in decision.waits:
+            self.log.wait_reasons[w.reason] = self.log.wait_reasons.get(w.reason, 0) + len(w.item_ids)
+
+    def _nearby(self, now: datetime) -> list[SimPerson]:
+        """People on shift, on call or holding work around `now`; refreshed every NEARBY_REFRESH."""
+        if self.near_at is None or now - self.near_at >= NEARBY_REFRESH:
+            soon = now + NEARBY_REFRESH
+            self.near = [p for p in self.people.values()
+                         if any(s.start <= soon and now < s.end for s in p.upcoming(now))
+                         or any(w.start <= soon and now < w.end for w in p.on_call)]
+            self.near_at = now
+            self.idle = {}
+        near = set(map(id, self.near))
+        holders = [p for p in self.people.values() if (p.current or p.queue) and id(p) not in near]
+        return self.near + holders
+
+    def _idle_states(self, now: datetime) -> list:
+        """Off-shift people starting within 12 h: only their next shift matters (for wait reasons)."""
+        if not self.idle:
+            horizon, near = now + timedelta(hours=12), set(map(id, self.near))
+            self.idle = {p.staff.id: PersonState(p.staff.id, p.staff.tags, p.upcoming(now))
+                         for p in self.people.values()
+                         if id(p) not in near and any(now < s.start <= horizon for s in p.upcoming(now))}
+        return list(self.idle.values())
+
+    def _route_baseline(self, now: datetime) -> None:
+        ids = list(self.people)
+        if self.policy == POLICIES[1]:
+            for item in sorted(self.waiting.values(), key=lambda i: i.arrival.at):
+                self._assign(item, ids[self.rr % len(ids)], now)
+                self.rr += 1
+            return
+        if not self.waiting:
+            return
+        on = [p for p in ids if self.people[p].shift_at(now)] or ids
+        heap = [(self.people[p].open_count(), p) for p in on]
+        heapq.heapify(heap)
+        for item in sorted(self.waiting.values(), key=lambda i: i.arrival.at):
+            count, pid = heapq.heappop(heap)
+            self._assign(item, pid, now)
+            heapq.heappush(heap, (count + 1, pid))
+
+
+def run_policies(scenario: Scenario, plan: Plan, arrivals: list[Arrival], *, policies: Iterable[str] = POLICIES,
+                 progress: Callable[[str, float], None] | None = None) -> list[RunLog]:
+    """Run each policy on identical traffic, shifts (after sick calls) and on-call windows."""
+    shifts, on_call = worked_shifts(plan)
+    shifts = sick_calls(scenario, shifts, seed=scenario.seed + 7)
+    start = scenario.start.astimezone(UTC)
+    end = start + timedelta(days=scenario.days)
+    logs = []
+    for policy in policies:
+        engine = _Engine(policy, scenario, shifts, on_call, arrivals)
+        logs.append(engine.run(start, end, (lambda f, p=policy: progress(p, f)) if progress else None))
+    return logs
+
+
+def rules_of(log: RunLog) -> StaffingRules:
+    from triage.scheduling.domain.rules import rules_from_dict
+    raw = {k: v for k, v in log.records[0].items() if k not in ("type", "policy")}
+    return rules_from_dict(raw)

@@ -1,0 +1,190 @@
+"""Storms in the pipeline: near-duplicates grouped into incidents, and spike alerts for the inbox."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+import numpy as np
+import redis
+from sqlalchemy.orm import Session
+
+from triage.platform import metrics
+from triage.platform import tables as t
+from triage.platform.db import transaction
+from triage.platform.tables_relationship import Incident
+from triage.scoring import incident_store as repo
+from triage.scoring.classifier.storms import (
+    DEFAULT_SIMILARITY,
+    DEFAULT_SPIKE_MIN,
+    DEFAULT_WINDOW,
+    detect_spikes,
+)
+from triage.scoring.classifier.text import normalize, text_key
+
+log = logging.getLogger(__name__)
+CANDIDATES = 1000  # open incidents compared per batch; a live storm stays near the top
+SPIKE_BUCKET = timedelta(minutes=5)
+SPIKE_BUCKETS = 13  # the current bucket and a one-hour baseline before it
+TOPIC_CHARS = 280
+
+
+@dataclass
+class _Group:
+    incident: Incident
+    vector: np.ndarray | None
+    new: bool = False
+    members: list[int] = field(default_factory=list)
+    slot: int = -1  # row in the vector index
+
+
+def incident_reason(count: int, first: datetime, last: datetime) -> str:
+    """'2,314 similar messages in 10 min', as the classifier's incidents word it."""
+    minutes = max(1, round((last - first).total_seconds() / 60))
+    return f"{count:,} similar messages in {minutes} min"
+
+
+class StormGrouper:
+    """Joins each scored message to an open incident of near-duplicates, or opens one.
+
+    With vectors (the learned scorer) near-duplicate means cosine >= threshold; without them
+    (rule scorer) the same normalised text. Owns the lock key that keeps two workers from
+    opening two incidents for one storm.
+    """
+
+    lock_key = "triage:storms:lock"
+
+    def __init__(self, *, threshold: float = DEFAULT_SIMILARITY, window: timedelta = DEFAULT_WINDOW):
+        self.threshold, self.window = threshold, window
+
+    def group(self, *, db, conn: redis.Redis, rows: Sequence[t.Message],
+              vectors: np.ndarray | None) -> dict[int, int]:
+        """Message id -> incident id for `rows`, stored; one short transaction under the lock."""
+        if not rows:
+            return {}
+        with conn.lock(self.lock_key, timeout=60, blocking_timeout=30), transaction(db) as session:
+            return self._group(session, rows, vectors)
+
+    def _group(self, session: Session, rows: Sequence[t.Message],
+               vectors: np.ndarray | None) -> dict[int, int]:
+        order = sorted(range(len(rows)), key=lambda i: (rows[i].created_at, rows[i].id))
+        since = min(r.created_at for r in rows) - self.window
+        groups = [_Group(inc, _vector(inc.embedding)) for inc in
+                  repo.open_near(session=session, since=since, limit=CANDIDATES)]
+        index = _VectorIndex(groups, size=len(groups) + len(rows), vectors=vectors)
+        by_key = {g.incident.text_key: g for g in groups}
+        for i in order:
+            row, vec = rows[i], None if vectors is None else _unit(vectors[i])
+            key = text_key(normalize(row.text))
+            g = by_key.get(key)
+            if g is None or not self._near(g, row.created_at):
+                g = index.best(vec, row.created_at, self.threshold, self.window)
+            if g is None:
+                g = _Group(Incident(id=row.id, topic=row.text[:TOPIC_CHARS], text_key=key,
+                                    embedding=None if vec is None else vec.tobytes(), count=0,
+                                    first_seen=row.created_at, last_seen=row.created_at,
+                                    status="open"), vec, new=True)
+                groups.append(g)
+                index.add(g)
+                by_key.setdefault(key, g)
+            inc = g.incident
+            inc.count += 1
+            inc.first_seen = min(inc.first_seen, row.created_at)
+            inc.last_seen = max(inc.last_seen, row.created_at)
+            index.touch(g)
+            g.members.append(row.id)
+        session.add_all([g.incident for g in groups if g.new])
+        session.flush()
+        repo.attach(session=session, members={g.incident.id: g.members for g in groups if g.members})
+        return {m: g.incident.id for g in groups for m in g.members}
+
+    def _near(self, g: _Group, at: datetime) -> bool:
+        return g.incident.last_seen - self.window <= at <= g.incident.last_seen + self.window
+
+
+class _VectorIndex:
+    """Candidate leader vectors in one matrix, so each message costs one matrix-vector product."""
+
+    def __init__(self, groups: list[_Group], *, size: int, vectors: np.ndarray | None) -> None:
+        self.groups: list[_Group] = []
+        self.dim = None if vectors is None else vectors.shape[1]
+        self.mat = None if self.dim is None else np.zeros((size, self.dim), dtype=np.float32)
+        self.last = np.zeros(size)
+        for g in groups:
+            self.add(g)
+
+    def add(self, g: _Group) -> None:
+        k = len(self.groups)
+        self.groups.append(g)
+        g.slot = k
+        if self.mat is not None and g.vector is not None and g.vector.shape == (self.dim,):
+            self.mat[k] = g.vector  # a vector from another model's size stays zero: never matches
+        self.touch(g)
+
+    def touch(self, g: _Group) -> None:
+        self.last[g.slot] = g.incident.last_seen.timestamp()
+
+    def best(self, vec: np.ndarray | None, at: datetime, threshold: float,
+             window: timedelta) -> _Group | None:
+        n = len(self.groups)
+        if vec is None or self.mat is None or n == 0:
+            return None
+        sims = self.mat[:n] @ vec
+        sims[np.abs(self.last[:n] - at.timestamp()) > window.total_seconds()] = -np.inf
+        k = int(np.argmax(sims))
+        return self.groups[k] if sims[k] >= threshold else None
+
+
+def _unit(v: np.ndarray) -> np.ndarray:
+    v = np.asarray(v, dtype=np.float32)
+    n = float(np.linalg.norm(v))
+    return v / n if n else v
+
+
+def _vector(blob: bytes | None) -> np.ndarray | None:
+    return None if blob is None else np.frombuffer(blob, dtype=np.float32)
+
+
+# --- spikes ------------------------------------------------------------------------------------
+
+SPIKES_KEY = "triage:storms:spikes"  # JSON list of the spikes the inbox banner shows
+SPIKES_TTL = 15 * 60
+
+
+def find_spikes(*, session: Session, now: datetime) -> list[dict]:
+    """Incidents whose volume in the last bucket is far above their recent baseline."""
+    busy = repo.busy(session=session, since=now - SPIKE_BUCKET, min_count=DEFAULT_SPIKE_MIN)
+    series = repo.bucket_counts(session=session, ids=[i.id for i in busy], now=now,
+                                bucket=SPIKE_BUCKET, n_buckets=SPIKE_BUCKETS)
+    by_id = {i.id: i for i in busy}
+    out = []
+    for spike in detect_spikes(series, baseline_buckets=SPIKE_BUCKETS - 1):
+        inc = by_id[spike.topic]
+        out.append({"incident_id": inc.id, "topic": inc.topic[:120], "current": spike.current,
+                    "baseline": spike.baseline, "ratio": round(spike.ratio, 1),
+                    "reason": incident_reason(inc.count, inc.first_seen, inc.last_seen)})
+    return out
+
+
+def publish_spikes(*, db, conn: redis.Redis, now: datetime) -> int:
+    """Detect spikes, count the new ones, and leave the list in Redis for the inbox banner."""
+    with transaction(db) as session:
+        spikes = find_spikes(session=session, now=now)
+        # vectors only matter while copies can still join: keep the incidents table small
+        repo.forget_vectors(session=session, before=now - 2 * DEFAULT_WINDOW)
+    before = {s["incident_id"] for s in current_spikes(conn)}
+    for s in spikes:
+        if s["incident_id"] not in before:
+            metrics.SPIKE_ALERTS.inc()
+    metrics.SPIKES_ACTIVE.set(len(spikes))
+    conn.set(SPIKES_KEY, json.dumps(spikes), ex=SPIKES_TTL)
+    return len(spikes)
+
+
+def current_spikes(conn: redis.Redis) -> list[dict]:
+    """The spikes last published (none if the tick has not run for a while)."""
+    raw = conn.get(SPIKES_KEY)
+    return json.loads(raw) if raw else []

@@ -1,1 +1,0 @@
-"""Use cases: ingest, score, route, inbox; they call the domain and the ports."""

@@ -1,1 +1,0 @@
-"""Storage adapter: SQLAlchemy tables, repositories and Alembic migrations (SQLite or PostgreSQL)."""
