@@ -20,14 +20,22 @@ from triage.people.authors_auto import link_arrivals
 from triage.people.contacts_store import link_new_authors
 from triage.platform import metrics
 from triage.platform.db import transaction
-from triage.platform.queue import INGEST, ROUTE, SCORE, enqueue, queue
+from triage.platform.queue import (
+    DRAIN_JOB,
+    INGEST,
+    ROUTE,
+    ROUTE_JOB,
+    SCORE,
+    SCORE_JOB,
+    enqueue,
+    queue,
+)
 from triage.replies import outbox
 from triage.scoring import relationship, storms
 from triage.scoring.domain.rules import RuleScorer
 
 log = logging.getLogger(__name__)
 
-SCORE_JOB, ROUTE_JOB, DRAIN_JOB = "workers.jobs.score", "workers.jobs.route", "workers.jobs.drain_ingest"
 SCORER_STATUS_KEY = "triage:scorer:status"  # what the workers score with, for the inbox banner
 DRAIN_BUDGET_SECONDS = 30  # a drain job hands over to a fresh one after this, so retries stay small
 

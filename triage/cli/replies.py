@@ -40,7 +40,9 @@ def register(app: typer.Typer) -> None:
         services, now = _services(), datetime.now(UTC)
         with services.db() as session:
             depth = repo.depth_by_status(session=session)
-            zone = service.rules_in_force(session).team_timezone
+            from triage.scheduling.staffing import current_rules
+
+            zone = current_rules(session=session).team_timezone
             rows = [service.serialize(r, now=now, zone=zone)
                     for r in repo.by_status(session=session, statuses=status, limit=limit)]
         console.print("  ".join(f"{s}: {depth.get(s, 0)}" for s in STATUSES))

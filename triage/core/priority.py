@@ -43,7 +43,8 @@ def pressure(waited: timedelta, target: timedelta) -> float:
     return max(0.0, min(waited / target, 1.0))
 
 
-def _span(delta: timedelta) -> str:
+def span(delta: timedelta) -> str:
+    """'5 min', '3 h', '5 d': a wait as a person reads it (hours up to 4 days, so '72 h' stays)."""
     minutes = int(delta.total_seconds() // 60)
     if minutes < 60:
         return f"{max(minutes, 0)} min"
@@ -61,7 +62,7 @@ def waiting_reason(urgency: str, waited: timedelta,
     used = pressure(waited, target)
     if used < WAITING_REASON_FROM:
         return None
-    return Reason(f"waiting {_span(waited)} of a {_span(target)} target", WAITING_WEIGHT * used / 100)
+    return Reason(f"waiting {span(waited)} of a {span(target)} target", WAITING_WEIGHT * used / 100)
 
 
 def due_in(urgency: str, sla: dict[str, timedelta] | None = None) -> timedelta:

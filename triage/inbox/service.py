@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy.orm import Session, object_session
 
 from triage.core.errors import Invalid
-from triage.core.priority import waiting_reason
+from triage.core.priority import span, waiting_reason
 from triage.core.scoring import INTENTS, TIERS, URGENCIES, AuthorContext
 from triage.inbox import claims
 from triage.inbox import domain as rules
@@ -80,16 +80,6 @@ def correct(*, session: Session, item_id: int, user: t.User, field: str, value: 
     return correction
 
 
-def _ago(delta: timedelta) -> str:
-    """'5 min', '3 h', '2 d': how long an item has waited, as a person reads it."""
-    minutes = int(delta.total_seconds() // 60)
-    if minutes < 60:
-        return f"{max(minutes, 0)} min"
-    if minutes < 48 * 60:
-        return f"{minutes // 60} h"
-    return f"{minutes // 1440} d"
-
-
 def serialize(row: t.Message, now: datetime) -> dict[str, Any]:
     """An inbox item as the API returns it: message, score and reasons in one object."""
     s = row.score
@@ -102,7 +92,7 @@ def serialize(row: t.Message, now: datetime) -> dict[str, Any]:
         "created_at": row.created_at.isoformat(), "received_at": row.received_at.isoformat(),
         "status": rules.effective_status(state, now), "assignee_id": row.assignee_id,
         "assignee": row.assignee.username if row.assignee_id and row.assignee else None,
-        "waiting": _ago(now - row.received_at),
+        "waiting": span(now - row.received_at),
         "snoozed_until": row.snoozed_until.isoformat() if row.snoozed_until else None,
         "due_at": row.due_at.isoformat() if row.due_at else None,
         "overdue": bool(row.due_at and row.due_at < now and row.status != "resolved"),

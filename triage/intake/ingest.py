@@ -10,9 +10,7 @@ from triage.bootstrap import Services
 from triage.core.message import Message
 from triage.intake.connectors.base import HandshakeReply, PayloadError, SignatureError
 from triage.platform import metrics
-from triage.platform.queue import INGEST, Accepted, enqueue
-
-DRAIN_JOB = "workers.jobs.drain_ingest"
+from triage.platform.queue import DRAIN_JOB, INGEST, Accepted, enqueue
 
 
 @dataclass(frozen=True, slots=True)

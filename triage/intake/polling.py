@@ -38,11 +38,10 @@ from triage.intake.domain import (
 from triage.intake.ingest import buffer_messages
 from triage.platform import metrics
 from triage.platform.db import transaction
-from triage.platform.queue import JOB_TIMEOUT, POLL, enqueue
+from triage.platform.queue import JOB_TIMEOUT, POLL, POLL_JOB, enqueue
 
 log = logging.getLogger(__name__)
 
-POLL_JOB = "workers.jobs.poll"
 HTTP_TIMEOUT = 30.0  # seconds per request; a hung platform costs one poll, not the worker
 USER_AGENT = "triage-poller/0.1"
 

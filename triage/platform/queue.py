@@ -20,6 +20,15 @@ STAGES = (INGEST, SCORE, ROUTE, REPLY, POLL, RESCORE)
 # Re-ranking comes last: it only reorders items already in the inbox, and a big backlog's
 # thousands of chunks on the route queue would hold every new message back until they were done.
 WORK_ORDER = (REPLY, ROUTE, SCORE, INGEST, POLL, RESCORE)
+# The job functions (workers/jobs.py) by dotted path, in one place: callers enqueue by name and so
+# never import a job's dependencies (the API process never loads the model).
+DRAIN_JOB = "workers.jobs.drain_ingest"
+SCORE_JOB = "workers.jobs.score"
+ROUTE_JOB = "workers.jobs.route"
+RESCORE_JOB = "workers.jobs.rescore"
+SEND_JOB = "workers.jobs.send_replies"
+POLL_JOB = "workers.jobs.poll"
+JOBS = (DRAIN_JOB, SCORE_JOB, ROUTE_JOB, RESCORE_JOB, SEND_JOB, POLL_JOB)
 RETRY_INTERVALS = [2, 10, 60]  # seconds; transient DB or Redis hiccups usually pass within a minute
 DRAIN_LOCK_SECONDS = 45  # outlives one drain pass (30 s budget); a dead drainer blocks no longer
 JOB_TIMEOUT = 600  # seconds: a batch of 64 through MiniLM takes a few; a stuck job is abandoned after this

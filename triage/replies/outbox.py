@@ -22,7 +22,7 @@ from triage.intake import messages as messages_repo
 from triage.platform import metrics
 from triage.platform import tables as t
 from triage.platform.db import transaction
-from triage.platform.queue import REPLY, enqueue, queue
+from triage.platform.queue import REPLY, SEND_JOB, enqueue, queue
 from triage.replies import store as repo
 from triage.replies.domain import retry_at, wants_holding
 from triage.replies.repliers import build_replier, channel_of, dry_run
@@ -33,12 +33,12 @@ from triage.replies.senders.base import (
     ReplyError,
     ReplyTemporary,
 )
-from triage.replies.service import checked_text, rules_in_force
+from triage.replies.service import checked_text
 from triage.scheduling.domain.sla import business_elapsed
+from triage.scheduling.staffing import current_rules
 
 log = logging.getLogger(__name__)
 
-SEND_JOB = "workers.jobs.send_replies"
 SEND_BATCH = 20  # replies per job: one slow platform holds up at most this many
 HTTP_TIMEOUT = 30.0  # seconds per platform call; SMTP has the same in replies/senders/base.py
 # Well past one send's timeouts (SMTP may wait 30 s at connect, TLS, login and data): a row still
@@ -156,7 +156,7 @@ def queue_holding(*, services: Services, now: datetime) -> int:
     """Write a holding reply for each thread that just got a message outside business hours."""
     since = now - HOLDING_WINDOW
     with transaction(services.db) as session:
-        rules = rules_in_force(session)
+        rules = current_rules(session=session)
         template = rules.holding_reply.strip()
         if not template or business_elapsed(since, now, rules) >= HOLDING_WINDOW:
             return 0  # switched off, or everything recent arrived in business hours

@@ -29,15 +29,9 @@ from triage.replies.domain import (
     when_label,
 )
 from triage.replies.repliers import cannot_reply, channel_of, dry_run
-from triage.scheduling.domain.rules import StaffingRules
-from triage.scheduling.staffing import current_rule_set
+from triage.scheduling.staffing import current_rules
 
 log = logging.getLogger(__name__)
-
-
-def rules_in_force(session: Session) -> StaffingRules:
-    """Business hours, quiet hours, time zone and holding template from the active rule set."""
-    return current_rule_set(session=session)[0]
 
 
 def check_may_reply(user: t.User, message: t.Message) -> None:
@@ -71,7 +65,7 @@ def queue_reply(*, session: Session, settings: Settings, message_id: int, user: 
     message = inbox_repo.get_item(session=session, item_id=message_id)
     check_may_reply(user, message)
     body = checked_text(settings, message, text)
-    send_after = next_business_start(now, rules_in_force(session)) if defer else None
+    send_after = next_business_start(now, current_rules(session=session)) if defer else None
     if send_after is not None and send_after <= now:
         send_after = None  # "in the morning" during business hours means now
     row = repo.add(session=session, message=message, text=body, kind="reply", now=now,
@@ -122,7 +116,7 @@ def serialize(row: Reply, *, now: datetime, zone: str = "UTC") -> dict[str, Any]
 def page_context(*, session: Session, messages: Sequence[t.Message],
                  now: datetime) -> dict[str, Any]:
     """What the inbox's reply partials need for a page of items, in one query."""
-    rules = rules_in_force(session)
+    rules = current_rules(session=session)
     rows = repo.for_threads(session=session, threads=[(m.source, m.thread_id) for m in messages])
     by_thread: dict[tuple[str, str], list[dict[str, Any]]] = {}
     for r in rows:

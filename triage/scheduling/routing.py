@@ -18,7 +18,7 @@ from triage.bootstrap import Services
 from triage.platform import tables as t
 from triage.platform import tables_scheduling as ts
 from triage.platform.db import transaction
-from triage.platform.queue import ROUTE, enqueue
+from triage.platform.queue import ROUTE, ROUTE_JOB, enqueue
 from triage.scheduling import breaks as breaks_service
 from triage.scheduling import hours as hours_service
 from triage.scheduling import routing_metrics
@@ -26,7 +26,7 @@ from triage.scheduling import store as repo
 from triage.scheduling.domain.accounting import week_window, work_spans
 from triage.scheduling.domain.breaks import rest_state
 from triage.scheduling.domain.router import route as decide
-from triage.scheduling.domain.rules import StaffingRules, rules_from_dict
+from triage.scheduling.domain.rules import StaffingRules
 from triage.scheduling.domain.snapshot import (
     OpenItem,
     PersonState,
@@ -36,6 +36,7 @@ from triage.scheduling.domain.snapshot import (
 )
 from triage.scheduling.domain.staff import Interval
 from triage.scheduling.routing_report import RoutingReport
+from triage.scheduling.staffing import current_rules
 
 ROUTER = "router"  # the actor written into the assignment history
 LOCK_KEY = "triage:route:lock"
@@ -46,16 +47,7 @@ TICK_EVERY_SECONDS = 30  # shift boundaries, ended breaks and stale assignments 
 LOOK_BACK = timedelta(days=1)  # shifts that ended within a day still explain handoffs
 LOOK_AHEAD = timedelta(days=8)  # waits quote the next shift, up to a week ahead
 HISTORY_DAYS = 30  # how far back an item's assignment history is read
-ROUTE_JOB = "workers.jobs.route"
 RECENT = timedelta(hours=12)  # history read for breaks and the interruption budget: a whole shift
-
-
-def current_rules(*, session: Session) -> StaffingRules:
-    """The active rule set, or the defaults when a lead never set one."""
-    row = repo.active_rule_set(session=session)
-    if row is None:
-        return StaffingRules()
-    return rules_from_dict({**row.rules, "version": row.version})
 
 
 def _required(msg: t.Message) -> frozenset[str]:

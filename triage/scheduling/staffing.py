@@ -138,6 +138,11 @@ def current_rule_set(*, session: Session) -> tuple[StaffingRules, list[ShiftTemp
     return rules, [template_from_dict(x) for x in (row.templates or DEFAULT_TEMPLATES)], row
 
 
+def current_rules(*, session: Session) -> StaffingRules:
+    """The rules in force (the defaults when a lead never set any): the one way to read them."""
+    return current_rule_set(session=session)[0]
+
+
 def _parse_rules(raw: Mapping[str, Any], base: StaffingRules) -> StaffingRules:
     merged = {**rules_as_dict(base), **{k: v for k, v in raw.items() if k != "version"}}
     try:

@@ -21,10 +21,9 @@ from rq.job import Job, JobStatus
 
 from triage.bootstrap import Services
 from triage.people import store as authors_repo
-from triage.platform.queue import RESCORE, enqueue_many
+from triage.platform.queue import RESCORE, RESCORE_JOB, enqueue_many
 from triage.scoring import relationship
 
-RESCORE_JOB = "workers.jobs.rescore"
 # A run's record and its finished jobs stay readable this long, so the status can tell
 # "finished" from "never ran"; failed jobs stay 30 days anyway (queue.FAILURE_TTL).
 RUN_TTL_SECONDS = 86400

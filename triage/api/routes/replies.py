@@ -16,6 +16,7 @@ from triage.inbox import store as inbox_repo
 from triage.platform.tables_replies import Reply
 from triage.replies import outbox, service
 from triage.replies import store as replies_repo
+from triage.scheduling.staffing import current_rules
 
 router = APIRouter(tags=["replies"])
 MAX_BODY_CHARS = 200_000  # far above any channel's limit; the service names the real one
@@ -28,7 +29,7 @@ class ReplyCreate(BaseModel):
 
 
 def _public(session: Session, row: Reply, now: datetime) -> dict:
-    zone = service.rules_in_force(session).team_timezone
+    zone = current_rules(session=session).team_timezone
     return service.serialize(row, now=now, zone=zone)
 
 

@@ -66,6 +66,19 @@ class Load:
             return WEEK_HOURS
         return None
 
+    def hours_refusal(self, hours: float, rules: StaffingRules) -> str | None:
+        """None if `hours` more work (a page, say) stays within the daily and weekly limits."""
+        if self.day + hours > rules.max_hours_per_day + EPSILON:
+            return DAY_HOURS
+        if self.week + hours > rules.max_hours_per_week + EPSILON:
+            return WEEK_HOURS
+        return None
+
+    def add_hours(self, hours: float) -> None:
+        self.day += hours
+        self.week += hours
+        self.version += 1
+
     def can_take_any(self, rules: StaffingRules) -> bool:
         """False once even the lightest item of any urgency would break a limit."""
         hours = min(rules.handling_hours.values())

@@ -284,13 +284,11 @@ class _Pass:
         hours = rules.handling_hours["critical"]
         within = [p for p in on_call
                   if used(p)[0] < rules.pages_per_night and used(p)[1] < rules.pages_per_week
-                  and self.loads[p.id].day + hours <= rules.max_hours_per_day
-                  and self.loads[p.id].week + hours <= rules.max_hours_per_week]
+                  and self.loads[p.id].hours_refusal(hours, rules) is None]
         if within:
             best = min(within, key=lambda p: (not item.required_skills <= p.skills, used(p)[1], p.id))
             self.pages_used[best.id] += 1
-            self.loads[best.id].day += hours
-            self.loads[best.id].week += hours
+            self.loads[best.id].add_hours(hours)
             self.pages.append(Page(item.id, best.id, f"critical item outside every shift: {why}"))
             return
         budget = (f"on-call page budget spent ({rules.pages_per_night} a night,"
