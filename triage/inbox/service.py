@@ -16,7 +16,6 @@ from triage.inbox import domain as rules
 from triage.inbox import store as repo
 from triage.people.service import person_badge
 from triage.platform import tables as t
-from triage.platform import tables_scheduling  # noqa: F401  (adds Message.routing for the inbox)
 from triage.platform.audit import audit
 from triage.scoring import incident_store as incidents_repo
 from triage.scoring.domain.relationship import reach_reason

@@ -11,6 +11,10 @@ from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
+# The whole schema is mapped before any session exists: relationships between the table modules
+# (Message.routing, for one) resolve without depending on who imported what first.
+from triage.platform import tables, tables_relationship, tables_replies, tables_scheduling  # noqa: F401
+
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 

@@ -124,6 +124,9 @@ class Message(Base):
     author: Mapped[Author] = relationship()
     assignee: Mapped[User | None] = relationship(foreign_keys=[assignee_id])
     score: Mapped[Score | None] = relationship(back_populates="message", uselist=False)
+    # The router's latest note (tables_scheduling.MessageRouting), read with each inbox item.
+    routing: Mapped[MessageRouting | None] = relationship(  # noqa: F821  (mapped by name)
+        "MessageRouting", uselist=False, lazy="selectin", viewonly=True)
 
 
 class Score(Base):

@@ -6,9 +6,9 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column
 
-from triage.platform.tables import Base, Message
+from triage.platform.tables import Base
 
 SHIFT_KINDS = ("regular", "on_call")
 
@@ -117,6 +117,3 @@ class RosterPublication(Base):
     skipped: Mapped[list[Any]] = mapped_column(default=list)  # [{"person", "start", "reason"}]
     uncovered_total: Mapped[int] = mapped_column(Integer, default=0)
 
-
-# The inbox reads the router's note with each item; declared here so tables.py stays untouched.
-Message.routing = relationship(MessageRouting, uselist=False, lazy="selectin", viewonly=True)
