@@ -46,7 +46,6 @@ def register(app: typer.Typer) -> None:
         """Run one change in a transaction, re-rank what it touched, and print the outcome."""
         from triage.cli.common import services as _services
         from triage.core.errors import DomainError, NotFound
-        from triage.people import authors as service
         from triage.platform.db import transaction
 
         services = _services()
@@ -60,7 +59,9 @@ def register(app: typer.Typer) -> None:
         if not result.changed:
             console.print(f"author {result.author_id} is already part of person {result.person_id}")
             return
-        n = service.rescore_people(db=services.db, conn=services.redis,
+        from triage.scoring.rescoring import rescore_people
+
+        n = rescore_people(db=services.db, conn=services.redis,
                                    author_ids=result.affected_authors, now=now)
         for aid, before, after in result.moved:
             console.print(f"author {aid}: person {before or '-'} -> {after or '-'}")

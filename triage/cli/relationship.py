@@ -26,6 +26,7 @@ def register(app: typer.Typer) -> None:
                    rescore: bool = typer.Option(True, help="re-rank open items with the new facts")) -> None:
         """Create or update contacts from a CRM export and link them to channel authors."""
         from triage.cli.common import services as _services
+        from triage.people import crm_import
         from triage.people.crm_record import read_records
         from triage.scoring import relationship
 
@@ -33,7 +34,7 @@ def register(app: typer.Typer) -> None:
         total = sum(1 for _ in read_records(file))
         with Progress(console=console) as bar:
             task = bar.add_task(f"importing {file.name}", total=total)
-            report = relationship.import_crm(
+            report = crm_import.import_crm(
                 db=services.db, records=read_records(file), now=datetime.now(UTC),
                 progress=lambda n: bar.advance(task, n))
         for lineno, error in report.errors[:MAX_ERRORS_SHOWN]:
@@ -53,11 +54,12 @@ def register(app: typer.Typer) -> None:
         """Load CRM facts for the demo authors and re-rank open items (development demo)."""
         from triage.cli.common import services as _services
         from triage.devstack.demo import demo_crm_records
+        from triage.people import crm_import
         from triage.scoring import relationship
 
         services = _services()
         now = datetime.now(UTC)
-        report = relationship.import_crm(db=services.db, records=demo_crm_records(), now=now)
+        report = crm_import.import_crm(db=services.db, records=demo_crm_records(), now=now)
         n = relationship.rescore_open(db=services.db, conn=services.redis, now=now)
         console.print(f"{report.created + report.updated} demo contacts, {report.linked} authors "
                       f"linked, {n} open items re-ranked")

@@ -49,7 +49,7 @@ def _seed_demo_users(password: str) -> None:
         # Demo staff linked to `agent` and `lead`, on shift now, so routing shows assignments and waits.
         seed_demo_staff(session=session, now=datetime.now(UTC))
     from triage.devstack.demo import demo_crm_records
-    from triage.scoring.relationship import import_crm
+    from triage.people.crm_import import import_crm
 
     # A few CRM contacts for demo authors, so relationship value shows in the inbox.
     import_crm(db=services.db, records=demo_crm_records(), now=datetime.now(UTC))

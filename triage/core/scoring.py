@@ -15,6 +15,8 @@ INTENTS = (
 )
 SENTIMENTS = ("negative", "neutral", "positive")
 TIERS = ("key", "high", "medium", "low")
+# The constituent groups a person belongs to (a CRM contact's group; "public" when unknown).
+GROUPS = ("customer", "partner", "investor", "employee", "prospect", "supplier", "press", "public")
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,12 +8,10 @@ the previous state. Nothing is deleted on a merge: the absorbed contact stays, e
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 from uuid import uuid4
 
-import redis
 from sqlalchemy.orm import Session
 
 from triage.core.errors import Conflict, Invalid
@@ -21,7 +19,6 @@ from triage.people import store as repo
 from triage.platform import tables as t
 from triage.platform.audit import audit
 from triage.platform.tables_relationship import ContactIdentity
-from triage.scoring import relationship
 
 RESCORE_CHUNK = 500  # open items re-ranked per transaction after a link
 
@@ -252,14 +249,3 @@ def _split(session: Session, author: t.Author, person_id: int, actor: str) -> Jo
     j.created_contact = new_person(session, author, origin="split", split_from=person_id).id
     j.move(author, j.created_contact)
     return j
-
-
-def rescore_people(*, db, conn: redis.Redis, author_ids: Iterable[int], now: datetime) -> int:
-    """Re-rank the open items of these identities with their person's history, here and now (CLI).
-
-    The API queues the same chunks as jobs instead (`rescoring.start_people`).
-    """
-    with db() as session:
-        ids = repo.open_message_ids(session=session, author_ids=sorted(set(author_ids)))
-    return relationship.rescore_ids(db=db, conn=conn, ids=ids, now=now)
-

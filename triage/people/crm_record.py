@@ -11,8 +11,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from triage.core.scoring import GROUPS
 from triage.platform import tables as t
-from triage.scoring.domain.relationship import GROUPS
 
 GROUP_ALIASES = {"press/influencer": "press", "influencer": "press", "media": "press",
                  "client": "customer", "lead": "prospect", "staff": "employee", "vendor": "supplier"}

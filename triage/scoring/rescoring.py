@@ -127,3 +127,15 @@ def rescore(*, services: Services, ids: Sequence[int]) -> int:
     """One chunk, as the job runs it: re-rank `ids` and refresh their priorities now."""
     return relationship.rescore_chunk(db=services.db, conn=services.redis, ids=ids,
                                       now=services.clock.now())
+
+
+def rescore_people(*, db, conn: redis.Redis, author_ids: Iterable[int], now: datetime) -> int:
+    """Re-rank the open items of these identities with their person's history, here and now (CLI).
+
+    The API queues the same chunks as jobs instead (`rescoring.start_people`).
+    """
+    with db() as session:
+        ids = authors_repo.open_message_ids(session=session, author_ids=sorted(set(author_ids)))
+    return relationship.rescore_ids(db=db, conn=conn, ids=ids, now=now)
+
+

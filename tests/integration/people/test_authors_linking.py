@@ -14,11 +14,12 @@ from tests.integration.relationship_support import T0, doc, ingest
 from triage.core import message as dm
 from triage.core.errors import Conflict, NotFound
 from triage.people import authors as service
+from triage.people import crm_import
 from triage.people import store as repo
 from triage.people.crm_record import read_records
 from triage.platform import tables as t
 from triage.platform.db import transaction
-from triage.scoring import relationship
+from triage.scoring import rescoring
 
 ANGRY = "This is the worst, terrible service, I hate it"
 
@@ -47,7 +48,7 @@ def texts(services, external_id: str) -> list[str]:
 def link(services, author_id: int, **target) -> service.LinkResult:
     with transaction(services.db) as session:
         result = service.link(session=session, author_id=author_id, actor="lee", now=T0, **target)
-    service.rescore_people(db=services.db, conn=services.redis,
+    rescoring.rescore_people(db=services.db, conn=services.redis,
                            author_ids=result.affected_authors, now=T0)
     return result
 
@@ -55,7 +56,7 @@ def link(services, author_id: int, **target) -> service.LinkResult:
 def unlink(services, author_id: int) -> service.LinkResult:
     with transaction(services.db) as session:
         result = service.unlink(session=session, author_id=author_id, actor="lee", now=T0)
-    service.rescore_people(db=services.db, conn=services.redis,
+    rescoring.rescore_people(db=services.db, conn=services.redis,
                            author_ids=result.affected_authors, now=T0)
     return result
 
@@ -93,7 +94,7 @@ def test_role_addresses_never_join_strangers_into_one_person(services):
 def _import_crm(services, tmp_path, *records):
     path = tmp_path / "crm.jsonl"
     path.write_text("".join(json.dumps(r) + "\n" for r in records))
-    report = relationship.import_crm(db=services.db, records=read_records(path), now=T0)
+    report = crm_import.import_crm(db=services.db, records=read_records(path), now=T0)
     assert report.errors == []
 
 

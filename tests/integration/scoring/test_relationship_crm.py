@@ -12,9 +12,9 @@ from sqlalchemy import select
 
 from tests.conftest import ROOT
 from tests.integration.relationship_support import T0, doc, ingest
+from triage.people import crm_import
 from triage.people.crm_record import read_records
 from triage.platform import tables as t
-from triage.scoring import relationship
 
 CSV = """email,handle,source,author_id,group,tier,lifetime_value,open_orders,community_role,tenure_days
 sam@example.com,,test,a-sam,customer,Gold,25000,2,,
@@ -25,7 +25,7 @@ bob@example.com,,,,alien,gold,,,,
 
 
 def _import(services, path):
-    return relationship.import_crm(db=services.db, records=read_records(path), now=T0)
+    return crm_import.import_crm(db=services.db, records=read_records(path), now=T0)
 
 
 def _score_of(services, external_id):
@@ -112,7 +112,7 @@ def test_the_import_crm_command_shows_progress_and_refused_lines(services, tmp_p
 def test_demo_contacts_give_the_regular_demo_authors_relationship_value(services):
     from triage.devstack.demo import demo_crm_records
 
-    report = relationship.import_crm(db=services.db, records=demo_crm_records(), now=T0)
+    report = crm_import.import_crm(db=services.db, records=demo_crm_records(), now=T0)
     assert report.created == 5 and report.errors == []
     ingest(services, [doc("d1", "We would like a quote for 200 seats", author="u0", source="demo-x"),
                       doc("d2", "We would like a quote for 200 seats", author="u99", source="demo-x")],

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from triage.core.errors import Invalid
-from triage.core.scoring import INTENTS, AuthorContext, Reason
+from triage.core.scoring import GROUPS, INTENTS, AuthorContext, Reason
 
 # Weight of each constituent group; leads override these in the relationship policy (classifier issue).
 DEFAULT_GROUP_WEIGHTS = {
@@ -17,7 +17,6 @@ DEFAULT_GROUP_WEIGHTS = {
 }
 CRM_TIER_BONUS = {"platinum": 0.3, "gold": 0.25, "silver": 0.15, "bronze": 0.05}
 INTENT_BONUS = {"churn_risk": 0.2, "purchase_intent": 0.15, "partnership": 0.15}
-GROUPS = tuple(DEFAULT_GROUP_WEIGHTS)
 # Most each signal can add; a lead sets 0 to say a signal does not matter for the current objectives.
 DEFAULT_SIGNALS = {
     "history": 0.05,  # HISTORY_MIN or more earlier interactions
