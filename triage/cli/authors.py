@@ -25,15 +25,9 @@ def _actor() -> str:
 
 def _author_id(session, ref: str) -> int:
     """An author id from `42` or `source:external_id`."""
-    from triage.core.errors import Invalid
-    from triage.people import store as repo
+    from triage.people.service import author_by_ref
 
-    if ref.isdigit():
-        return repo.get_author(session=session, author_id=int(ref)).id
-    source, sep, external = ref.partition(":")
-    if not sep or not external:
-        raise Invalid(f"{ref!r} is neither an author id nor source:external_id")
-    return repo.find_author(session=session, source=source, external_id=external).id
+    return author_by_ref(session=session, ref=ref).id
 
 
 def register(app: typer.Typer) -> None:
@@ -102,12 +96,11 @@ def register(app: typer.Typer) -> None:
         from triage.cli.common import services as _services
         from triage.core.errors import DomainError
         from triage.people import service as people
-        from triage.people import store as repo
 
         services = _services()
         with services.db() as session:
             try:
-                row = repo.get_author(session=session, author_id=_author_id(session, author))
+                row = people.author_by_ref(session=session, ref=author)
             except DomainError as exc:
                 console.print(f"[red]error:[/red] {exc}")
                 raise typer.Exit(code=1) from None

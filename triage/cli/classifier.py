@@ -91,13 +91,13 @@ def _export_db_corrections() -> Path | None:
     """Write the inbox's corrections to var/ as labelled records; None when there are none."""
     from triage.bootstrap import build_services
     from triage.config import get_settings
-    from triage.inbox.corrections_store import training_records
+    from triage.inbox.training import correction_records
 
     settings = get_settings()
     try:
         services = build_services(settings)
         with services.db() as session:
-            records = training_records(session=session)
+            records = correction_records(session=session)
     except Exception as exc:  # noqa: BLE001 - no database yet: train on the starter data alone
         console.print(f"no corrections read from the database ({type(exc).__name__}); "
                       "training on the starter data")

@@ -68,11 +68,11 @@ def register(app: typer.Typer) -> None:
     def show() -> None:
         """Print the active relationship policy and its version."""
         from triage.cli.common import services as _services
-        from triage.scoring import policy_store as policy_repo
+        from triage.scoring.relationship import policy_in_force
 
         services = _services()
         with services.db() as session:
-            version, policy = policy_repo.active(session=session)
+            version, policy = policy_in_force(session=session)
         print(json.dumps({"version": version, **policy.as_dict()}, indent=2))
 
     @policy_app.command("rescore")

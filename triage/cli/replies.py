@@ -30,7 +30,6 @@ def register(app: typer.Typer) -> None:
             return
         from triage.cli.common import services as _services
         from triage.replies import service
-        from triage.replies import store as repo
 
         unknown = sorted(set(status or ()) - set(STATUSES))
         if unknown:
@@ -39,12 +38,7 @@ def register(app: typer.Typer) -> None:
             raise typer.Exit(code=2)
         services, now = _services(), datetime.now(UTC)
         with services.db() as session:
-            depth = repo.depth_by_status(session=session)
-            from triage.scheduling.staffing import current_rules
-
-            zone = current_rules(session=session).team_timezone
-            rows = [service.serialize(r, now=now, zone=zone)
-                    for r in repo.by_status(session=session, statuses=status, limit=limit)]
+            depth, rows = service.outbox(session=session, statuses=status, limit=limit, now=now)
         console.print("  ".join(f"{s}: {depth.get(s, 0)}" for s in STATUSES))
         if not rows:
             console.print("no replies" + (f" with status {', '.join(status)}" if status else ""))
@@ -60,17 +54,14 @@ def register(app: typer.Typer) -> None:
         """Queue a failed or dead reply again (after fixing the source's credentials, say)."""
         from triage.cli.common import services as _services
         from triage.core.errors import DomainError
-        from triage.platform.audit import audit
         from triage.platform.db import transaction
         from triage.replies import outbox as sender
-        from triage.replies import store as repo
+        from triage.replies import service
 
         services, now = _services(), datetime.now(UTC)
         try:
             with transaction(services.db) as session:
-                row = repo.retry_by_hand(session=session, reply_id=reply_id, now=now)
-                audit(session=session, actor="cli", action="reply.retry", entity="reply",
-                      entity_id=row.id, detail={"last_error": row.last_error}, now=now)
+                service.retry_as(session=session, reply_id=reply_id, actor="cli", now=now)
         except DomainError as exc:
             console.print(f"[red]error:[/red] {exc}")
             raise typer.Exit(code=2) from None

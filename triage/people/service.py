@@ -6,6 +6,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session, object_session
 
+from triage.core.errors import Invalid
 from triage.people import store as repo
 from triage.platform import tables as t
 
@@ -73,3 +74,13 @@ def _entry(e: t.AuditLog) -> dict[str, Any]:
     return {"at": e.at.isoformat(), "actor": e.actor, "action": e.action, "via": d.get("via"),
             "reason": d.get("reason"), "undoes": d.get("undoes"), "split": bool(d.get("split")),
             "moved": [{"author_id": a, "from": b, "to": c} for a, b, c in d.get("authors", [])]}
+
+
+def author_by_ref(*, session: Session, ref: str) -> t.Author:
+    """An author from `42` (its id) or `source:external_id`; NotFound or Invalid otherwise."""
+    if ref.isdigit():
+        return repo.get_author(session=session, author_id=int(ref))
+    source, sep, external = ref.partition(":")
+    if not sep or not external:
+        raise Invalid(f"{ref!r} is neither an author id nor source:external_id")
+    return repo.find_author(session=session, source=source, external_id=external)

@@ -80,12 +80,24 @@ def queue_reply(*, session: Session, settings: Settings, message_id: int, user: 
 
 def retry(*, session: Session, reply_id: int, user: t.User, now: datetime) -> Reply:
     """A manager sends a failed or dead reply again (after fixing the credentials, say)."""
-    row = repo.get(session=session, reply_id=reply_id)
-    check_may_reply(user, row.message)
+    check_may_reply(user, repo.get(session=session, reply_id=reply_id).message)
+    return retry_as(session=session, reply_id=reply_id, actor=user.username, now=now)
+
+
+def retry_as(*, session: Session, reply_id: int, actor: str, now: datetime) -> Reply:
+    """Queue a failed or dead reply again, audited under `actor` (a manager, or "cli")."""
     row = repo.retry_by_hand(session=session, reply_id=reply_id, now=now)
-    audit(session=session, actor=user.username, action="reply.retry", entity="reply",
-                     entity_id=row.id, now=now, detail={"last_error": row.last_error})
+    audit(session=session, actor=actor, action="reply.retry", entity="reply",
+          entity_id=row.id, now=now, detail={"last_error": row.last_error})
     return row
+
+
+def outbox(*, session: Session, statuses: Sequence[str] | None, limit: int,
+           now: datetime) -> tuple[dict[str, int], list[dict[str, Any]]]:
+    """The outbox as operators read it: the count per status and the newest rows."""
+    zone = current_rules(session=session).team_timezone
+    rows = repo.by_status(session=session, statuses=statuses, limit=limit)
+    return repo.depth_by_status(session=session), [serialize(r, now=now, zone=zone) for r in rows]
 
 
 def thread_of(*, session: Session, message_id: int) -> list[Reply]:

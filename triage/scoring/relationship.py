@@ -66,6 +66,11 @@ def active_policy(*, session: Session, conn: redis.Redis) -> RelationshipPolicy:
     return _cache.get(session=session, conn=conn)
 
 
+def policy_in_force(*, session: Session) -> tuple[int, RelationshipPolicy]:
+    """The lead's active relationship policy and its version, read from the database."""
+    return policy_repo.active(session=session)
+
+
 def apply_policy(score: Score, ctx: AuthorContext, policy: RelationshipPolicy) -> Score:
     """Recompute relationship value, tier and priority under the policy; reach gets its own line."""
     rel = relationship_value(ctx, intent=score.intent, policy=policy)
