@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import functools
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, ClassVar, Literal
 
-from pydantic import BaseModel, SecretStr
+from pydantic import BaseModel, SecretStr, ValidationError
 
 from triage.core.message import Message
 
@@ -26,6 +27,26 @@ class PayloadError(ChannelError):
     def __init__(self, message: str, *, field: str | None = None):
         super().__init__(message)
         self.field = field
+
+
+# What reading a hostile body can raise besides our own errors: each becomes a PayloadError, so
+# the edge answers 400 or quarantines the delivery instead of a 500 that the platform retries.
+PARSE_FAULTS = (ValidationError, KeyError, TypeError, ValueError, AttributeError, IndexError,
+                OverflowError, RecursionError, UnicodeError)
+
+
+def declared_errors_only(method: Callable) -> Callable:
+    """Wrap parse/poll so a connector bug on odd input surfaces as PayloadError, naming the fault."""
+    @functools.wraps(method)
+    def guarded(self: Any, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return method(self, *args, **kwargs)
+        except ChannelError:
+            raise
+        except PARSE_FAULTS as exc:
+            raise PayloadError(f"malformed payload ({type(exc).__name__}: {str(exc)[:300]})") from exc
+    guarded.__wrapped_declared__ = True  # type: ignore[attr-defined]
+    return guarded
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,6 +78,14 @@ class Channel:
     slug: ClassVar[str]
     kind: ClassVar[Literal["webhook", "poller"]] = "webhook"
     Config: ClassVar[type[ChannelConfig]] = ChannelConfig
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        # Every plugin keeps the contract "PayloadError or nothing", including ones written later.
+        super().__init_subclass__(**kwargs)
+        for name in ("parse", "poll"):
+            method = cls.__dict__.get(name)
+            if callable(method) and not getattr(method, "__wrapped_declared__", False):
+                setattr(cls, name, declared_errors_only(method))
 
     def __init__(self, config: ChannelConfig, *, source: str):
         self.config = config

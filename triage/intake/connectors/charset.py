@@ -30,10 +30,11 @@ def codec(label: str | None) -> str | None:
 
 
 def candidates(declared: str | None) -> list[str]:
-    """Codecs to try in order: the declared one, its well-known superset, then UTF-8."""
+    """Codecs to try in order: the declared one's well-known superset (which reads everything the
+    declared one does, as WHATWG decoders do), the declared one, then UTF-8."""
     out: list[str] = []
     label = (declared or "").strip().strip('"').lower()
-    for name in (label, SUPERSETS.get(label), "utf-8"):
+    for name in (SUPERSETS.get(label), label, "utf-8"):
         found = codec(name)
         if found and found not in out:
             out.append(found)
@@ -42,7 +43,13 @@ def candidates(declared: str | None) -> list[str]:
 
 def decode(data: bytes, declared: str | None = None) -> tuple[str, str]:
     """Text and the codec that read it: declared, superset, UTF-8, detection, then cp1252."""
-    for name in candidates(declared):
+    names = candidates(declared)
+    if names[0] != "utf-8" and not names[0].startswith("utf") and not data.isascii():
+        # Multi-byte UTF-8 almost never decodes by chance, while a legacy codec reads UTF-8
+        # bytes "successfully" as mojibake: valid UTF-8 wins over a label that says otherwise.
+        names.remove("utf-8")
+        names.insert(0, "utf-8")
+    for name in names:
         try:
             return data.decode(name), name
         except UnicodeDecodeError:

@@ -58,3 +58,13 @@ def strip_quoted_reply(text: str) -> str:
     except (ValueError, IndexError, re.error):
         latest = ""
     return (latest or "").strip() or text.strip()
+
+
+# LinkedIn "little text": @[Name](urn:li:person:123); backslash escapes for its reserved chars.
+LITTLE_MENTION = re.compile(r"@\[([^\]]*)\]\((urn:li:[^)]*)\)")
+LITTLE_ESCAPE = re.compile(r"\\([|{}@\[\]()<>#\\*_~])")
+
+
+def mention_text(text: str) -> str:
+    """Platform mention markup as the reader sees it: '@[Acme](urn:li:organization:1)' -> '@Acme'."""
+    return LITTLE_ESCAPE.sub(r"\1", LITTLE_MENTION.sub(lambda m: "@" + m[1], text))
