@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -29,6 +30,7 @@ class PayloadError(ChannelError):
         self.field = field
 
 
+EXCERPT_CHARS = 4000  # of a skipped entry kept for the quarantine record: enough to see the fault
 # What reading a hostile body can raise besides our own errors: each becomes a PayloadError, so
 # the edge answers 400 or quarantines the delivery instead of a 500 that the platform retries.
 PARSE_FAULTS = (ValidationError, KeyError, TypeError, ValueError, AttributeError, IndexError,
@@ -59,11 +61,37 @@ class HandshakeReply:
 
 
 @dataclass(frozen=True, slots=True)
+class Skipped:
+    """One entry we could not read: its id when known, why, and an excerpt to quarantine."""
+
+    entry_id: str
+    reason: str
+    excerpt: str
+
+
+@dataclass(frozen=True, slots=True)
 class ParseResult:
-    """Messages found in one delivery; events we don't handle are counted, not retried."""
+    """Messages found in one delivery; events we don't handle are counted, not retried.
+
+    A delivery with an unreadable entry fails whole (PayloadError): the edge quarantines the
+    signed body, so nothing is lost and a replay after a fix takes every entry."""
 
     messages: list[Message] = field(default_factory=list)
     ignored: int = 0
+
+
+def excerpt(entry: Any) -> str:
+    """A bounded, JSON-safe copy of an entry for its quarantine record."""
+    if isinstance(entry, bytes):
+        text = entry[:EXCERPT_CHARS].decode("utf-8", "replace")
+    else:
+        try:
+            text = json.dumps(entry, default=str, ensure_ascii=False)
+        except (TypeError, ValueError, RecursionError):
+            text = repr(entry)
+    return text[:EXCERPT_CHARS]
+
+
 
 
 class ChannelConfig(BaseModel):

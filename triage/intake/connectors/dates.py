@@ -17,6 +17,11 @@ PLATFORM_START = {
 FLAG_KEY = "_triage_time"  # in Message.raw: why the platform's date was not used
 
 
+def received() -> datetime:
+    """The receive time of a webhook delivery (parse has no clock passed in: this is the edge)."""
+    return datetime.now(UTC)
+
+
 def checked(when: datetime | None, *, received: datetime, channel: str) -> tuple[datetime, str | None]:
     """The claimed time, or the receive time and the reason when it is absent or implausible."""
     if when is None:

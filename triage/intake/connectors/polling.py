@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -13,24 +12,14 @@ import httpx
 from pydantic import ValidationError
 
 from triage.core.message import Message
-from triage.intake.connectors.base import Channel, ChannelError
+from triage.intake.connectors.base import Channel, ChannelError, Skipped, excerpt
 
 SEEN_IDS_KEPT = 1000  # ids remembered per account: more than any overlap between two polls
 DEFAULT_RETRY_AFTER = 60.0  # seconds, when a 429 or 5xx gives no Retry-After
 MAX_PAGES_PER_POLL = 20  # one poll stays short; a backlog is finished by the following polls
-EXCERPT_CHARS = 4000  # of a skipped entry kept for the quarantine record: enough to see the fault
 # What a malformed entry raises while we read it: each skips that entry only, never the poll.
 ENTRY_ERRORS = (ChannelError, ValidationError, KeyError, TypeError, ValueError, AttributeError,
                 IndexError, OverflowError, RecursionError)
-
-
-@dataclass(frozen=True, slots=True)
-class Skipped:
-    """One entry we could not read: its id when known, why, and an excerpt to quarantine."""
-
-    entry_id: str
-    reason: str
-    excerpt: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,18 +63,6 @@ class Entries:
                               status="backlog", skipped=self.skipped, ignored=self.ignored)
         return PollResult(messages=self.messages, cursor=cursor, skipped=self.skipped,
                           ignored=self.ignored)
-
-
-def excerpt(entry: Any) -> str:
-    """A bounded, JSON-safe copy of an entry for its quarantine record."""
-    if isinstance(entry, bytes):
-        text = entry[:EXCERPT_CHARS].decode("utf-8", "replace")
-    else:
-        try:
-            text = json.dumps(entry, default=str, ensure_ascii=False)
-        except (TypeError, ValueError, RecursionError):
-            text = repr(entry)
-    return text[:EXCERPT_CHARS]
 
 
 class PollError(ChannelError):

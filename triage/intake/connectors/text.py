@@ -54,8 +54,9 @@ def _reply_parser() -> EmailReplyParser:
 def strip_quoted_reply(text: str) -> str:
     """The new part of an e-mail reply: quotes, reply headers and signatures dropped."""
     try:
-        latest = _reply_parser().parse_reply(text=text)
-    except (ValueError, IndexError, re.error):
+        replies = _reply_parser().read(text=text).replies
+        latest = replies[0].body if replies else ""  # body: without reply header and signature
+    except (ValueError, IndexError, AttributeError, re.error):
         latest = ""
     return (latest or "").strip() or text.strip()
 
