@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from datetime import datetime
 
@@ -23,6 +24,7 @@ from triage.intake.connectors.text import html_to_text, markdown_to_text
 SIGNATURE_HEADER = "X-Discourse-Event-Signature"
 EVENT_HEADER = "X-Discourse-Event"
 TYPE_HEADER = "X-Discourse-Event-Type"
+MARKUP = re.compile(r"[*_`\[\]!#<>|~\\&:@]|\n")  # markdown, mentions, emoji codes, paragraphs
 SYSTEM_USER_IDS = frozenset({-1, -2})  # 'system' and 'discobot' post automated messages
 
 
@@ -101,10 +103,12 @@ class DiscourseWebhook(Channel):
 
 def _post_text(post: dict) -> str:
     """What readers see: the rendered HTML ('cooked') as text, else the markdown source as text."""
+    raw = post.get("raw")
+    if isinstance(raw, str) and raw.strip() and not MARKUP.search(raw):
+        return " ".join(raw.split())  # plain prose: the source is what readers see
     cooked = post.get("cooked")
     if isinstance(cooked, str) and cooked.strip():
         # Discourse renders image uploads as <img>, which html_to_text drops; say one was there.
         text = html_to_text(cooked)
         return text or ("[image]" if "<img" in cooked else "")
-    raw = post.get("raw")
     return markdown_to_text(raw) if isinstance(raw, str) else ""

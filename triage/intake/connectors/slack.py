@@ -48,6 +48,8 @@ SPECIAL = {"here": "@here", "channel": "@channel", "everyone": "@everyone"}
 
 def slack_text(text: str, names: dict[str, str] | None = None) -> str:
     """Slack message text as people read it: mentions with names, links with labels."""
+    if "<" not in text and "&" not in text:
+        return text
     def plain(m: re.Match) -> str:
         sigil, target, label = m[1], m[2], m[3]
         if sigil == "@":

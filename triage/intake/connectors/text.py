@@ -17,12 +17,21 @@ from markdown_it import MarkdownIt
 REPLY_LANGUAGES = ["en", "de", "fr", "es", "it", "pt", "nl", "pl", "sv", "ja", "zh", "ko", "cs"]
 _HTML_CONFIG = ParserConfig(css=CSS_PROFILES["strict"], display_images=False, display_links=False)
 _TAG = re.compile(r"<[a-zA-Z!/?][^<>]*>")
+# Plain paragraphs ("<p>text</p><p>more</p>"), the most common shape of a comment: read directly,
+# the parser's result would be the same lines.
+_PLAIN_PARAGRAPHS = re.compile(r"^\s*(?:<p>[^<>]*</p>\s*)+$")
+_PARAGRAPH = re.compile(r"<p>([^<>]*)</p>")
+# Markdown's active characters; prose without them renders as itself.
+_MARKDOWN_SYNTAX = re.compile(r"[*_`\[\]!#<>|~\\&]|^\s*(?:[-+=]|\d+[.)])\s|^ {4}", re.MULTILINE)
 
 
 def html_to_text(html: str) -> str:
     """Visible text of an HTML fragment (inscriptis), one line per block, no blank lines."""
     if not _TAG.search(html):
         return unescape(html).strip()
+    if _PLAIN_PARAGRAPHS.match(html):
+        lines = (" ".join(unescape(p).split()) for p in _PARAGRAPH.findall(html))
+        return "\n".join(line for line in lines if line)
     try:
         text = get_text(html, _HTML_CONFIG)
     except (ParserError, ValueError):  # lxml refuses some fragments (e.g. only a comment)
@@ -40,6 +49,8 @@ def markdown_to_text(source: str) -> str:
     """Markdown as the reader sees it: emphasis dropped, links as their label, images as [image]."""
     if not source.strip():
         return ""
+    if not _MARKDOWN_SYNTAX.search(source):
+        return "\n".join(" ".join(line.split()) for line in source.splitlines() if line.strip())
     # Discourse writes uploads as ![alt|690x388](upload://key.png): the alt text is the useful part.
     source = re.sub(r"!\[([^\]|]*)[^\]]*\]\([^)]*\)", lambda m: f"[image: {m[1]}]" if m[1]
                     else "[image]", source)
