@@ -132,6 +132,7 @@ def test_an_entry_with_no_text_at_all_is_ignored_and_counted():
     blank = body[:start] + "<guid>empty-1</guid>" + body[end:]
     result = feed(blank.encode())
     assert result.ignored == 1 and all(m.text.strip() for m in result.messages)
+    assert "empty-1" in result.cursor["seen"]  # the next poll does not count it again
 
 
 def test_a_localised_feed_date_is_parsed():

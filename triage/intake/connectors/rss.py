@@ -59,13 +59,15 @@ class FeedPoller(Poller):
         seen = list(cursor.get("seen", []))
         known = set(seen)
         entries = Entries()
+        handled: list[str] = []  # taken, ignored or skipped: a feed resends them all every time
         for entry in reversed(feed.entries):  # feeds list newest first; ingest oldest first
             ext = _entry_id(entry)
             if ext in known:
                 continue
             known.add(ext)
+            handled.append(ext)
             entries.take(ext, partial(self._message, entry, ext, now, feed.feed), _brief(entry))
-        cursor.update(seen=remember(seen, [m.external_id for m in entries.messages]),
+        cursor.update(seen=remember(seen, handled),
                       etag=response.headers.get("ETag"),
                       modified=response.headers.get("Last-Modified"))
         return entries.result(cursor=cursor)
