@@ -204,3 +204,14 @@ def test_the_slack_bot_and_staff_accounts_are_not_inbound():
     for config in ({"bot_user_id": user}, {"own_user_ids": [user]}):
         slack = SlackEvents(SlackConfig(signing_secret="s", **config), source="sl")
         assert slack.parse(headers={}, body=body).messages == []
+
+
+def test_a_date_before_the_platform_existed_is_replaced_but_slacks_own_2012_example_is_kept():
+    (slack,) = SlackEvents(SlackConfig(signing_secret="s"), source="sl").parse(
+        headers={}, body=(CHANNELS / "slack" / "message_channels.json").read_bytes()).messages
+    assert slack.created_at.year == 2012 and FLAG_KEY not in slack.raw
+    doc = json.loads((CORPUS / "meta" / "bottender-feed-comment-add.json").read_text())
+    doc["entry"][0]["changes"][0]["value"]["created_time"] = 86400  # 1970-01-02
+    meta = MetaWebhook(MetaConfig(app_secret="s", verify_token="v"), source="fb")
+    (message,) = meta.parse(headers={}, body=json.dumps(doc).encode()).messages
+    assert message.created_at.year >= 2026 and "predates meta" in message.raw[FLAG_KEY]

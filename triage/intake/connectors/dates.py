@@ -6,13 +6,14 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 FUTURE_TOLERANCE = timedelta(days=1)  # clock skew and time zones; more is a wrong or forged date
-# Nothing on a channel can predate the channel itself (first public launch, rounded down).
+# Nothing on a channel can predate the channel itself. Conservative: the company's founding or
+# first internal use, not the public launch (Slack's own docs show a 2012 message; the web: 1991).
 PLATFORM_START = {
-    "email": datetime(1971, 1, 1, tzinfo=UTC), "rss": datetime(1997, 1, 1, tzinfo=UTC),
+    "email": datetime(1971, 1, 1, tzinfo=UTC), "rss": datetime(1991, 1, 1, tzinfo=UTC),
     "meta": datetime(2004, 1, 1, tzinfo=UTC), "x": datetime(2006, 1, 1, tzinfo=UTC),
-    "reddit": datetime(2005, 6, 1, tzinfo=UTC), "slack": datetime(2013, 1, 1, tzinfo=UTC),
-    "discourse": datetime(2013, 1, 1, tzinfo=UTC), "mastodon": datetime(2016, 1, 1, tzinfo=UTC),
-    "youtube": datetime(2005, 1, 1, tzinfo=UTC), "linkedin": datetime(2003, 1, 1, tzinfo=UTC),
+    "reddit": datetime(2005, 6, 1, tzinfo=UTC), "slack": datetime(2009, 1, 1, tzinfo=UTC),
+    "discourse": datetime(2012, 1, 1, tzinfo=UTC), "mastodon": datetime(2016, 1, 1, tzinfo=UTC),
+    "youtube": datetime(2005, 1, 1, tzinfo=UTC), "linkedin": datetime(2002, 1, 1, tzinfo=UTC),
 }
 FLAG_KEY = "_triage_time"  # in Message.raw: why the platform's date was not used
 

@@ -120,7 +120,9 @@ class SlackEvents(Channel):
         channel = str(need(event, "channel", field="event.channel"))
         ts = str(need(event, "ts", field="event.ts"))
         thread_ts = event.get("thread_ts")
-        if not str(event.get("text") or "").strip() and not event.get("files"):
+        text = event.get("text") or ""
+        text = text if isinstance(text, str) else str(text)
+        if not text.strip() and not event.get("files"):
             return ParseResult(ignored=1)
         created, flag = checked(epoch(ts, field="event.ts"), received=received(), channel="slack")
         message = Message(
@@ -129,7 +131,7 @@ class SlackEvents(Channel):
             # A thread's root has ts == thread_ts, so the root and its replies share this key.
             thread_id=f"{channel}:{thread_ts}" if thread_ts else None,
             author=Author(id=str(need(event, "user", field="event.user"))),
-            text=slack_text(str(event.get("text") or ""), self.config.user_names),
+            text=slack_text(text, self.config.user_names),
             created_at=created,
             raw=flagged(data, flag),
         )
