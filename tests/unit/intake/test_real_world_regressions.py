@@ -215,3 +215,10 @@ def test_a_date_before_the_platform_existed_is_replaced_but_slacks_own_2012_exam
     meta = MetaWebhook(MetaConfig(app_secret="s", verify_token="v"), source="fb")
     (message,) = meta.parse(headers={}, body=json.dumps(doc).encode()).messages
     assert message.created_at.year >= 2026 and "predates meta" in message.raw[FLAG_KEY]
+
+
+def test_a_mail_with_nothing_to_read_is_ignored():
+    raw = (CHANNELS / "email" / "rfc5322_a2_reply.eml").read_bytes()
+    head = raw.split(b"\r\n\r\n", 1)[0].replace(b"Subject:", b"X-Old-Subject:")
+    assert mail(head + b"\r\n\r\n\r\n") is None
+    assert mail(raw) is not None

@@ -141,6 +141,8 @@ class ImapPoller(Poller):
         body = strip_quoted_reply(mail.body) if mail.body else ""
         refs_text = "\n".join(a.label() for a in mail.attachments)
         text = "\n\n".join(p for p in (mail.subject, body, refs_text) if p)
+        if not text.strip():
+            return None  # no subject, no body, no attachment: nothing to read or answer
         created, flag = checked(_date(msg.get("Date")), received=now, channel="email")
         return Message(
             source=self.source,
