@@ -36,6 +36,7 @@ from triage.intake.domain import (
     is_due,
 )
 from triage.intake.ingest import buffer_messages
+from triage.intake.skips import SkipLog
 from triage.platform import metrics
 from triage.platform.db import transaction
 from triage.platform.queue import JOB_TIMEOUT, POLL, POLL_JOB, enqueue
@@ -86,6 +87,8 @@ class PollReport:
     status: str
     new: int = 0
     duplicates: int = 0
+    skipped: int = 0  # entries that could not be read: quarantined in SkipLog, the poll went on
+    ignored: int = 0  # deleted, empty, automated or our own: left out on purpose
     error: str | None = None
     next_poll_at: datetime | None = None
     messages: list[Message] = field(default_factory=list)
@@ -93,7 +96,8 @@ class PollReport:
     def summary(self) -> dict[str, object]:
         """The job result: JSON-safe, without message bodies."""
         return {"source": self.source, "outcome": self.outcome, "status": self.status,
-                "new": self.new, "duplicates": self.duplicates, "error": self.error,
+                "new": self.new, "duplicates": self.duplicates, "skipped": self.skipped,
+                "ignored": self.ignored, "error": self.error,
                 "next_poll_at": self.next_poll_at.isoformat() if self.next_poll_at else None}
 
 
@@ -206,6 +210,10 @@ def _poll_locked(services: Services, source: str, *, force: bool,
     # Durable in the buffer first: a crash before the cursor is saved re-polls, and the buffer's
     # (source, external id) dedup keeps the second copy out.
     accepted = buffer_messages(services=services, messages=result.messages)
+    SkipLog(services.redis).record(source=source, skipped=result.skipped, ignored=result.ignored,
+                                   now=now)
+    for s in result.skipped:  # ids and reasons only: an entry's text may be personal data
+        log.warning("poll of %s skipped entry %s: %s", source, s.entry_id, hide(s.reason))
     backlog = result.status == "backlog"
     new_state = after_success(state, now=now, interval=interval, taken=accepted.new, backlog=backlog,
                               retry_after=None if backlog else result.retry_after)
@@ -213,7 +221,8 @@ def _poll_locked(services: Services, source: str, *, force: bool,
     outcome = "backlog" if backlog else "ok"
     metrics.POLLS.labels(source=source, outcome=outcome).inc()
     return PollReport(source, outcome, new_state.status, new=accepted.new,
-                      duplicates=accepted.duplicates, next_poll_at=new_state.next_poll_at,
+                      duplicates=accepted.duplicates, skipped=len(result.skipped),
+                      ignored=result.ignored, next_poll_at=new_state.next_poll_at,
                       messages=list(result.messages))
 
 

@@ -10,6 +10,7 @@ from triage.bootstrap import Services
 from triage.intake import store as repo
 from triage.intake.domain import PollState, describe, interval_from
 from triage.intake.polling import PollGate, pollers
+from triage.intake.skips import SkipLog
 
 WEBHOOK_STATUS = "listening"  # pushed to us: there is no schedule to show
 
@@ -30,6 +31,8 @@ class SourceStatus:
     failures: int = 0
     interval_seconds: float | None = None
     in_flight: bool = False
+    skipped: int = 0  # entries a poll could not read (quarantined), over the source's life
+    ignored: int = 0  # deleted, empty, automated or our own entries left out on purpose
     note: str = ""
 
     def public(self) -> dict[str, object]:
@@ -40,7 +43,7 @@ class SourceStatus:
 def list_statuses(*, services: Services) -> list[SourceStatus]:
     """Every configured source, pollers with their schedule, sorted by slug."""
     polled, now = pollers(services), services.clock.now()
-    gate = PollGate(services.redis)
+    gate, skips = PollGate(services.redis), SkipLog(services.redis)
     with services.db() as session:
         rows = {r.slug: r for r in repo.list_all(session=session)}
     out = []
@@ -56,13 +59,21 @@ def list_statuses(*, services: Services) -> list[SourceStatus]:
             last_error=state.last_error, last_ok_at=state.last_ok_at,
             last_polled_at=state.last_polled_at, next_poll_at=state.next_poll_at, taken=state.taken,
             failures=state.failures, interval_seconds=_interval(cfg.options),
-            in_flight=gate.in_flight(slug), note=describe(state, now)))
+            in_flight=gate.in_flight(slug), **skips.counts(slug),
+            note=_with_skips(describe(state, now), skips.counts(slug))))
     return out
 
 
 def counts_by_status(*, services: Services) -> dict[str, float]:
     """Polled sources per status, for the `triage_sources` gauge read at scrape time."""
     return dict(Counter(s.status for s in list_statuses(services=services) if s.kind == "poller"))
+
+
+def _with_skips(note: str, counts: dict[str, int]) -> str:
+    """The schedule note, plus how many entries were skipped so a person looks at them."""
+    if not counts["skipped"]:
+        return note
+    return f"{note}; {counts['skipped']} unreadable entr{'y' if counts['skipped'] == 1 else 'ies'} skipped"
 
 
 def _interval(options: dict[str, object]) -> float | None:

@@ -128,7 +128,8 @@ def test_mentions_become_messages_threaded_under_the_post_by_their_author(platfo
     share, comment = poller(platform).poll(cursor=None, http=http, now=NOW).messages
     assert share.external_id == share.thread_id == MENTION_SHARE
     assert share.author.id == "urn:li:person:8675309"
-    assert share.text == MENTION_POST["commentary"]
+    # LinkedIn little-text mention markup becomes the name the reader sees (issue 16).
+    assert share.text == "Great webinar by @Acme Corp today, slides please?"
     assert share.url == f"https://www.linkedin.com/feed/update/{MENTION_SHARE}"
     assert share.created_at == datetime(2026, 3, 2, 9, 29, 59, tzinfo=UTC)
     assert comment.external_id == MENTION_COMMENT_URN and comment.thread_id == MENTIONED_ON

@@ -30,7 +30,9 @@ def test_comments_arrive_oldest_first_threaded_by_their_post(platform, http):
     ana = result.messages[1]
     assert ana.external_id == "https://blog.example.com/?p=1#comment-3"
     assert ana.thread_id == "https://blog.example.com/2026/03/hello-world/"
-    assert ana.text == "Thanks! Does the export also work on Windows?"
+    # The title stays beside the body: it names the post the comment is on (issue 16).
+    assert ana.text.endswith("\n\nThanks! Does the export also work on Windows?")
+    assert ana.text.startswith("Comment on ")
     assert ana.created_at == datetime(2026, 3, 3, 10, 5, tzinfo=UTC)
 
 
@@ -69,7 +71,7 @@ def test_only_the_new_comment_is_taken_when_the_feed_grows(platform, http):
     </item><item>""", 1)
     platform.on("GET", "/comments/feed/", Reply(200, newer))
     second = rss.poll(cursor=first.cursor, http=http, now=NOW)
-    assert [m.text for m in second.messages] == ["Same question here."]
+    assert [m.text for m in second.messages] == ["Comment on Hello world! by Bo\n\nSame question here."]
 
 
 def test_atom_thr_in_reply_to_joins_the_reply_to_the_original_entry(platform, http):

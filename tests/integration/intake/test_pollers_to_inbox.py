@@ -91,11 +91,13 @@ Expected = dict[str, tuple[str | None, str | None, str, str | None]]
 CASES: dict[str, tuple[Callable[[FakePlatform], dict], Expected]] = {
     "rss": (rss, {
         "https://blog.example.com/?p=1#comment-3": (
-            None, "Ana", "Thanks! Does the export also work on Windows?",
+            # The item title stays beside the body (issue 16): it names the post commented on.
+            None, "Ana", "Comment on Hello world! by Ana\n\nThanks! Does the export also work on Windows?",
             "https://blog.example.com/2026/03/hello-world/"),
         "https://blog.example.com/?p=1#comment-1": (
             None, "A WordPress Commenter",
-            ("Hi, this is a comment.\nTo get started with moderating, editing, and deleting "
+            ("Comment on Hello world! by A WordPress Commenter\n\n"
+             "Hi, this is a comment.\nTo get started with moderating, editing, and deleting "
              "comments, please visit the Comments screen in the dashboard."),
             "https://blog.example.com/2026/03/hello-world/"),
     }),
@@ -112,7 +114,8 @@ CASES: dict[str, tuple[Callable[[FakePlatform], dict], Expected]] = {
     "linkedin": (linkedin, {
         _json("linkedin", "comments.json")["elements"][0]["commentUrn"]: (
             None, None, "Nice post! Is the webinar recorded?", LI_POST),
-        LI_SHARE: (None, None, _json("linkedin", "mention_post.json")["commentary"], LI_SHARE),
+        # LinkedIn little-text mention markup becomes the name the reader sees (issue 16).
+        LI_SHARE: (None, None, "Great webinar by @Acme Corp today, slides please?", LI_SHARE),
         LI_COMMENT: (None, None, "@Acme Corp my order never arrived, who can help?", LI_MENTIONED_ON),
     }),
     "youtube": (youtube, {

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import functools
+import json
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, ClassVar, Literal
 
-from pydantic import BaseModel, SecretStr
+from pydantic import BaseModel, SecretStr, ValidationError
 
 from triage.core.message import Message
 
@@ -28,6 +30,27 @@ class PayloadError(ChannelError):
         self.field = field
 
 
+EXCERPT_CHARS = 4000  # of a skipped entry kept for the quarantine record: enough to see the fault
+# What reading a hostile body can raise besides our own errors: each becomes a PayloadError, so
+# the edge answers 400 or quarantines the delivery instead of a 500 that the platform retries.
+PARSE_FAULTS = (ValidationError, KeyError, TypeError, ValueError, AttributeError, IndexError,
+                OverflowError, RecursionError, UnicodeError)
+
+
+def declared_errors_only(method: Callable) -> Callable:
+    """Wrap parse/poll so a connector bug on odd input surfaces as PayloadError, naming the fault."""
+    @functools.wraps(method)
+    def guarded(self: Any, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return method(self, *args, **kwargs)
+        except ChannelError:
+            raise
+        except PARSE_FAULTS as exc:
+            raise PayloadError(f"malformed payload ({type(exc).__name__}: {str(exc)[:300]})") from exc
+    guarded.__wrapped_declared__ = True  # type: ignore[attr-defined]
+    return guarded
+
+
 @dataclass(frozen=True, slots=True)
 class HandshakeReply:
     """What to answer a platform's verification request (hub.challenge, CRC, url_verification)."""
@@ -38,11 +61,37 @@ class HandshakeReply:
 
 
 @dataclass(frozen=True, slots=True)
+class Skipped:
+    """One entry we could not read: its id when known, why, and an excerpt to quarantine."""
+
+    entry_id: str
+    reason: str
+    excerpt: str
+
+
+@dataclass(frozen=True, slots=True)
 class ParseResult:
-    """Messages found in one delivery; events we don't handle are counted, not retried."""
+    """Messages found in one delivery; events we don't handle are counted, not retried.
+
+    A delivery with an unreadable entry fails whole (PayloadError): the edge quarantines the
+    signed body, so nothing is lost and a replay after a fix takes every entry."""
 
     messages: list[Message] = field(default_factory=list)
     ignored: int = 0
+
+
+def excerpt(entry: Any) -> str:
+    """A bounded, JSON-safe copy of an entry for its quarantine record."""
+    if isinstance(entry, bytes):
+        text = entry[:EXCERPT_CHARS].decode("utf-8", "replace")
+    else:
+        try:
+            text = json.dumps(entry, default=str, ensure_ascii=False)
+        except (TypeError, ValueError, RecursionError):
+            text = repr(entry)
+    return text[:EXCERPT_CHARS]
+
+
 
 
 class ChannelConfig(BaseModel):
@@ -57,6 +106,14 @@ class Channel:
     slug: ClassVar[str]
     kind: ClassVar[Literal["webhook", "poller"]] = "webhook"
     Config: ClassVar[type[ChannelConfig]] = ChannelConfig
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        # Every plugin keeps the contract "PayloadError or nothing", including ones written later.
+        super().__init_subclass__(**kwargs)
+        for name in ("parse", "poll"):
+            method = cls.__dict__.get(name)
+            if callable(method) and not getattr(method, "__wrapped_declared__", False):
+                setattr(cls, name, declared_errors_only(method))
 
     def __init__(self, config: ChannelConfig, *, source: str):
         self.config = config

@@ -2,28 +2,29 @@
 
 from __future__ import annotations
 
-import email
-import email.policy
 import imaplib
 import re
-from datetime import datetime
-from email.message import EmailMessage
+from datetime import UTC, datetime
 from email.utils import getaddresses, parsedate_to_datetime
+from functools import partial
 from typing import Any, Literal
 
 import httpx
-from pydantic import SecretStr
+from pydantic import Field, SecretStr
 
 from triage.core.message import Author, Message
 from triage.intake.connectors.base import ChannelConfig
+from triage.intake.connectors.dates import checked, flagged, localized
+from triage.intake.connectors.mail import Mail, header_text, read
 from triage.intake.connectors.polling import (
     AuthExpired,
+    Entries,
     Poller,
     PollResult,
     TransientError,
     remember,
 )
-from triage.intake.connectors.text import html_to_text, strip_quoted_reply
+from triage.intake.connectors.text import strip_quoted_reply
 
 BATCH = 200  # messages fetched per poll; a bigger backlog continues on the next poll
 TIMEOUT_SECONDS = 30.0
@@ -39,6 +40,8 @@ class ImapConfig(ChannelConfig):
     password: SecretStr
     mailbox: str = "INBOX"
     security: Literal["ssl", "starttls", "none"] = "ssl"
+    own_addresses: list[str] = Field(default_factory=list)  # mail from these is ours: never inbound
+    sent_message_ids: list[str] = Field(default_factory=list)  # the outbox's Message-IDs
 
 
 class ImapPoller(Poller):
@@ -56,12 +59,13 @@ class ImapPoller(Poller):
             batch = uids[:BATCH]
             seen = list(cursor.get("seen", []))
             known = set(seen)
-            messages = []
+            entries = Entries()
             for uid, data in self._fetch(conn, batch):
-                msg = self._message(uid, validity, data, now)
-                if msg.external_id not in known:
+                msg = entries.take(uid, partial(self._message, uid, validity, data, now), data)
+                if msg is not None and msg.external_id in known:
+                    entries.messages.pop()  # taken before: a copy in another folder or a re-poll
+                elif msg is not None:
                     known.add(msg.external_id)
-                    messages.append(msg)
         except (OSError, imaplib.IMAP4.abort) as exc:
             raise TransientError(f"IMAP {self.config.host}: {exc}") from exc
         finally:
@@ -69,10 +73,8 @@ class ImapPoller(Poller):
         last = batch[-1] if batch else (cursor.get("last_uid", 0) if cursor.get(
             "uidvalidity") == validity else 0)
         cursor.update(uidvalidity=validity, last_uid=last,
-                      seen=remember(seen, [m.external_id for m in messages]))
-        if len(uids) > BATCH:
-            return PollResult(messages=messages, cursor=cursor, retry_after=0.0, status="backlog")
-        return PollResult(messages=messages, cursor=cursor)
+                      seen=remember(seen, [m.external_id for m in entries.messages]))
+        return entries.result(cursor=cursor, backlog=len(uids) > BATCH)
 
     def _connect(self) -> imaplib.IMAP4:
         cfg = self.config
@@ -121,37 +123,38 @@ class ImapPoller(Poller):
                     found.append((int(uid.group(1)), item[1]))
         return sorted(found)
 
-    def _message(self, uid: int, validity: int, data: bytes, now: datetime) -> Message:
-        mail: EmailMessage = email.message_from_bytes(data, policy=email.policy.default)
-        msgid = _ids(mail.get("Message-ID"))
-        refs = _ids(mail.get("References"))
-        parent = _ids(mail.get("In-Reply-To"))
-        sender = getaddresses([str(mail.get("From", ""))])
+    def _message(self, uid: int, validity: int, data: bytes, now: datetime) -> Message | None:
+        """The message a person wrote, or None for bounces, receipts, reports and auto-replies."""
+        mail = read(data)
+        if mail.automated:
+            return None
+        msg = mail.headers
+        msgid = _ids(msg.get("Message-ID"))
+        if msgid and msgid[0] in self.config.sent_message_ids:
+            return None  # our own reply, copied back (a Bcc to ourselves or a shared mailbox)
+        refs = _ids(msg.get("References"))
+        parent = _ids(msg.get("In-Reply-To"))
+        sender = getaddresses([mail.sender])
         name, addr = sender[0] if sender else ("", "")
-        subject = str(mail.get("Subject", "")).strip()
-        body = strip_quoted_reply(_body_text(mail))
+        if addr and addr.lower() in {a.lower() for a in self.config.own_addresses}:
+            return None
+        body = strip_quoted_reply(mail.body) if mail.body else ""
+        refs_text = "\n".join(a.label() for a in mail.attachments)
+        text = "\n\n".join(p for p in (mail.subject, body, refs_text) if p)
+        if not text.strip():
+            return None  # no subject, no body, no attachment: nothing to read or answer
+        created, flag = checked(_date(msg.get("Date")), received=now, channel="email")
         return Message(
             source=self.source,
-            external_id=msgid[0] if msgid else f"imap:{validity}:{uid}",
+            external_id=msgid[0][:256] if msgid else f"imap:{validity}:{uid}",
             # The first References id is the thread's root (RFC 5322 3.6.4); else the parent.
             thread_id=(refs or parent or [None])[0],
-            author=Author(id=(addr or "unknown").lower(), handle=addr or None, name=name or None),
-            text=f"{subject}\n\n{body}" if subject else body,
-            created_at=_date(mail.get("Date")) or now,
-            raw=_raw(mail, uid),
+            author=Author(id=(addr or "unknown").lower()[:256], handle=addr[:256] or None,
+                          name=name[:256] or None),
+            text=text,
+            created_at=created,
+            raw=flagged(_raw(mail, uid), flag),
         )
-
-
-def _body_text(mail: EmailMessage) -> str:
-    """text/plain when there is one, else the HTML part as text; charsets decoded."""
-    part = mail.get_body(preferencelist=("plain", "html"))
-    if part is None:
-        return ""
-    try:
-        content = part.get_content()
-    except (LookupError, UnicodeDecodeError):  # unknown or lying charset
-        content = part.get_payload(decode=True).decode("utf-8", errors="replace")
-    return html_to_text(content) if part.get_content_subtype() == "html" else content
 
 
 def _ids(value: Any) -> list[str]:
@@ -160,14 +163,19 @@ def _ids(value: Any) -> list[str]:
 
 def _date(value: Any) -> datetime | None:
     try:
-        return parsedate_to_datetime(str(value)) if value else None
-    except (TypeError, ValueError):
-        return None
+        when = parsedate_to_datetime(str(value)) if value else None
+    except (TypeError, ValueError, IndexError, OverflowError):
+        return localized(str(value))
+    return when.replace(tzinfo=UTC) if when is not None and when.tzinfo is None else when
 
 
-def _raw(mail: EmailMessage, uid: int) -> dict[str, Any]:
+def _raw(mail: Mail, uid: int) -> dict[str, Any]:
     keep = ("Message-ID", "In-Reply-To", "References", "From", "To", "Cc", "Subject", "Date")
-    return {"uid": uid, **{h.lower(): str(mail[h]) for h in keep if mail[h] is not None}}
+    raw: dict[str, Any] = {"uid": uid, **{h.lower(): header_text(mail.headers, h) for h in keep
+                                          if mail.headers.get(h) is not None}}
+    if mail.attachments:
+        raw["attachments"] = [vars(a) for a in mail.attachments]
+    return raw
 
 
 def _quote(mailbox: str) -> str:

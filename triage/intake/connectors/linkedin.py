@@ -5,17 +5,20 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime
+from functools import partial
 from urllib.parse import quote
 
 import httpx
-from pydantic import SecretStr
+from pydantic import Field, SecretStr
 
 from triage.core.message import Author, Message
 from triage.intake.connectors.base import ChannelConfig, PayloadError
+from triage.intake.connectors.dates import checked, flagged
 from triage.intake.connectors.linkedin_mentions import LinkedInMentions
 from triage.intake.connectors.polling import (
     MAX_PAGES_PER_POLL,
     AuthExpired,
+    Entries,
     Poller,
     PollResult,
     TransientError,
@@ -24,6 +27,7 @@ from triage.intake.connectors.polling import (
     send,
 )
 from triage.intake.connectors.signing import epoch, need
+from triage.intake.connectors.text import mention_text
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +44,7 @@ class LinkedInConfig(ChannelConfig):
     access_token: SecretStr
     api_base: str = "https://api.linkedin.com"
     mentions: bool = True  # also take posts and comments that mention the page
+    sent_ids: list[str] = Field(default_factory=list)  # comment URNs the outbox posted
 
 
 class LinkedInPoller(Poller):
@@ -53,7 +58,7 @@ class LinkedInPoller(Poller):
         states = dict(cursor.get("posts", {}))
         seen = list(cursor.get("seen", []))
         known = set(seen)
-        messages: list[Message] = []
+        entries = Entries()
         backlog = False
         posts = self._get(http, "/rest/posts", now, q="author", author=self.config.organization_urn,
                           count=RECENT_POSTS, sortBy="LAST_MODIFIED")
@@ -64,30 +69,26 @@ class LinkedInPoller(Poller):
             states[urn] = {"start": start}
             backlog |= more
             for c in comments:
-                msg = self._message(urn, c)
-                if msg.external_id not in known:
-                    known.add(msg.external_id)
-                    messages.append(msg)
+                cid = _comment_id(c)
+                if cid not in known and entries.take(cid, partial(self._message, urn, c, now), c):
+                    known.add(cid)
         if self.config.mentions:
             mentions = LinkedInMentions(
                 source=self.source, organization_urn=self.config.organization_urn,
                 get=lambda path: self._get(http, path, now),
                 fetch=lambda path: self._fetch(http, path, now))
             try:
-                taken, cursor["mentions"], more = mentions.poll(dict(cursor.get("mentions") or {}),
-                                                                known, now)
+                cursor["mentions"], more = mentions.poll(dict(cursor.get("mentions") or {}),
+                                                         known, now, entries)
             except AuthExpired as exc:
                 # The same token just read the comments, so this is the missing
                 # rw_organization_admin scope: keep the comments, skip mentions until it is granted.
                 log.warning("LinkedIn source %s: mentions skipped, %s", self.source, exc)
-                taken, more = [], False
-            messages += taken
+                more = False
             backlog |= more
         cursor.update(posts={u: states[u] for u in recent},
-                      seen=remember(seen, [m.external_id for m in messages]))
-        if backlog:
-            return PollResult(messages=messages, cursor=cursor, retry_after=0.0, status="backlog")
-        return PollResult(messages=messages, cursor=cursor)
+                      seen=remember(seen, [m.external_id for m in entries.messages]))
+        return entries.result(cursor=cursor, backlog=backlog)
 
     def _headers(self) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.config.access_token.get_secret_value()}",
@@ -139,18 +140,31 @@ class LinkedInPoller(Poller):
                 return start, found, False
         return start, found, True
 
-    def _message(self, post_urn: str, comment: dict) -> Message:
+    def _message(self, post_urn: str, comment: dict, now: datetime) -> Message | None:
         created = need(comment, "created", field="comment.created")
         actor = comment.get("actor") or created.get("actor")
+        ext = _comment_id(comment) or str(need(comment, "id", field="comment.id"))
+        if actor == self.config.organization_urn or ext in self.config.sent_ids:
+            return None  # the page's own replies
+        text = (comment.get("message") or {}).get("text", "")
+        if not text.strip():
+            return None  # deleted, or an image-only comment with nothing to read
+        when, flag = checked(epoch(need(created, "time", field="comment.created.time"),
+                                   field="comment.created.time"), received=now, channel="linkedin")
         return Message(
             source=self.source,
-            external_id=str(comment.get("commentUrn") or comment.get("$URN")
-                            or need(comment, "id", field="comment.id")),
+            external_id=ext,
             thread_id=post_urn,
             author=Author(id=str(actor or "unknown")),
-            text=(comment.get("message") or {}).get("text", ""),
-            created_at=epoch(need(created, "time", field="comment.created.time"),
-                             field="comment.created.time"),
+            text=mention_text(text),
+            created_at=when,
             url=f"https://www.linkedin.com/feed/update/{post_urn}",
-            raw=comment,
+            raw=flagged(comment, flag),
         )
+
+
+def _comment_id(comment: object) -> str | None:
+    if not isinstance(comment, dict):
+        return None
+    found = comment.get("commentUrn") or comment.get("$URN") or comment.get("id")
+    return str(found) if found else None

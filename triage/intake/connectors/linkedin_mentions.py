@@ -21,12 +21,14 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from datetime import datetime
+from functools import partial
 from typing import Any
 from urllib.parse import quote
 
 from triage.core.message import Author, Message
-from triage.intake.connectors.polling import MAX_PAGES_PER_POLL
+from triage.intake.connectors.polling import MAX_PAGES_PER_POLL, Entries
 from triage.intake.connectors.signing import epoch
+from triage.intake.connectors.text import mention_text
 
 # Only the documented mention action: an unknown enum value would make LinkedIn refuse the whole
 # call (400) and stop this source's comment polling too. A mention whose activity is a comment URN
@@ -52,9 +54,9 @@ class LinkedInMentions:
         self.get = get
         self.fetch = fetch
 
-    def poll(self, state: dict[str, Any], known: set[str],
-             now: datetime) -> tuple[list[Message], dict[str, Any], bool]:
-        """(new messages, the state to save, backlog?) for mentions since `state`; adds to `known`.
+    def poll(self, state: dict[str, Any], known: set[str], now: datetime,
+             entries: Entries) -> tuple[dict[str, Any], bool]:
+        """(the state to save, backlog?) for mentions since `state`; messages go to `entries`.
 
         state: {"since": ms of the newest notification taken} and, while a window is unfinished
         because of the page cap, {"end": ms, "start": offset, "latest": ms} to resume it.
@@ -65,7 +67,6 @@ class LinkedInMentions:
         offset = int(state.get("start") or 0)
         latest = state.get("latest")
         begin = max(since - OVERLAP_MS, now_ms - RETENTION_MS + OVERLAP_MS)
-        messages: list[Message] = []
         for _ in range(MAX_PAGES_PER_POLL):
             page = self.get(self._query(begin, end, offset))
             elements = [n for n in page.get("elements", []) if isinstance(n, dict)]
@@ -73,15 +74,15 @@ class LinkedInMentions:
                 stamp = note.get("lastModifiedAt")
                 if isinstance(stamp, int | float):
                     latest = max(int(stamp), int(latest or 0))
-                msg = self._message(note, known)
+                msg = entries.take(note.get("generatedActivity"), partial(self._message, note, known),
+                                   note)
                 if msg is not None:
                     known.add(msg.external_id)
-                    messages.append(msg)
             offset += len(elements)
             total = (page.get("paging") or {}).get("total")
             if len(elements) < PAGE_SIZE or (total is not None and offset >= total):
-                return messages, {"since": max(since, int(latest or 0))}, False
-        return messages, {"since": since, "end": end, "start": offset, "latest": latest}, True
+                return {"since": max(since, int(latest or 0))}, False
+        return {"since": since, "end": end, "start": offset, "latest": latest}, True
 
     def _query(self, begin: int, end: int, offset: int) -> str:
         return ("/rest/organizationalEntityNotifications?q=criteria"
@@ -107,7 +108,7 @@ class LinkedInMentions:
         return Message(
             source=self.source, external_id=urn, thread_id=urn,
             author=Author(id=str(post.get("author") or "unknown")),
-            text=str(post.get("commentary") or ""),
+            text=mention_text(str(post.get("commentary") or "")),
             created_at=epoch(when, field="post.publishedAt"),
             url=f"https://www.linkedin.com/feed/update/{urn}",
             raw={"notification": note, "post": post},
@@ -119,7 +120,7 @@ class LinkedInMentions:
         return Message(
             source=self.source, external_id=urn, thread_id=thread,
             author=Author(id=str(comment.get("actor") or created.get("actor") or "unknown")),
-            text=str((comment.get("message") or {}).get("text") or ""),
+            text=mention_text(str((comment.get("message") or {}).get("text") or "")),
             created_at=epoch(created.get("time") or note.get("lastModifiedAt"),
                              field="comment.created.time"),
             url=f"https://www.linkedin.com/feed/update/{thread}",

@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 from datetime import datetime
+from functools import partial
 from urllib.parse import urlencode
 
 import httpx
-from pydantic import SecretStr
+from pydantic import Field, SecretStr
 
 from triage.core.message import Author, Message
 from triage.intake.connectors.base import ChannelConfig, PayloadError
+from triage.intake.connectors.dates import checked, flagged
 from triage.intake.connectors.polling import (
     MAX_PAGES_PER_POLL,
+    Entries,
     Poller,
     PollResult,
     get_json,
@@ -28,6 +31,8 @@ class MastodonConfig(ChannelConfig):
 
     base_url: str
     access_token: SecretStr
+    own_account_ids: list[str] = Field(default_factory=list)  # our accounts: never inbound
+    sent_ids: list[str] = Field(default_factory=list)  # statuses the outbox posted
 
 
 class MastodonPoller(Poller):
@@ -49,7 +54,7 @@ class MastodonPoller(Poller):
             query["min_id"] = since
         url: str | None = f"{self.config.base_url.rstrip('/')}/api/v1/notifications?{urlencode(query)}"
         headers = {"Authorization": f"Bearer {self.config.access_token.get_secret_value()}"}
-        messages: list[Message] = []
+        entries = Entries()
         pages = 0
         full_page = False
         while url and pages < MAX_PAGES_PER_POLL:
@@ -59,34 +64,54 @@ class MastodonPoller(Poller):
                 raise PayloadError("notifications must be a JSON list", field="body")
             pages += 1
             full_page = len(page) >= PAGE_SIZE
-            for i, note in enumerate(sorted(page, key=lambda n: int(n["id"]))):
-                nid = str(need(note, "id", field=f"[{i}].id"))
-                since = nid if since is None or int(nid) > int(since) else since
-                if note.get("type") == "mention" and nid not in known and note.get("status"):
+            for i, note in enumerate(sorted(page, key=_order)):
+                nid = str(note.get("id")) if isinstance(note, dict) else ""
+                if nid.isdigit():  # the cursor moves past a bad entry too: it is skipped once
+                    since = nid if since is None or int(nid) > int(since) else since
+                if nid in known or (isinstance(note, dict) and note.get("type") != "mention"):
+                    continue
+                if entries.take(nid, partial(self._message, note, f"[{i}]", now), note):
                     known.add(nid)
-                    messages.append(self._message(note, f"[{i}]"))
             if not page or first_run:
                 break  # a first run takes only the newest page: no backfill of years of mentions
             url = response.links.get("prev", {}).get("url")
-        cursor.update(since_id=since, seen=remember(seen, [m.raw["id"] for m in messages]))
-        if pages >= MAX_PAGES_PER_POLL and full_page:
-            return PollResult(messages=messages, cursor=cursor, retry_after=0.0, status="backlog")
-        return PollResult(messages=messages, cursor=cursor)
+        cursor.update(since_id=since, seen=remember(seen, [m.raw["id"] for m in entries.messages]))
+        return entries.result(cursor=cursor, backlog=pages >= MAX_PAGES_PER_POLL and full_page)
 
-    def _message(self, note: dict, path: str) -> Message:
-        status = note["status"]
+    def _message(self, note: dict, path: str, now: datetime) -> Message | None:
+        status = note.get("status")
+        if status is None:
+            return None  # the mentioning status was deleted before we polled
+        if not isinstance(status, dict):
+            raise PayloadError(f"{path}.status is not an object", field=f"{path}.status")
         account = need(note, "account", field=f"{path}.account")
+        author_id = str(need(account, "id", field=f"{path}.account.id"))
+        if author_id in self.config.own_account_ids or status.get("id") in self.config.sent_ids:
+            return None  # our own post (a self-mention or a reply we sent)
+        text = html_to_text(status.get("content") or "")
+        if not text and not status.get("media_attachments"):
+            return None  # deleted or empty
+        if not text:
+            text = f"[{len(status['media_attachments'])} attachment(s)]"
+        created, flag = checked(iso(need(status, "created_at", field=f"{path}.status.created_at"),
+                                    field=f"{path}.status.created_at"), received=now,
+                                channel="mastodon")
         return Message(
             source=self.source,
             external_id=str(need(status, "id", field=f"{path}.status.id")),
             thread_id=status.get("in_reply_to_id"),
-            author=Author(id=str(need(account, "id", field=f"{path}.account.id")),
-                          handle=account.get("acct"), name=account.get("display_name") or None,
+            author=Author(id=author_id, handle=account.get("acct"),
+                          name=account.get("display_name") or None,
                           followers=account.get("followers_count")),
-            text=html_to_text(status.get("content") or ""),
+            text=text,
             language=status.get("language"),
-            created_at=iso(need(status, "created_at", field=f"{path}.status.created_at"),
-                           field=f"{path}.status.created_at"),
+            created_at=created,
             url=status.get("url"),
-            raw=note,
+            raw=flagged(note, flag),
         )
+
+
+def _order(note: object) -> int:
+    """Notification ids are numeric strings; anything else sorts first and is skipped."""
+    nid = note.get("id") if isinstance(note, dict) else None
+    return int(nid) if isinstance(nid, str | int) and str(nid).isdigit() else -1

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from pydantic import SecretStr
+from pydantic import Field, SecretStr
 
 from triage.core.message import Author, Message
 from triage.intake.connectors.base import (
@@ -19,6 +19,7 @@ from triage.intake.connectors.base import (
     header,
     loads_json,
 )
+from triage.intake.connectors.dates import checked, flagged, received
 from triage.intake.connectors.signing import epoch, hex_sig, need, require_match
 
 SIGNATURE_HEADER = "X-Hub-Signature-256"
@@ -31,6 +32,8 @@ class MetaConfig(ChannelConfig):
 
     app_secret: SecretStr
     verify_token: SecretStr
+    page_ids: list[str] = Field(default_factory=list)  # our Pages / IG accounts besides entry.id
+    sent_ids: list[str] = Field(default_factory=list)  # comment and post ids the outbox created
 
 
 class MetaWebhook(Channel):
@@ -96,21 +99,26 @@ class MetaWebhook(Channel):
         return messages, ignored
 
     def _direct(self, obj: str, account: str, event: dict, path: str) -> Message | None:
-        message = event.get("message")
-        if not isinstance(message, dict) or message.get("is_echo"):
-            return None  # deliveries, reads, reactions, and our own echoes
+        message = event.get("message") if isinstance(event, dict) else None
+        if not isinstance(message, dict) or message.get("is_echo") or message.get("is_deleted"):
+            return None  # deliveries, reads, reactions, unsent messages and our own echoes
         sender = str(need(need(event, "sender", field=f"{path}.sender"), "id",
                           field=f"{path}.sender.id"))
+        if sender == account or sender in self.config.page_ids:
+            return None  # sent by the Page (another inbox tool answering): ours, not inbound
         text = message.get("text") or _attachment_text(message)
+        if not text:
+            return None
+        created, flag = checked(epoch(need(event, "timestamp", field=f"{path}.timestamp"),
+                                      field=f"{path}.timestamp"), received=received(), channel="meta")
         return Message(
             source=self.source,
             external_id=str(need(message, "mid", field=f"{path}.message.mid")),
             thread_id=f"{obj}-dm:{account}:{sender}",  # one conversation per page/IG account + person
             author=Author(id=sender),
-            text=text,
-            created_at=epoch(need(event, "timestamp", field=f"{path}.timestamp"),
-                             field=f"{path}.timestamp"),
-            raw=event,
+            text=str(text),
+            created_at=created,
+            raw=flagged(event, flag),
         )
 
     def _change(self, obj: str, entry: dict, change: dict, path: str) -> Message | None:
@@ -131,35 +139,49 @@ class MetaWebhook(Channel):
         author_id = sender.get("id") or value.get("sender_id")
         if not author_id:
             raise PayloadError("feed change has no from.id", field=f"{path}.from.id")
-        post_id = str(need(value, "post_id", field=f"{path}.post_id"))
-        ext = value.get("comment_id") if item == "comment" else post_id
+        if str(author_id) == str(entry.get("id")) or str(author_id) in self.config.page_ids:
+            return None  # the Page itself wrote it: our own reply must not come back as inbound
+        ext = value.get("comment_id") if item == "comment" else value.get("post_id")
         if not ext:
-            raise PayloadError("comment change has no comment_id", field=f"{path}.comment_id")
+            raise PayloadError(f"{item} change has no id", field=f"{path}.comment_id")
+        if str(ext) in self.config.sent_ids:
+            return None
+        # Older comment changes carry only parent_id; a comment id is "<post>_<comment>".
+        post_id = str(value.get("post_id") or value.get("parent_id") or str(ext).split("_")[0])
         when = value.get("created_time") or entry.get("time")
+        created, flag = checked(epoch(when, field=f"{path}.created_time"), received=received(),
+                                channel="meta")
         return Message(
             source=self.source,
             external_id=str(ext),
             thread_id=post_id,
             author=Author(id=str(author_id), name=sender.get("name") or value.get("sender_name")),
-            text=value["message"],
-            created_at=epoch(when, field=f"{path}.created_time"),
+            text=str(value["message"]),
+            created_at=created,
             url=(value.get("post") or {}).get("permalink_url"),
-            raw=value,
+            raw=flagged(value, flag),
         )
 
-    def _ig_comment(self, entry: dict, value: dict, path: str) -> Message:
+    def _ig_comment(self, entry: dict, value: dict, path: str) -> Message | None:
         sender = need(value, "from", field=f"{path}.from")
         media = value.get("media") or {}
+        author_id = str(need(sender, "id", field=f"{path}.from.id"))
+        if author_id == str(entry.get("id")) or author_id in self.config.page_ids \
+                or str(value.get("id")) in self.config.sent_ids:
+            return None  # the Instagram account's own replies
+        if not value.get("text"):
+            return None
+        created, flag = checked(epoch(need(entry, "time", field="entry.time"), field="entry.time"),
+                                received=received(), channel="meta")
         return Message(
             source=self.source,
             external_id=str(need(value, "id", field=f"{path}.id")),
             # Replies carry parent_id, but the media is the conversation everyone sees.
             thread_id=str(media["id"]) if media.get("id") else value.get("parent_id"),
-            author=Author(id=str(need(sender, "id", field=f"{path}.from.id")),
-                          handle=sender.get("username")),
-            text=value.get("text") or "",
-            created_at=epoch(need(entry, "time", field="entry.time"), field="entry.time"),
-            raw=value,
+            author=Author(id=author_id, handle=sender.get("username")),
+            text=str(value["text"]),
+            created_at=created,
+            raw=flagged(value, flag),
         )
 
 

@@ -2,19 +2,24 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from email.utils import parsedate_to_datetime
 from typing import Any, ClassVar, Literal
 
 import httpx
+from pydantic import ValidationError
 
 from triage.core.message import Message
-from triage.intake.connectors.base import Channel, ChannelError
+from triage.intake.connectors.base import Channel, ChannelError, Skipped, excerpt
 
 SEEN_IDS_KEPT = 1000  # ids remembered per account: more than any overlap between two polls
 DEFAULT_RETRY_AFTER = 60.0  # seconds, when a 429 or 5xx gives no Retry-After
 MAX_PAGES_PER_POLL = 20  # one poll stays short; a backlog is finished by the following polls
+# What a malformed entry raises while we read it: each skips that entry only, never the poll.
+ENTRY_ERRORS = (ChannelError, ValidationError, KeyError, TypeError, ValueError, AttributeError,
+                IndexError, OverflowError, RecursionError)
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,6 +30,39 @@ class PollResult:
     cursor: dict[str, Any] = field(default_factory=dict)
     retry_after: float | None = None
     status: str = "ok"  # "ok", or "backlog" when a page cap left more to fetch right away
+    skipped: list[Skipped] = field(default_factory=list)
+    ignored: int = 0  # deleted, removed, empty, automated or our own: left out on purpose
+
+
+@dataclass
+class Entries:
+    """Collects one poll's entries: a bad one is skipped with its reason, the rest go on."""
+
+    messages: list[Message] = field(default_factory=list)
+    skipped: list[Skipped] = field(default_factory=list)
+    ignored: int = 0
+
+    def take(self, entry_id: Any, build: Callable[[], Message | None], entry: Any) -> Message | None:
+        """Build one message; None (left out on purpose) is counted, an error is skipped."""
+        try:
+            message = build()
+        except ENTRY_ERRORS as exc:
+            self.skipped.append(Skipped(str(entry_id or "?")[:256], f"{type(exc).__name__}: {exc}"[:500],
+                                        excerpt(entry)))
+            return None
+        if message is None:
+            self.ignored += 1
+        else:
+            self.messages.append(message)
+        return message
+
+    def result(self, *, cursor: dict[str, Any], backlog: bool = False) -> PollResult:
+        """The PollResult of these entries; `backlog` asks to poll again right away."""
+        if backlog:
+            return PollResult(messages=self.messages, cursor=cursor, retry_after=0.0,
+                              status="backlog", skipped=self.skipped, ignored=self.ignored)
+        return PollResult(messages=self.messages, cursor=cursor, skipped=self.skipped,
+                          ignored=self.ignored)
 
 
 class PollError(ChannelError):

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from datetime import datetime
 
-from pydantic import SecretStr
+from pydantic import Field, SecretStr
 
 from triage.core.message import Author, Message
 from triage.intake.connectors.base import (
@@ -19,6 +20,7 @@ from triage.intake.connectors.base import (
     header,
     loads_json,
 )
+from triage.intake.connectors.dates import checked, flagged, received
 from triage.intake.connectors.signing import epoch, hex_sig, need, require_match
 
 SIGNATURE_HEADER = "X-Slack-Signature"
@@ -34,6 +36,33 @@ class SlackConfig(ChannelConfig):
 
     signing_secret: SecretStr
     bot_user_id: str | None = None
+    own_user_ids: list[str] = Field(default_factory=list)  # staff accounts that reply from Slack
+    sent_ids: list[str] = Field(default_factory=list)  # ts of messages the outbox posted
+    user_names: dict[str, str] = Field(default_factory=dict)  # U123 -> name, for <@U123> mentions
+
+
+# Slack's "mrkdwn" control sequences: <@U1|name>, <#C1|general>, <!here>, <https://x|label>.
+CONTROL = re.compile(r"<([@#!]?)([^<>|]*)(?:\|([^<>]*))?>")
+SPECIAL = {"here": "@here", "channel": "@channel", "everyone": "@everyone"}
+
+
+def slack_text(text: str, names: dict[str, str] | None = None) -> str:
+    """Slack message text as people read it: mentions with names, links with labels."""
+    if "<" not in text and "&" not in text:
+        return text
+    def plain(m: re.Match) -> str:
+        sigil, target, label = m[1], m[2], m[3]
+        if sigil == "@":
+            return "@" + (label or (names or {}).get(target) or target)
+        if sigil == "#":
+            return "#" + (label or target)
+        if sigil == "!":
+            return label or SPECIAL.get(target, "@" + target.split("^")[0])
+        if label and label != target.removeprefix("mailto:"):
+            return f"{label} ({target.removeprefix('mailto:')})"
+        return target.removeprefix("mailto:")
+    # Slack escapes only &, < and > in text; unescaping last keeps "&lt;@U1&gt;" literal.
+    return CONTROL.sub(plain, text).replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
 
 
 class SlackEvents(Channel):
@@ -91,15 +120,20 @@ class SlackEvents(Channel):
         channel = str(need(event, "channel", field="event.channel"))
         ts = str(need(event, "ts", field="event.ts"))
         thread_ts = event.get("thread_ts")
+        text = event.get("text") or ""
+        text = text if isinstance(text, str) else str(text)
+        if not text.strip() and not event.get("files"):
+            return ParseResult(ignored=1)
+        created, flag = checked(epoch(ts, field="event.ts"), received=received(), channel="slack")
         message = Message(
             source=self.source,
             external_id=f"{channel}:{ts}",
             # A thread's root has ts == thread_ts, so the root and its replies share this key.
             thread_id=f"{channel}:{thread_ts}" if thread_ts else None,
             author=Author(id=str(need(event, "user", field="event.user"))),
-            text=event.get("text") or "",
-            created_at=epoch(ts, field="event.ts"),
-            raw=data,
+            text=slack_text(text, self.config.user_names),
+            created_at=created,
+            raw=flagged(data, flag),
         )
         return ParseResult(messages=[message])
 
@@ -110,4 +144,6 @@ class SlackEvents(Channel):
             return False
         if event.get("subtype") and event["subtype"] not in HUMAN_SUBTYPES:
             return False
-        return event.get("user") is not None and event.get("user") != self.config.bot_user_id
+        user = event.get("user")
+        return user is not None and user != self.config.bot_user_id \
+            and user not in self.config.own_user_ids and event.get("ts") not in self.config.sent_ids

@@ -5,8 +5,9 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from datetime import datetime
+from html import unescape
 
-from pydantic import SecretStr
+from pydantic import Field, SecretStr
 
 from triage.core.message import Author, Message
 from triage.intake.connectors.base import (
@@ -18,6 +19,7 @@ from triage.intake.connectors.base import (
     header,
     loads_json,
 )
+from triage.intake.connectors.dates import checked, flagged, received
 from triage.intake.connectors.signing import b64_sig, epoch, need, require_match
 
 SIGNATURE_HEADER = "x-twitter-webhooks-signature"
@@ -29,6 +31,7 @@ class XConfig(ChannelConfig):
 
     consumer_secret: SecretStr
     user_id: str | None = None
+    sent_ids: list[str] = Field(default_factory=list)  # tweet ids the outbox posted
 
 
 class XWebhook(Channel):
@@ -84,9 +87,15 @@ class XWebhook(Channel):
         if author_id == me or "retweeted_status" in tweet:
             return None  # our own posts and plain retweets are not conversations to answer
         tweet_id = str(need(tweet, "id_str", field=f"{path}.id_str"))
-        text = ((tweet.get("extended_tweet") or {}).get("full_text")
-                or tweet.get("full_text") or tweet.get("text") or "")
+        if tweet_id in self.config.sent_ids:
+            return None
+        # The v1.1 payloads HTML-escape &, < and > in tweet text.
+        text = unescape(str((tweet.get("extended_tweet") or {}).get("full_text")
+                            or tweet.get("full_text") or tweet.get("text") or ""))
+        if not text.strip():
+            return None
         handle = user.get("screen_name")
+        created, flag = checked(self._tweet_time(tweet, path), received=received(), channel="x")
         return Message(
             source=self.source,
             external_id=tweet_id,
@@ -96,9 +105,9 @@ class XWebhook(Channel):
                           verified=bool(user.get("verified"))),
             text=text,
             language=tweet.get("lang") if tweet.get("lang") not in (None, "und") else None,
-            created_at=self._tweet_time(tweet, path),
+            created_at=created,
             url=f"https://x.com/{handle}/status/{tweet_id}" if handle else None,
-            raw=tweet,
+            raw=flagged(tweet, flag),
         )
 
     @staticmethod
@@ -122,6 +131,12 @@ class XWebhook(Channel):
         recipient = str((create.get("target") or {}).get("recipient_id") or me)
         profile = users.get(sender) or {}
         data = create.get("message_data") or {}
+        text = unescape(str(data.get("text") or ""))
+        if not text.strip():
+            return None
+        created, flag = checked(epoch(need(event, "created_timestamp", field=f"{path}.created_timestamp"),
+                                      field=f"{path}.created_timestamp"), received=received(),
+                                channel="x")
         return Message(
             source=self.source,
             external_id=str(need(event, "id", field=f"{path}.id")),
@@ -129,8 +144,7 @@ class XWebhook(Channel):
             author=Author(id=sender, handle=profile.get("screen_name"), name=profile.get("name"),
                           followers=profile.get("followers_count"),
                           verified=bool(profile.get("verified"))),
-            text=data.get("text") or "",
-            created_at=epoch(need(event, "created_timestamp", field=f"{path}.created_timestamp"),
-                             field=f"{path}.created_timestamp"),
-            raw=event,
+            text=text,
+            created_at=created,
+            raw=flagged(event, flag),
         )

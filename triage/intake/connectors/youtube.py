@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 from datetime import datetime
+from functools import partial
 
 import httpx
-from pydantic import SecretStr
+from pydantic import Field, SecretStr
 
 from triage.core.message import Author, Message
 from triage.intake.connectors.base import ChannelConfig
+from triage.intake.connectors.dates import checked, flagged
 from triage.intake.connectors.polling import (
     MAX_PAGES_PER_POLL,
+    Entries,
     Poller,
     PollResult,
     RateLimited,
@@ -19,6 +22,7 @@ from triage.intake.connectors.polling import (
     remember,
 )
 from triage.intake.connectors.signing import iso, need
+from triage.intake.connectors.text import html_to_text
 
 API = "https://www.googleapis.com/youtube/v3"
 PAGE_SIZE = 100  # maxResults limit of commentThreads.list
@@ -36,6 +40,7 @@ class YouTubeConfig(ChannelConfig):
     api_key: SecretStr | None = None
     access_token: SecretStr | None = None
     api_base: str = API
+    sent_ids: list[str] = Field(default_factory=list)  # comment ids the outbox posted
 
 
 class YouTubePoller(Poller):
@@ -51,14 +56,15 @@ class YouTubePoller(Poller):
         token, high = resume.get("page_token"), resume.get("high") or since
         seen = list(cursor.get("seen", []))
         known = set(seen)
-        messages: list[Message] = []
+        entries = Entries()
         counts: dict[str, int] = dict(cursor.get("replies") or {})
 
         def take(thread_id: str, comments: list[dict]) -> None:
             for comment in comments:
-                if comment["id"] not in known:
-                    known.add(comment["id"])
-                    messages.append(self._message(thread_id, comment))
+                cid = comment.get("id") if isinstance(comment, dict) else None
+                if cid not in known and entries.take(
+                        cid, partial(self._message, thread_id, comment, now), comment):
+                    known.add(cid)
 
         for _ in range(MAX_PAGES_PER_POLL):
             page = self._page(http, token, now)
@@ -87,11 +93,9 @@ class YouTubePoller(Poller):
                 break
         else:
             cursor.update(resume={"page_token": token, "high": high})
-        cursor["seen"] = remember(seen, [m.external_id for m in messages])
+        cursor["seen"] = remember(seen, [m.external_id for m in entries.messages])
         cursor["replies"] = dict(list(counts.items())[-THREADS_TRACKED:])
-        if cursor.get("resume"):
-            return PollResult(messages=messages, cursor=cursor, retry_after=0.0, status="backlog")
-        return PollResult(messages=messages, cursor=cursor)
+        return entries.result(cursor=cursor, backlog=bool(cursor.get("resume")))
 
     def _page(self, http: httpx.Client, token: str | None, now: datetime) -> dict:
         params = {"part": "snippet,replies", "allThreadsRelatedToChannelId": self.config.channel_id,
@@ -127,21 +131,28 @@ class YouTubePoller(Poller):
                 break
         return replies
 
-    def _message(self, thread_id: str, comment: dict) -> Message:
+    def _message(self, thread_id: str, comment: dict, now: datetime) -> Message | None:
         snip = need(comment, "snippet", field="comment.snippet")
         author = (snip.get("authorChannelId") or {}).get("value") or snip.get("authorDisplayName")
+        if author == self.config.channel_id or comment.get("id") in self.config.sent_ids:
+            return None  # the channel's own replies
+        text = snip.get("textOriginal") or html_to_text(snip.get("textDisplay") or "")
+        if not text.strip():
+            return None
         video = snip.get("videoId")
+        created, flag = checked(iso(need(snip, "publishedAt", field="comment.snippet.publishedAt"),
+                                    field="comment.snippet.publishedAt"), received=now,
+                                channel="youtube")
         return Message(
             source=self.source,
             external_id=str(need(comment, "id", field="comment.id")),
             thread_id=thread_id,
             author=Author(id=str(author or "unknown"), name=snip.get("authorDisplayName"),
                           handle=snip.get("authorDisplayName")),
-            text=snip.get("textOriginal") or snip.get("textDisplay") or "",
-            created_at=iso(need(snip, "publishedAt", field="comment.snippet.publishedAt"),
-                           field="comment.snippet.publishedAt"),
+            text=text,
+            created_at=created,
             url=f"https://www.youtube.com/watch?v={video}&lc={comment['id']}" if video else None,
-            raw=comment,
+            raw=flagged(comment, flag),
         )
 
 
