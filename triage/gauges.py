@@ -19,7 +19,7 @@ from triage.intake.source_status import counts_by_status
 from triage.platform.metrics import LiveCollector
 from triage.platform.queue import STAGES, queue
 from triage.replies.figures import outbox_depth
-from triage.scheduling.coverage import uncovered_seconds
+from triage.scheduling.coverage import on_shift_now, uncovered_seconds
 
 COVERAGE_HORIZON = timedelta(hours=2)  # what the coverage alert looks ahead: time to call someone in
 
@@ -37,6 +37,7 @@ def live_numbers(services: Services) -> dict[str, dict[str, float]]:
         figures = waiting_figures(session=session, now=now, at_risk=timedelta(minutes=AT_RISK_MINUTES))
         outbox = outbox_depth(session=session)
         gap = uncovered_seconds(session=session, now=now, horizon=COVERAGE_HORIZON)
+        on_shift = on_shift_now(session=session, now=now)
     quarantine = {"ingest": float(services.redis.llen(services.buffer.quarantine_key))}
     workers = Worker.all(connection=services.redis)
     states = {"busy": 0.0, "idle": 0.0}
@@ -46,7 +47,7 @@ def live_numbers(services: Services) -> dict[str, dict[str, float]]:
     return {"buffer_depth": {"pending": float(services.buffer.depth())}, "queue_depth": depth,
             "failed_jobs": failed, "quarantine": quarantine, "outbox": outbox,
             "sources": counts_by_status(services=services), "workers": states,
-            "coverage_gap": {"2h": gap}, **figures}
+            "coverage_gap": {"2h": gap}, "on_shift": {"regular": float(on_shift)}, **figures}
 
 
 def collector(services: Services) -> LiveCollector:

@@ -12,7 +12,17 @@ import typer
 from rich.progress import Progress
 from rich.table import Table
 
-from triage.cli import authors, channels, common, jobs, relationship, replies, run, scheduling
+from triage.cli import (
+    authors,
+    channels,
+    common,
+    doctor,
+    jobs,
+    relationship,
+    replies,
+    run,
+    scheduling,
+)
 from triage.cli.common import console
 from triage.config import get_settings
 
@@ -188,7 +198,7 @@ def users_token(username: str, name: str = typer.Option("cli", help="what the to
 
 jobs.register_jobs(jobs_app, console, lambda settings=None: common.services(settings))
 run.register_run(app, console)
-for _module in (scheduling, relationship, channels, replies, authors):
+for _module in (scheduling, relationship, channels, replies, authors, doctor):
     _module.register(app)  # explicit: a broken import fails here, loudly, and in the tests
 
 # The optional extras: only their own third-party packages may be missing, and then we say how to

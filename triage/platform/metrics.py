@@ -165,32 +165,36 @@ class LiveCollector:
 
     def collect(self):
         values = self.read()
-        specs = {
-            "buffer_depth": ("triage_ingest_buffer_messages",
-                             "Messages accepted by a webhook or poller, not yet in the database", "kind"),
-            "queue_depth": ("triage_queue_depth", "RQ jobs waiting per stage (messages: the buffer gauge)",
-                            "stage"),
-            "failed_jobs": ("triage_failed_jobs", "Jobs in the failed registry per stage", "stage"),
-            "backlog": ("triage_inbox_backlog", "Active inbox items per urgency", "urgency"),
-            "quarantine": ("triage_quarantined_messages", "Messages kept aside for replay", "kind"),
-            "sources": ("triage_sources", "Polled sources per status", "status"),
-            "outbox": ("triage_outbox_depth", "Replies in the outbox per status", "status"),
-            "oldest_wait": ("triage_inbox_oldest_waiting_seconds",
-                            "Age of the oldest active item per urgency (0 when none waits)", "urgency"),
-            "sla_at_risk": ("triage_inbox_sla_at_risk_items",
-                            "Active items due within the at-risk window, not yet late, per urgency",
-                            "urgency"),
-            "sla_breached": ("triage_inbox_sla_breached_items",
-                             "Active items past their answer deadline per urgency", "urgency"),
-            "workers": ("triage_workers_alive", "RQ workers registered in Redis", "state"),
-            "coverage_gap": ("triage_coverage_gap_ahead_seconds",
-                             "Business-hours seconds ahead with nobody on a regular shift", "within"),
-        }
-        for key, (name, doc, label) in specs.items():
+        for key, (name, doc, label) in LIVE_SPECS.items():
             family = GaugeMetricFamily(name, doc, labels=[label])
             for lbl, value in values.get(key, {}).items():
                 family.add_metric([str(lbl)], float(value))
             yield family
+
+
+# Read at scrape time: key in the reader's dict -> (metric name, help, its one label).
+LIVE_SPECS = {
+    "buffer_depth": ("triage_ingest_buffer_messages",
+                     "Messages accepted by a webhook or poller, not yet in the database", "kind"),
+    "queue_depth": ("triage_queue_depth", "RQ jobs waiting per stage (messages: the buffer gauge)",
+                    "stage"),
+    "failed_jobs": ("triage_failed_jobs", "Jobs in the failed registry per stage", "stage"),
+    "backlog": ("triage_inbox_backlog", "Active inbox items per urgency", "urgency"),
+    "quarantine": ("triage_quarantined_messages", "Messages kept aside for replay", "kind"),
+    "sources": ("triage_sources", "Polled sources per status", "status"),
+    "outbox": ("triage_outbox_depth", "Replies in the outbox per status", "status"),
+    "oldest_wait": ("triage_inbox_oldest_waiting_seconds",
+                    "Age of the oldest active item per urgency (0 when none waits)", "urgency"),
+    "sla_at_risk": ("triage_inbox_sla_at_risk_items",
+                    "Active items due within the at-risk window, not yet late, per urgency",
+                    "urgency"),
+    "sla_breached": ("triage_inbox_sla_breached_items",
+                     "Active items past their answer deadline per urgency", "urgency"),
+    "workers": ("triage_workers_alive", "RQ workers registered in Redis", "state"),
+    "coverage_gap": ("triage_coverage_gap_ahead_seconds",
+                     "Business-hours seconds ahead with nobody on a regular shift", "within"),
+    "on_shift": ("triage_staff_on_shift", "People on a shift right now", "kind"),
+}
 
 
 def render(live: LiveCollector | None = None) -> tuple[bytes, str]:

@@ -27,3 +27,9 @@ def uncovered_seconds(*, session: Session, now: datetime, horizon: timedelta) ->
             gap += STEP.total_seconds()
         moment += STEP
     return gap
+
+
+def on_shift_now(*, session: Session, now: datetime) -> int:
+    """People whose regular shift covers `now` (time off already taken out)."""
+    shifts = regular_shifts(session=session, start=now, end=now + timedelta(seconds=1))
+    return sum(1 for spans in shifts.values() if any(s.start <= now < s.end for s in spans))
