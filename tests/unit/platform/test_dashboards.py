@@ -106,3 +106,16 @@ def test_promtool_accepts_the_rules_and_their_unit_tests_pass():
     tests = subprocess.run([PROMTOOL, "test", "rules", "alerts.test.yml"], cwd=DEPLOY / "prometheus",
                            capture_output=True, text=True)
     assert tests.returncode == 0, tests.stdout + tests.stderr
+
+
+@pytest.mark.skipif(PROMTOOL is None, reason="promtool not installed (Debian package prometheus; make test installs it)")
+def test_promtool_accepts_the_scrape_config(tmp_path):
+    token = tmp_path / "metrics_token"
+    token.write_text("t" * 40)
+    config = (DEPLOY / "prometheus" / "prometheus.yml").read_text().replace(
+        "/run/secrets/metrics_token", str(token))
+    (tmp_path / "prometheus.yml").write_text(config)
+    shutil.copy(DEPLOY / "prometheus" / "alerts.yml", tmp_path / "alerts.yml")
+    check = subprocess.run([PROMTOOL, "check", "config", "prometheus.yml"], cwd=tmp_path,
+                           capture_output=True, text=True)
+    assert check.returncode == 0, check.stdout + check.stderr
