@@ -26,6 +26,7 @@ async def scraper(request: Request, services: ServicesDep, session: SessionDep) 
 
 @router.get("/metrics")
 def prometheus(services: ServicesDep, _auth: Annotated[None, Depends(scraper)]) -> Response:
+    """This process's metrics in Prometheus text format, plus the live gauges when configured."""
     live = gauges.collector(services) if services.settings.live_metrics else None
     body, content_type = metrics.render(live)
     return Response(content=body, media_type=content_type)
