@@ -98,5 +98,6 @@ def test_the_images_install_from_the_lock_files_and_the_api_image_carries_no_tor
     assert "requirements/api.lock" in dockerfile and "requirements/worker.lock" in dockerfile
     api_lock = (ROOT / "requirements" / "api.lock").read_text()
     assert "\ntorch==" not in api_lock and "\nortools==" not in api_lock
+    assert "\nnumpy==" in api_lock and "\nstructlog==" in api_lock and "\npyyaml==" in api_lock
     worker_lock = (ROOT / "requirements" / "worker.lock").read_text()
     assert "\ntorch==2.13.0+cpu" in worker_lock and "nvidia" not in worker_lock
