@@ -42,7 +42,7 @@ DASHBOARDS = [
         ("Failed jobs per stage", "short", [
             ("{{stage}}", "max by (stage) (triage_failed_jobs)")]),
         ("Job time p95", "s", [
-            ("{{job}}", "histogram_quantile(0.95, sum by (le, job) "
+            ("{{task}}", "histogram_quantile(0.95, sum by (le, task) "
                         "(rate(triage_job_duration_seconds_bucket[5m])))")]),
         ("Arrival to scored", "s", [
             ("p50", "histogram_quantile(0.5, sum by (le) (rate(triage_ingest_to_scored_seconds_bucket[5m])))"),
@@ -54,7 +54,8 @@ DASHBOARDS = [
             ("learned model loaded", "max(triage_scorer_model_loaded)")]),
         ("Workers and heartbeats", "short", [
             ("workers {{state}}", "sum by (state) (triage_workers_alive)"),
-            ("oldest worker beat (s)", "time() - min(triage_worker_heartbeat_timestamp_seconds)"),
+            # > 0: processes that never beat (the API, the tick) export the gauge at 0
+            ("oldest worker beat (s)", "time() - min(triage_worker_heartbeat_timestamp_seconds > 0)"),
             ("tick beat (s)", "time() - max(triage_tick_heartbeat_timestamp_seconds)")]),
         ("API requests by status", "reqps", [
             ("{{status}}", "sum by (status) (rate(triage_http_request_duration_seconds_count[5m]))")]),

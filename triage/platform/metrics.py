@@ -34,9 +34,10 @@ SCORED = Counter("triage_messages_scored_total", "Messages scored", ["urgency", 
 SCORER_FALLBACK = Counter("triage_scorer_fallback_total",
                           "Times the learned model could not be used and the rule scorer took over",
                           ["reason"])
-JOB_SECONDS = Histogram("triage_job_duration_seconds", "RQ job run time", ["job"],
+# "task", not "job": Prometheus reserves `job` for the scrape job and would rename ours exported_job.
+JOB_SECONDS = Histogram("triage_job_duration_seconds", "RQ job run time", ["task"],
                         buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60))
-JOB_FAILURES = Counter("triage_job_failures_total", "Job runs that raised", ["job"])
+JOB_FAILURES = Counter("triage_job_failures_total", "Job runs that raised", ["task"])
 HTTP_SECONDS = Histogram("triage_http_request_duration_seconds", "API request time",
                          ["method", "route", "status"])
 SPIKE_ALERTS = Counter("triage_spike_alerts_total",

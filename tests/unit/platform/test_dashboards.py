@@ -119,3 +119,11 @@ def test_promtool_accepts_the_scrape_config(tmp_path):
     check = subprocess.run([PROMTOOL, "check", "config", "prometheus.yml"], cwd=tmp_path,
                            capture_output=True, text=True)
     assert check.returncode == 0, check.stdout + check.stderr
+
+
+def test_no_metric_uses_a_label_prometheus_sets_on_every_target():
+    reserved = {"job", "instance"}  # a metric's own would be renamed exported_job, breaking queries
+    clashes = {v._name: set(v._labelnames) & reserved for v in vars(metrics).values()
+               if isinstance(v, MetricWrapperBase) and set(v._labelnames) & reserved}
+    clashes |= {name: {label} for name, _, label in metrics.LIVE_SPECS.values() if label in reserved}
+    assert clashes == {}
