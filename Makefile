@@ -4,16 +4,26 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: run test install system-deps bench lint clean
+.PHONY: run test install system-deps bench lint clean lock rules
 
-$(STAMP): pyproject.toml
+# Exact versions from the lock (pip-compile), then the project itself without touching them.
+$(STAMP): pyproject.toml requirements/dev.lock
 	@echo ">> Installing Python dependencies into $(VENV): this takes a few minutes on a fresh machine"
 	@echo ">> (the CPU build of torch, sentence-transformers, OR-Tools...); pip shows its progress below."
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --progress-bar on -e '.[ml,plan,dev]'
+	$(PY) -m pip install --progress-bar on -r requirements/dev.lock
+	$(PY) -m pip install --no-deps -e '.[ml,plan,dev]'
 	@echo ">> Dependencies installed."
 	touch $(STAMP)
+
+## Re-resolve the lock files after changing pyproject.toml: api (API and tick image), worker
+## (+ the model), dev (everything `make test` needs). Commit them with the change.
+LOCK := $(VENV)/bin/pip-compile --quiet --strip-extras --allow-unsafe --no-emit-index-url --no-emit-find-links
+lock: install
+	$(LOCK) -o requirements/api.lock pyproject.toml
+	$(LOCK) --extra ml -o requirements/worker.lock pyproject.toml
+	$(LOCK) --extra ml --extra plan --extra dev -o requirements/dev.lock pyproject.toml
 
 install: $(STAMP)
 
@@ -25,12 +35,19 @@ run: install
 
 ## Lint first (ruff, a second or so; a finding fails the run), then the whole test suite
 ## (unit, integration on real Redis + SQLite/PostgreSQL, e2e, browser).
-test: install lint system-deps
+test: install lint system-deps rules
 	$(PY) -m pytest
 
-## Debian packages the tests drive for real: Chromium (browser tests, via Playwright) and
-## dovecot (a real IMAP server). Installed when missing and we are root; else those tests skip.
-SYSTEM_PKGS := chromium:chromium dovecot:dovecot-imapd
+## The alert rules: promtool's syntax check and the rules' unit tests (deploy/prometheus/alerts.test.yml).
+rules: system-deps
+	@if command -v promtool >/dev/null 2>&1; then \
+	  cd deploy/prometheus && promtool check rules alerts.yml && promtool test rules alerts.test.yml; \
+	else echo "promtool missing (Debian package prometheus): alert rule checks skipped"; fi
+
+## Debian packages the tests drive for real: Chromium (browser tests, via Playwright), dovecot (a
+## real IMAP server) and prometheus (promtool for the alert rules, and a real Prometheus for the
+## dashboard queries). Installed when missing and we are root; else those tests skip.
+SYSTEM_PKGS := chromium:chromium dovecot:dovecot-imapd promtool:prometheus
 system-deps:
 	@missing=""; for pair in $(SYSTEM_PKGS); do \
 	  bin=$${pair%%:*}; pkg=$${pair#*:}; \

@@ -90,6 +90,8 @@ def build_services(settings: Settings, *, redis_client: redis.Redis | None = Non
                    clock: Clock | None = None, scorer: Scorer | None = None,
                    engine: Engine | None = None) -> Services:
     """Wire the service graph; every part can be injected for tests."""
+    if problems := settings.runtime_problems():
+        raise RuntimeError(f"refusing to start in {settings.env}: " + "; ".join(problems))
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     engine = engine or make_engine(settings.sqlalchemy_url)
     # Forked RQ work-horses must not reuse the parent's pooled connections.

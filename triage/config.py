@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import os
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field, SecretStr, field_validator, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic.fields import FieldInfo
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 PLACEHOLDER = "change-me"  # the development default; refused anywhere else
 DEV_WEBHOOK_SECRET = "dev-webhook-secret"  # lets `make run` post demo traffic with no setup
@@ -61,6 +63,36 @@ def _polls(channel: str) -> bool:
     return cls is not None and cls.kind == "poller"
 
 
+MIN_SECRET_KEY = 32  # characters: signs sessions and CSRF tokens; a short key can be guessed offline
+AT_RISK_MINUTES = 30  # an item due within this is "at risk": time to act before the SLA is missed
+
+
+class FileSecrets(PydanticBaseSettingsSource):
+    """TRIAGE_<NAME>_FILE=/run/secrets/x: the value is the file's content (Docker/Kubernetes secrets).
+
+    A named file that cannot be read stops the start with the variable named, rather than running
+    on a default.
+    """
+
+    def get_field_value(self, field: FieldInfo, field_name: str) -> tuple[Any, str, bool]:
+        variable = f"TRIAGE_{field_name.upper()}_FILE"
+        path = os.environ.get(variable)
+        if not path:
+            return None, field_name, False
+        try:
+            return Path(path).read_text().strip(), field_name, field_name == "sources"
+        except OSError as exc:
+            raise ValueError(f"{variable}={path} cannot be read: {exc.strerror}") from exc
+
+    def __call__(self) -> dict[str, Any]:
+        values = {}
+        for name, info in self.settings_cls.model_fields.items():
+            value, key, is_complex = self.get_field_value(info, name)
+            if value is not None:
+                values[key] = self.decode_complex_value(key, info, value) if is_complex else value
+        return values
+
+
 class Settings(BaseSettings):
     """Every option of the service; the README lists each with its default."""
 
@@ -94,6 +126,22 @@ class Settings(BaseSettings):
     session_max_age: int = 8 * 3600  # a working day
     demo_password: SecretStr = SecretStr("demo-password")  # only used in development
     reply_mode: Literal["dry-run", "live"] | None = None  # None: live in production, else dry-run
+    # Production refuses these conveniences unless told: an embedded redis-server dies with the
+    # process that started it, and SQLite cannot be shared by several containers.
+    allow_embedded_redis: bool = False
+    allow_sqlite: bool = False
+    log_format: Literal["auto", "json", "console"] = "auto"  # auto: json in production
+    log_level: str = "INFO"
+    metrics_token: SecretStr | None = None  # a bearer token Prometheus may use for /metrics only
+    metrics_port: int | None = None  # worker/tick: serve /metrics here (each instance scraped)
+    live_metrics: bool = True  # whether /metrics adds team-wide gauges (one process should)
+
+    @classmethod
+    def settings_customise_sources(cls, settings_cls, init_settings, env_settings,
+                                   dotenv_settings, file_secret_settings):
+        """Explicit arguments, then TRIAGE_* variables, then *_FILE secrets, then .env."""
+        return (init_settings, env_settings, FileSecrets(settings_cls), dotenv_settings,
+                file_secret_settings)
 
     @model_validator(mode="after")
     def _refuse_placeholders(self) -> Settings:
@@ -102,6 +150,10 @@ class Settings(BaseSettings):
         problems = []
         if self.secret_key.get_secret_value() in (PLACEHOLDER, ""):
             problems.append("TRIAGE_SECRET_KEY is the placeholder")
+        key = self.secret_key.get_secret_value()
+        if self.env == "production" and key != PLACEHOLDER and len(key) < MIN_SECRET_KEY:
+            problems.append(f"TRIAGE_SECRET_KEY has {len(key)} characters, needs {MIN_SECRET_KEY}+ "
+                            "(python -c 'import secrets; print(secrets.token_urlsafe(48))')")
         for name, src in self.sources.items():
             if src.secret is None and _polls(src.channel):
                 continue  # its connector's Config validates the credentials in its options
@@ -112,6 +164,19 @@ class Settings(BaseSettings):
             raise ValueError(f"refusing to start in {self.env}: " + "; ".join(problems))
         return self
 
+    def runtime_problems(self) -> list[str]:
+        """What a production process must not start on (checked when services are built)."""
+        if self.env != "production":
+            return []
+        problems = []
+        if not self.redis_url and not self.allow_embedded_redis:
+            problems.append("TRIAGE_REDIS_URL is not set (an embedded Redis dies with its process; "
+                            "TRIAGE_ALLOW_EMBEDDED_REDIS=true to accept it)")
+        if not self.database_url and not self.allow_sqlite:
+            problems.append("TRIAGE_DATABASE_URL is not set (SQLite is one file on one machine; "
+                            "TRIAGE_ALLOW_SQLITE=true to accept it)")
+        return problems
+
     @field_validator("data_dir")
     @classmethod
     def _absolute(cls, value: Path) -> Path:
@@ -121,6 +186,10 @@ class Settings(BaseSettings):
     @property
     def sqlalchemy_url(self) -> str:
         return self.database_url or f"sqlite:///{(self.data_dir / 'triage.db').resolve()}"
+
+    @property
+    def json_logs(self) -> bool:
+        return self.log_format == "json" or (self.log_format == "auto" and self.env == "production")
 
     @property
     def prometheus_dir(self) -> Path:

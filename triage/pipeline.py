@@ -132,12 +132,15 @@ def score(*, services: Services, ids: Sequence[int]) -> int:
             scores = RuleScorer().score_batch(domain, contexts)
         scores = [relationship.apply_policy(s, c, policy) for s, c in zip(scores, contexts, strict=True)]
         written = repo.save_scores(session=session, pairs=zip(rows, scores, strict=True), now=now)
+        waits = [(now - r.received_at).total_seconds() for r in rows]
     try:  # after the commit, under a short lock: model calls never wait for another worker
         storms.StormGrouper().group(db=services.db, conn=services.redis, rows=rows, vectors=vectors)
     except Exception:  # grouping is a convenience: the messages stay single items, never lost
         log.exception("storm grouping failed for %d messages", len(rows))
     for s in scores:
         metrics.SCORED.labels(urgency=s.urgency, model=s.model).inc()
+    for seconds in waits:
+        metrics.INGEST_TO_SCORED.observe(max(0.0, seconds))
     services.redis.set(SCORER_STATUS_KEY, json.dumps({"model": scorer.name, "at": now.isoformat()}))
     enqueue(services.redis, ROUTE, ROUTE_JOB, [r.id for r in rows], retries=services.settings.job_retries)
     return written

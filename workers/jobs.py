@@ -40,10 +40,10 @@ def _timed(job: str, fn: Callable[[], T]) -> T:
     try:
         return fn()
     except Exception:
-        metrics.JOB_FAILURES.labels(job=job).inc()
+        metrics.JOB_FAILURES.labels(task=job).inc()
         raise
     finally:
-        metrics.JOB_SECONDS.labels(job=job).observe(time.perf_counter() - started)
+        metrics.JOB_SECONDS.labels(task=job).observe(time.perf_counter() - started)
 
 
 def drain_ingest() -> int:

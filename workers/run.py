@@ -2,13 +2,40 @@
 
 from __future__ import annotations
 
-import logging
-
 from rq import SimpleWorker, Worker
 
+from triage.platform import logs, metrics
 from triage.platform.queue import WORK_ORDER, queue
 from triage.scoring.domain.rules import RuleScorer
 from workers import jobs
+
+# Seconds RQ keeps a silent worker registered. It also paces an idle worker's wake-ups (ttl - 15 s),
+# and so our heartbeat gauge: 60 gives a beat every 45 s, well inside the 3-minute alert.
+WORKER_TTL = 60
+
+
+class _Observed:
+    """Binds the job id to every log line of the job and beats the heartbeat gauge with RQ's own."""
+
+    def perform_job(self, job, queue, *args, **kwargs):
+        logs.clear()
+        logs.bind(job_id=job.id, job=job.func_name.rsplit(".", 1)[-1], queue=queue.name)
+        try:
+            return super().perform_job(job, queue, *args, **kwargs)
+        finally:
+            logs.clear()
+
+    def heartbeat(self, *args, **kwargs):
+        metrics.WORKER_HEARTBEAT.set_to_current_time()
+        return super().heartbeat(*args, **kwargs)
+
+
+class ObservedSimpleWorker(_Observed, SimpleWorker):
+    """SimpleWorker (jobs in this process) with job ids in logs and a heartbeat metric."""
+
+
+class ObservedWorker(_Observed, Worker):
+    """Forking Worker with job ids in logs and a heartbeat metric."""
 
 
 def run(*, queues: list[str] | None = None, simple: bool = True, burst: bool = False,
@@ -19,12 +46,17 @@ def run(*, queues: list[str] | None = None, simple: bool = True, burst: bool = F
     which matters at tens of small batches a second. A crash kills only this worker; its job is
     retried by RQ's abandoned-job cleanup and the tick, and every stage is idempotent.
     """
-    logging.basicConfig(level=log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     services = jobs.services()
+    settings = services.settings
+    logs.setup(json=settings.json_logs, level=log_level)
     if rules_only:
         services._scorer = RuleScorer()
     _ = services.scorer  # load once in the parent; forked work-horses share it
+    metrics.announce_build()
+    if settings.metrics_port:  # one endpoint per worker instance; Prometheus scrapes each
+        metrics.serve(settings.metrics_port)
     names = queues or list(WORK_ORDER)
-    worker_cls = SimpleWorker if simple else Worker
-    worker = worker_cls([queue(services.redis, n) for n in names], connection=services.redis)
-    worker.work(burst=burst, with_scheduler=True, logging_level=log_level)
+    worker_cls = ObservedSimpleWorker if simple else ObservedWorker
+    worker = worker_cls([queue(services.redis, n) for n in names], connection=services.redis,
+                        worker_ttl=WORKER_TTL)
+    worker.work(burst=burst, with_scheduler=True, logging_level=logs.rq_level(log_level))

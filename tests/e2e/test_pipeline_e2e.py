@@ -54,7 +54,7 @@ def test_signed_webhooks_reach_the_inbox_in_priority_order(stack, db_url):
     assert items[0]["reasons"], "the top item explains its score"
     # Counters from the worker process reach /metrics through the multiprocess directory.
     metrics = httpx.get(f"{stack.base_url}/metrics", headers={"Authorization": f"Bearer {token}"}).text
-    assert 'triage_job_duration_seconds_count{job="score"}' in metrics
+    assert 'triage_job_duration_seconds_count{task="score"}' in metrics
     assert 'triage_messages_scored_total{model="rules-v1",urgency="critical"} 1.0' in metrics
     assert 'triage_messages_ingested_total{source="test"} 5.0' in metrics
 

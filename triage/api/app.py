@@ -28,7 +28,7 @@ from triage.api.routes import metrics as metrics_route
 from triage.bootstrap import Services, build_services
 from triage.config import get_settings
 from triage.core.errors import Conflict, DomainError, Forbidden, Invalid, NotFound
-from triage.platform import metrics
+from triage.platform import logs, metrics
 
 STATUS = {NotFound: 404, Conflict: 409, Forbidden: 403, Invalid: 422}
 
@@ -47,11 +47,15 @@ def create_app(services: Services | None = None) -> FastAPI:
     @app.middleware("http")
     async def _timing(request: Request, call_next):
         started = time.perf_counter()
+        rid = logs.request_id(request.headers.get(logs.REQUEST_ID_HEADER))
+        logs.clear()
+        logs.bind(request_id=rid)
         response = await call_next(request)
         route = request.scope.get("route")
         metrics.HTTP_SECONDS.labels(method=request.method, route=getattr(route, "path", "other"),
                                     status=str(response.status_code)).observe(
             time.perf_counter() - started)
+        response.headers[logs.REQUEST_ID_HEADER] = rid
         return response
 
     @app.exception_handler(LoginRequired)
@@ -74,4 +78,7 @@ def create_app(services: Services | None = None) -> FastAPI:
 
 def app_from_env() -> FastAPI:
     """Uvicorn factory entry point: `uvicorn --factory triage.api.app:app_from_env`."""
+    settings = get_settings()
+    logs.setup(json=settings.json_logs, level=settings.log_level)  # each uvicorn worker process
+    metrics.announce_build()
     return create_app()

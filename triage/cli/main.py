@@ -12,7 +12,17 @@ import typer
 from rich.progress import Progress
 from rich.table import Table
 
-from triage.cli import authors, channels, common, jobs, relationship, replies, run, scheduling
+from triage.cli import (
+    authors,
+    channels,
+    common,
+    doctor,
+    jobs,
+    relationship,
+    replies,
+    run,
+    scheduling,
+)
 from triage.cli.common import console
 from triage.config import get_settings
 
@@ -41,9 +51,13 @@ def api(host: str | None = None, port: int | None = None, workers: int = 1,
     """Serve the API and pages (uvicorn); several workers share nothing but Redis and the DB."""
     import uvicorn
 
+    from triage.platform import logs
+
     settings = get_settings()
+    logs.setup(json=settings.json_logs, level=log_level)
+    # log_config=None: uvicorn keeps our handlers (JSON in production) instead of its own format.
     uvicorn.run("triage.api.app:app_from_env", factory=True, host=host or settings.host,
-                port=port or settings.port, workers=workers, log_level=log_level)
+                port=port or settings.port, workers=workers, log_level=log_level, log_config=None)
 
 
 @app.command()
@@ -61,11 +75,27 @@ def worker(queues: Annotated[list[str] | None, typer.Option("--queue")] = None,
 @app.command()
 def tick(every: float = typer.Option(0, help="repeat every N seconds (0: once)")) -> None:
     """Recover stuck work (undrained buffer, unscored or unrouted messages)."""
+    from triage import gauges
     from triage.pipeline import tick as run_tick
+    from triage.platform import logs, metrics
 
+    settings = get_settings()
+    logs.setup(json=settings.json_logs, level=settings.log_level)
+    log = logs.get("triage.tick")
     services = common.services()
+    if every and settings.metrics_port:
+        metrics.announce_build()
+        metrics.serve(settings.metrics_port,
+                      gauges.collector(services) if settings.live_metrics else None)
     while True:
-        result = run_tick(services=services)
+        try:
+            result = run_tick(services=services)
+            metrics.TICK_HEARTBEAT.set_to_current_time()
+            log.debug("tick", **result)
+        except Exception:  # a bad round is logged and retried next round; the heartbeat stalls
+            if not every:
+                raise
+            log.exception("tick failed")
         if not every:
             console.print(result)
             return
@@ -168,7 +198,7 @@ def users_token(username: str, name: str = typer.Option("cli", help="what the to
 
 jobs.register_jobs(jobs_app, console, lambda settings=None: common.services(settings))
 run.register_run(app, console)
-for _module in (scheduling, relationship, channels, replies, authors):
+for _module in (scheduling, relationship, channels, replies, authors, doctor):
     _module.register(app)  # explicit: a broken import fails here, loudly, and in the tests
 
 # The optional extras: only their own third-party packages may be missing, and then we say how to

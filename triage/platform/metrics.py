@@ -18,6 +18,12 @@ from prometheus_client import (
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.multiprocess import MultiProcessCollector
 
+# prometheus-client opens its per-process files in PROMETHEUS_MULTIPROC_DIR as the first metric
+# without labels is defined below: a container whose directory does not exist yet (a fresh tmpfs,
+# a new volume) would die here with FileNotFoundError, so make it first.
+if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+    Path(os.environ["PROMETHEUS_MULTIPROC_DIR"]).mkdir(parents=True, exist_ok=True)
+
 INGESTED = Counter("triage_messages_ingested_total", "Messages accepted into the pipeline", ["source"])
 DUPLICATES = Counter("triage_messages_duplicate_total", "Re-deliveries recognised and skipped", ["source"])
 REJECTED = Counter("triage_webhook_rejected_total", "Deliveries refused", ["source", "reason"])
@@ -28,9 +34,10 @@ SCORED = Counter("triage_messages_scored_total", "Messages scored", ["urgency", 
 SCORER_FALLBACK = Counter("triage_scorer_fallback_total",
                           "Times the learned model could not be used and the rule scorer took over",
                           ["reason"])
-JOB_SECONDS = Histogram("triage_job_duration_seconds", "RQ job run time", ["job"],
+# "task", not "job": Prometheus reserves `job` for the scrape job and would rename ours exported_job.
+JOB_SECONDS = Histogram("triage_job_duration_seconds", "RQ job run time", ["task"],
                         buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60))
-JOB_FAILURES = Counter("triage_job_failures_total", "Job runs that raised", ["job"])
+JOB_FAILURES = Counter("triage_job_failures_total", "Job runs that raised", ["task"])
 HTTP_SECONDS = Histogram("triage_http_request_duration_seconds", "API request time",
                          ["method", "route", "status"])
 SPIKE_ALERTS = Counter("triage_spike_alerts_total",
@@ -62,6 +69,12 @@ STAFF_NEAR_LIMIT = Gauge("triage_staff_near_limit",
 # hundred) is cheap, and a lead needs to see *who* is near the weekly limit, which buckets hide.
 STAFF_HOURS_WEEK = Gauge("triage_staff_hours_week", "Handling hours this week per staff member",
                          ["staff_id"], multiprocess_mode="mostrecent")
+STAFF_HOURS_TODAY = Gauge("triage_staff_hours_today", "Handling hours today per staff member",
+                          ["staff_id"], multiprocess_mode="mostrecent")
+STAFF_PAGES_WEEK = Gauge("triage_staff_pages_week", "On-call pages this week per staff member",
+                         ["staff_id"], multiprocess_mode="mostrecent")
+STAFF_LIMIT = Gauge("triage_staff_limit", "The hard limit in force (hours, or pages for weekly_pages)",
+                    ["limit"], multiprocess_mode="mostrecent")  # daily_hours, weekly_hours, weekly_pages
 CLAIMS_REFUSED = Counter("triage_claims_refused_total", "Manual claims refused, by rule",
                          ["reason"])  # held, off_shift, due_break, capacity, day_hours, week_hours
 LIMIT_OVERRIDES = Counter("triage_claim_limit_overrides_total",
@@ -73,6 +86,69 @@ POLLS = Counter("triage_polls_total", "Source polls by outcome (ok, backlog, rat
 POLL_ERRORS = Counter("triage_poll_errors_total", "Failed source polls by kind", ["source", "kind"])
 REPLIES = Counter("triage_replies_total", "Reply send attempts by channel and outcome (sent, dry_run,"
                   " retry, dead, auth_error, rejected)", ["channel", "outcome"])
+REPLY_FAILURES = Counter("triage_outbox_failures_total",
+                         "Reply sends that failed (retry, dead, auth_error, rejected)",
+                         ["channel", "outcome"])
+
+# Operations (issue 14). Ingest-to-scored is measured from received_at, so it includes the Redis
+# buffer and queue waits a person feels, not just the scoring call.
+INGEST_TO_SCORED = Histogram("triage_ingest_to_scored_seconds",
+                             "From a message's arrival to its score being written",
+                             buckets=(0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 900, 3600))
+# Timestamps, not counters: `time() - heartbeat` is the age an alert compares, and a dead process
+# simply stops moving it. "max" keeps the newest beat across a process's forks.
+WORKER_HEARTBEAT = Gauge("triage_worker_heartbeat_timestamp_seconds",
+                         "Unix time this worker last finished a job or an idle wait",
+                         multiprocess_mode="max")
+TICK_HEARTBEAT = Gauge("triage_tick_heartbeat_timestamp_seconds",
+                       "Unix time the periodic duties (triage tick) last completed a round",
+                       multiprocess_mode="max")
+BUILD_INFO = Gauge("triage_build_info", "Always 1; the labels say which build runs",
+                   ["version", "python"], multiprocess_mode="max")
+
+
+def announce_build() -> None:
+    """Set triage_build_info{version, python} to 1 in this process."""
+    import platform
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        ours = version("triage")
+    except PackageNotFoundError:  # a checkout run without `pip install -e`
+        ours = "unknown"
+    BUILD_INFO.labels(version=ours, python=platform.python_version()).set(1)
+
+
+def registry() -> CollectorRegistry:
+    """This process's metrics, aggregated over its forks when multiprocess mode is on."""
+    from prometheus_client import REGISTRY
+
+    if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        return REGISTRY
+    base = CollectorRegistry()
+    MultiProcessCollector(base)
+    return base
+
+
+def serve(port: int, live: LiveCollector | None = None) -> None:
+    """Serve /metrics on `port` from a background thread (workers and the tick, one per instance)."""
+    from prometheus_client import start_http_server
+
+    reg = registry()
+    if live is not None:
+        reg = _Combined(reg, live)
+    start_http_server(port, registry=reg)
+
+
+class _Combined:
+    """A registry-like view: a process's own metrics followed by the live numbers."""
+
+    def __init__(self, base, live: LiveCollector):
+        self.base, self.live = base, live
+
+    def collect(self):
+        yield from self.base.collect()
+        yield from self.live.collect()
 
 
 def prepare_multiprocess_dir(path: Path) -> None:
@@ -90,31 +166,41 @@ class LiveCollector:
 
     def collect(self):
         values = self.read()
-        specs = {
-            "queue_depth": ("triage_queue_depth", "Jobs or messages waiting per stage", "stage"),
-            "failed_jobs": ("triage_failed_jobs", "Jobs in the failed registry per stage", "stage"),
-            "backlog": ("triage_inbox_backlog", "Active inbox items per urgency", "urgency"),
-            "quarantine": ("triage_quarantined_messages", "Messages kept aside for replay", "kind"),
-            "sources": ("triage_sources", "Polled sources per status", "status"),
-            "outbox": ("triage_outbox_depth", "Replies in the outbox per status", "status"),
-        }
-        for key, (name, doc, label) in specs.items():
+        for key, (name, doc, label) in LIVE_SPECS.items():
             family = GaugeMetricFamily(name, doc, labels=[label])
             for lbl, value in values.get(key, {}).items():
                 family.add_metric([str(lbl)], float(value))
             yield family
 
 
+# Read at scrape time: key in the reader's dict -> (metric name, help, its one label).
+LIVE_SPECS = {
+    "buffer_depth": ("triage_ingest_buffer_messages",
+                     "Messages accepted by a webhook or poller, not yet in the database", "kind"),
+    "queue_depth": ("triage_queue_depth", "RQ jobs waiting per stage (messages: the buffer gauge)",
+                    "stage"),
+    "failed_jobs": ("triage_failed_jobs", "Jobs in the failed registry per stage", "stage"),
+    "backlog": ("triage_inbox_backlog", "Active inbox items per urgency", "urgency"),
+    "quarantine": ("triage_quarantined_messages", "Messages kept aside for replay", "kind"),
+    "sources": ("triage_sources", "Polled sources per status", "status"),
+    "outbox": ("triage_outbox_depth", "Replies in the outbox per status", "status"),
+    "oldest_wait": ("triage_inbox_oldest_waiting_seconds",
+                    "Age of the oldest active item per urgency (0 when none waits)", "urgency"),
+    "sla_at_risk": ("triage_inbox_sla_at_risk_items",
+                    "Active items due within the at-risk window, not yet late, per urgency",
+                    "urgency"),
+    "sla_breached": ("triage_inbox_sla_breached_items",
+                     "Active items past their answer deadline per urgency", "urgency"),
+    "workers": ("triage_workers_alive", "RQ workers registered in Redis", "state"),
+    "coverage_gap": ("triage_coverage_gap_ahead_seconds",
+                     "Business-hours seconds ahead with nobody on a regular shift", "within"),
+    "on_shift": ("triage_staff_on_shift", "People on a shift right now", "kind"),
+}
+
+
 def render(live: LiveCollector | None = None) -> tuple[bytes, str]:
     """The /metrics body: every process's counters plus the live numbers."""
-    from prometheus_client import REGISTRY
-
-    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
-        base = CollectorRegistry()
-        MultiProcessCollector(base)
-    else:
-        base = REGISTRY
-    body = generate_latest(base)
+    body = generate_latest(registry())
     if live is not None:
         extra = CollectorRegistry(auto_describe=False)
         extra.register(live)

@@ -135,6 +135,7 @@ def _failed(*, services: Services, row, channel: str, error: ReplyError) -> None
         repo.finish(session=session, reply_id=row.id, now=now, last_error=message, **values)
     log.warning("reply %s via %s: %s (%s)", row.id, channel, outcome, message)
     metrics.REPLIES.labels(channel=channel, outcome=outcome).inc()
+    metrics.REPLY_FAILURES.labels(channel=channel, outcome=outcome).inc()
 
 
 def tick(*, services: Services, now: datetime | None = None) -> int:

@@ -60,8 +60,13 @@ def record(*, report: RoutingReport, snapshot: Snapshot, rules: StaffingRules, g
         metrics.ROUTE_WAITING.labels(kind=kind).set(report.waiting_by_kind[kind])
     metrics.COVERAGE_GAPS_OPEN.set(gaps_open)
     for limit, count in near_limits(snapshot, rules).items():
-        metrics.STAFF_NEAR_LIMIT.labels(limit=limit).set(count)
+        metrics.STAFF_NEAR_LIMIT.labels(limit=limit.replace(" ", "_")).set(count)  # no spaces in labels
     for person in snapshot.people:
         metrics.STAFF_HOURS_WEEK.labels(staff_id=person.id).set(round(person.hours_week, 3))
+        metrics.STAFF_HOURS_TODAY.labels(staff_id=person.id).set(round(person.hours_today, 3))
+        metrics.STAFF_PAGES_WEEK.labels(staff_id=person.id).set(person.pages_week)
+    for limit, value in (("daily_hours", rules.max_hours_per_day),
+                         ("weekly_hours", rules.max_hours_per_week), ("weekly_pages", rules.pages_per_week)):
+        metrics.STAFF_LIMIT.labels(limit=limit).set(value)
     for phase, seconds in phases.items():
         metrics.ROUTE_SECONDS.labels(phase=phase).observe(seconds)

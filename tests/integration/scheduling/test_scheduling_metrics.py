@@ -52,7 +52,7 @@ def test_a_routing_pass_is_visible_in_the_metrics(services):
     assert value(after, "triage_route_waiting_items", kind="coverage_gap") == 1
     assert value(after, "triage_route_waiting_items", kind="off_shift") == 0
     assert value(after, "triage_coverage_gaps_open") == 1
-    assert value(after, "triage_staff_near_limit", limit="daily hours") == 1
+    assert value(after, "triage_staff_near_limit", limit="daily_hours") == 1
     assert value(after, "triage_staff_near_limit", limit="weekly pages") == 0
     assert round(value(after, "triage_staff_hours_week", staff_id=str(alex)), 1) == 4.7
 

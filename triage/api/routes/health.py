@@ -30,3 +30,29 @@ def health(services: ServicesDep) -> JSONResponse:
     ok = all(v == "ok" for v in checks.values())
     return JSONResponse(status_code=200 if ok else 503,
                         content={"status": "ok" if ok else "degraded", **checks})
+
+
+@router.get("/livez")
+def livez() -> JSONResponse:
+    """Liveness: the process answers. Restart it only when this fails, never for a slow database."""
+    return JSONResponse(content={"status": "ok"})
+
+
+@router.get("/readyz")
+def readyz(services: ServicesDep) -> JSONResponse:
+    """Readiness: the database answers and has our schema, and Redis answers; 503 says which not."""
+    checks = {}
+    try:
+        with services.engine.connect() as conn:
+            conn.execute(text("SELECT 1 FROM alembic_version"))
+        checks["database"] = "ok"
+    except SQLAlchemyError as exc:  # unreachable, or reachable but not migrated yet
+        checks["database"] = f"down: {type(exc).__name__}"
+    try:
+        services.redis.ping()
+        checks["redis"] = "ok"
+    except RedisError as exc:
+        checks["redis"] = f"down: {type(exc).__name__}"
+    ok = all(v == "ok" for v in checks.values())
+    return JSONResponse(status_code=200 if ok else 503,
+                        content={"status": "ready" if ok else "not ready", **checks})

@@ -1,39 +1,32 @@
-"""/metrics for Prometheus: counters from every process plus queue and backlog read live."""
+"""/metrics for Prometheus: this process's counters, plus the team-wide gauges where configured."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Response
-from rq.registry import FailedJobRegistry
+import hmac
+from typing import Annotated
 
-from triage.api.deps import ServicesDep, UserDep
-from triage.bootstrap import Services
-from triage.inbox.store import backlog_by_urgency
-from triage.intake.source_status import counts_by_status
+from fastapi import APIRouter, Depends, Request, Response
+
+from triage import gauges
+from triage.api.deps import ServicesDep, SessionDep, current_user
 from triage.platform import metrics
-from triage.platform.queue import STAGES, queue
-from triage.replies import store as replies_repo
 
 router = APIRouter(tags=["metrics"])
 
 
-def live_numbers(services: Services) -> dict[str, dict[str, float]]:
-    depth: dict[str, float] = {"buffer": services.buffer.depth()}
-    failed: dict[str, float] = {}
-    for name in STAGES:
-        q = queue(services.redis, name)
-        depth[name] = q.count
-        failed[name] = FailedJobRegistry(queue=q).count
-    with services.db() as session:
-        backlog = backlog_by_urgency(session=session, now=services.clock.now())
-        outbox = replies_repo.depth_by_status(session=session)
-    quarantine = {"ingest": float(services.redis.llen(services.buffer.quarantine_key))}
-    return {"queue_depth": depth, "failed_jobs": failed,
-            "backlog": {k or "unscored": v for k, v in backlog.items()}, "quarantine": quarantine,
-            "outbox": outbox}
+async def scraper(request: Request, services: ServicesDep, session: SessionDep) -> None:
+    """Prometheus's own bearer token (TRIAGE_METRICS_TOKEN) or any signed-in user or API token."""
+    token = services.settings.metrics_token
+    sent = request.headers.get("authorization", "")
+    if token and sent.startswith("Bearer ") and hmac.compare_digest(
+            sent.removeprefix("Bearer ").encode(), token.get_secret_value().encode()):
+        return
+    await current_user(request, services, session)
 
 
 @router.get("/metrics")
-def prometheus(services: ServicesDep, _user: UserDep) -> Response:
-    body, content_type = metrics.render(metrics.LiveCollector(
-        lambda: {**live_numbers(services), "sources": counts_by_status(services=services)}))
+def prometheus(services: ServicesDep, _auth: Annotated[None, Depends(scraper)]) -> Response:
+    """This process's metrics in Prometheus text format, plus the live gauges when configured."""
+    live = gauges.collector(services) if services.settings.live_metrics else None
+    body, content_type = metrics.render(live)
     return Response(content=body, media_type=content_type)
