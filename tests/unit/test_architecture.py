@@ -36,7 +36,7 @@ KNOWN_CROSS_STORAGE = {'triage.devstack.demo_staff': ['triage.accounts.store', '
  'triage.scheduling.store': ['triage.scoring.incident_store'],
  'triage.scoring.relationship': ['triage.people.contacts_store'],
  'triage.scoring.rescoring': ['triage.people.store']}
-KNOWN_EDGE_STORAGE = {'triage.api.deps': ['triage.accounts.store', 'triage.platform.tables'],
+KNOWN_EDGE_STORAGE = {'triage.api.deps': ['triage.platform.tables'],
  'triage.api.routes.authors': ['triage.people.store', 'triage.platform.tables'],
  'triage.api.routes.inbox_api': ['triage.accounts.store', 'triage.inbox.store'],
  'triage.api.routes.metrics': ['triage.inbox.store', 'triage.replies.store'],
