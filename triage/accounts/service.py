@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from triage.accounts import store as repo
 from triage.accounts.sessions import SessionStore, token_use_due
-from triage.core.errors import Conflict
+from triage.core.errors import Conflict, NotFound
 from triage.platform import tables as t
 from triage.platform.audit import audit
 
@@ -33,6 +33,14 @@ def _info(row: t.ApiToken) -> TokenInfo:
 
 def list_users(*, session: Session) -> list[t.User]:
     return repo.list_users(session=session)
+
+
+def user_named(*, session: Session, username: str) -> t.User:
+    """The account with this username; NotFound if there is none."""
+    user = repo.get_by_username(session=session, username=username)
+    if user is None:
+        raise NotFound(f"no user {username!r}")
+    return user
 
 
 def list_tokens(*, session: Session, user_id: int | None = None) -> list[TokenInfo]:

@@ -13,6 +13,7 @@ from fastapi.templating import Jinja2Templates
 
 from triage.accounts import store as users_repo
 from triage.api.deps import (
+    ItemId,
     ServicesDep,
     SessionDep,
     UserDep,
@@ -139,7 +140,7 @@ def inbox_page(request: Request, services: ServicesDep, session: SessionDep, use
 
 
 @router.post("/inbox/{item_id}/{action}", response_class=HTMLResponse)
-async def inbox_action(item_id: int, action: str, request: Request, services: ServicesDep,
+async def inbox_action(item_id: ItemId, action: str, request: Request, services: ServicesDep,
                        session: SessionDep, user: UserDep) -> Response:
     """A form or htmx post; htmx gets the updated row back, a plain form a redirect."""
     form = await request.form()
