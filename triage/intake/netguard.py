@@ -32,9 +32,9 @@ def blocked_reason(address: str) -> str | None:
     ip = ipaddress.ip_address(address.split("%", 1)[0])  # drop an IPv6 zone id
     if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
         ip = ip.ipv4_mapped
-    for label, flag in (("loopback", ip.is_loopback), ("link-local", ip.is_link_local),
-                        ("private", ip.is_private), ("multicast", ip.is_multicast),
-                        ("unspecified", ip.is_unspecified), ("reserved", ip.is_reserved),
+    for label, flag in (("unspecified", ip.is_unspecified), ("loopback", ip.is_loopback),
+                        ("link-local", ip.is_link_local), ("private", ip.is_private),
+                        ("multicast", ip.is_multicast), ("reserved", ip.is_reserved),
                         ("non-public", not ip.is_global)):
         if flag:
             return f"{ip} is a {label} address"
