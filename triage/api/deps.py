@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hmac
+import math
 import secrets
 import time
 from collections.abc import Iterator
@@ -10,6 +11,7 @@ from typing import Annotated
 
 from fastapi import Depends, HTTPException, Path, Request
 from sqlalchemy import event
+from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 from sqlalchemy.pool import Pool
@@ -22,7 +24,7 @@ from triage.platform import tables as t
 ROLE_RANK = {"agent": 1, "lead": 2, "admin": 3}
 CSRF_HEADER = "X-CSRF-Token"
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
-QUERY_TIME_LIMIT_S = 15.0  # a request's statement past this is cancelled: a 503, not a stuck worker
+QUERY_TIME_LIMIT_S = 15.0  # a request's statement running past this is cancelled: a 503, not a stuck worker
 PROGRESS_STEPS = 1_000  # SQLite VM steps between deadline checks: well under a millisecond
 MAX_ID = 2**31 - 1  # ids are 32-bit integers in PostgreSQL; a bigger one can only be a 404 or worse
 ItemId = Annotated[int, Path(ge=1, le=MAX_ID, description="a row id")]
@@ -38,22 +40,32 @@ def get_services(request: Request) -> Services:
 
 @event.listens_for(Session, "after_begin")
 def _limit_statements(session: Session, _transaction, connection) -> None:
-    """Give each transaction of a request session the request's remaining time."""
-    deadline = session.info.get("deadline")
-    if deadline is None:
+    """Time-limit each statement of a request session (per statement: a slow plan is no query)."""
+    if not session.info.get("time_limited"):
         return
+    limit = QUERY_TIME_LIMIT_S
     if connection.dialect.name == "postgresql":
-        left_ms = max(1, int((deadline - time.monotonic()) * 1000))
-        connection.exec_driver_sql(f"SET LOCAL statement_timeout = {left_ms}")
+        connection.exec_driver_sql(f"SET LOCAL statement_timeout = {max(1, int(limit * 1000))}")
     elif connection.dialect.name == "sqlite":
-        raw = connection.connection.dbapi_connection
-        raw.set_progress_handler(lambda: int(time.monotonic() > deadline), PROGRESS_STEPS)
-        connection.connection.info["progress_handler"] = True
+        info = connection.connection.info
+        info["progress_handler"] = True
+        connection.connection.dbapi_connection.set_progress_handler(
+            lambda: int(time.monotonic() - info.get("statement_started", math.inf) > limit),
+            PROGRESS_STEPS)
+
+
+@event.listens_for(Engine, "before_cursor_execute")
+@event.listens_for(Engine, "commit")
+@event.listens_for(Engine, "rollback")
+def _statement_started(conn, *_args) -> None:
+    if "progress_handler" in conn.info:  # a commit after a long computation gets its own time too
+        conn.info["statement_started"] = time.monotonic()
 
 
 @event.listens_for(Pool, "checkin")
 def _clear_limit(dbapi_connection, record) -> None:
     if record is not None and record.info.pop("progress_handler", False):
+        record.info.pop("statement_started", None)
         dbapi_connection.set_progress_handler(None, 0)
 
 
@@ -65,7 +77,7 @@ def _timed_out(exc: OperationalError) -> bool:
 def get_session(services: Annotated[Services, Depends(get_services)]) -> Iterator[Session]:
     """One session per request, its statements time-limited; routes that write commit first."""
     with services.db() as session:
-        session.info["deadline"] = time.monotonic() + QUERY_TIME_LIMIT_S
+        session.info["time_limited"] = True
         try:
             yield session
             session.commit()

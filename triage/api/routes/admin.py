@@ -8,7 +8,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from triage.accounts import service as accounts
 from triage.api.deps import AdminDep, ItemId, ServicesDep, SessionDep, csrf_token, session_store
 from triage.api.routes.pages import templates
-from triage.core.errors import DomainError
+from triage.core.errors import DomainError, NotFound
 
 router = APIRouter(include_in_schema=False)
 
@@ -41,7 +41,8 @@ def user_action(user_id: ItemId, action: str, request: Request, services: Servic
         session.commit()
     except DomainError as exc:
         session.rollback()
-        return _page(request, session, admin, error=str(exc), status=409)
+        return _page(request, session, admin, error=str(exc),
+                     status=404 if isinstance(exc, NotFound) else 409)
     return RedirectResponse("/admin", status_code=303)
 
 
