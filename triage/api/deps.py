@@ -12,7 +12,7 @@ from typing import Annotated
 from fastapi import Depends, HTTPException, Path, Request
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DataError, OperationalError
 from sqlalchemy.orm import Session
 from sqlalchemy.pool import Pool
 
@@ -87,6 +87,10 @@ def get_session(services: Annotated[Services, Depends(get_services)]) -> Iterato
                 raise HTTPException(status_code=503, detail="the query took too long; narrow "
                                     "the filters or try again", headers={"Retry-After": "5"}) from exc
             raise
+        except (OverflowError, DataError) as exc:  # a huge id or number: SQLite cannot bind it,
+            session.rollback()                      # PostgreSQL says "integer out of range"
+            raise HTTPException(status_code=422,
+                                detail="a number in the request is out of range") from exc
         except BaseException:
             session.rollback()
             raise

@@ -203,3 +203,20 @@ def test_a_route_without_a_decision_fails_the_matrix():
 
     endpoints, _ = _routes(app)
     assert ("GET", "/api/new-thing") in endpoints - MIN_ROLE.keys()
+
+
+@pytest.mark.parametrize("db_url", ["sqlite", "postgresql"], indirect=True)
+def test_no_route_answers_a_huge_or_negative_id_with_a_500(services, app_and_callers):
+    app, tokens, _cookies, anon = app_and_callers
+    endpoints, _ = _routes(app)
+    failures = []
+    for method, path in sorted(endpoints):
+        if "{" not in path or MIN_ROLE[(method, path)] in ("public", "signature"):
+            continue
+        for value in ("99999999999999999999", "-1"):
+            url = PARAM.sub(lambda m, v=value: {"action": "claim", "slug": "nosuch"}.get(m.group(1), v),
+                            path)
+            r = _call(anon, method, url, bearer(tokens["admin"]))
+            if r.status_code >= 500:
+                failures.append(f"{method} {url}: {r.status_code}")
+    assert not failures, "\n".join(failures)
