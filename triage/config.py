@@ -46,10 +46,11 @@ def _default_sources(data: dict) -> dict[str, SourceSettings]:
     mail_port = data.get("demo_mailbox_port") or port + DEMO_MAILBOX_PORT_OFFSET
     sources[DEMO_BLOG] = SourceSettings(channel="rss", options={
         "url": f"http://127.0.0.1:{blog_port}/comments/feed/",
-        "interval": DEMO_POLL_INTERVAL})
+        "interval": DEMO_POLL_INTERVAL, "allow_private_network": True})
     sources[DEMO_MAILBOX] = SourceSettings(channel="imap", options={
         "host": "127.0.0.1", "port": mail_port, "username": DEMO_MAILBOX_USER,
-        "password": DEMO_MAILBOX_PASSWORD, "security": "none", "interval": DEMO_POLL_INTERVAL})
+        "password": DEMO_MAILBOX_PASSWORD, "security": "none", "interval": DEMO_POLL_INTERVAL,
+        "allow_private_network": True})
     return sources
 
 

@@ -39,7 +39,7 @@ KNOWN_CROSS_STORAGE = {
     'triage.scoring.rescoring': ['triage.people.store'],
 }
 KNOWN_EDGE_STORAGE = {
-    'triage.api.deps': ['triage.accounts.store', 'triage.platform.tables'],
+    'triage.api.deps': ['triage.platform.tables'],
     'triage.api.routes.authors': ['triage.people.store', 'triage.platform.tables'],
     'triage.api.routes.inbox_api': ['triage.accounts.store', 'triage.inbox.store'],
     'triage.api.routes.pages': ['triage.accounts.store', 'triage.inbox.store'],

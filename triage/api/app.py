@@ -12,6 +12,7 @@ from starlette.middleware.sessions import SessionMiddleware
 
 from triage.api.deps import LoginRequired
 from triage.api.routes import (
+    admin,
     authors,
     docs,
     health,
@@ -68,7 +69,7 @@ def create_app(services: Services | None = None) -> FastAPI:
         return JSONResponse(status_code=status, content={"detail": str(exc)})
 
     for module in (health, webhooks, metrics_route, inbox_api, users, relationship, scheduling,
-                   sources, replies, authors, pages):
+                   sources, replies, authors, pages, admin):
         app.include_router(module.router)
     app.include_router(docs.router)
     app.mount("/static/docs", StaticFiles(directory=docs.ASSETS), name="docs-assets")

@@ -196,6 +196,73 @@ def users_token(username: str, name: str = typer.Option("cli", help="what the to
     print(token)
 
 
+
+def _set_active(username: str, active: bool) -> None:
+    from triage.accounts import service as accounts
+    from triage.accounts.sessions import SessionStore
+    from triage.core.errors import DomainError
+    from triage.platform.db import transaction
+
+    services = common.services()
+    sessions = SessionStore(services.redis, max_age_s=services.settings.session_max_age)
+    try:
+        with transaction(services.db) as session:
+            user = accounts.user_named(session=session, username=username)
+            accounts.set_active(session=session, sessions=sessions, user_id=user.id, active=active,
+                                actor="cli", now=datetime.now(UTC))
+    except DomainError as exc:
+        common.fail(str(exc))
+    console.print(f"{username!r} {'reactivated' if active else 'deactivated: sessions ended, tokens stopped'}")
+
+
+@users_app.command("deactivate")
+def users_deactivate(username: str) -> None:
+    """Deactivate an account: its sessions end and its tokens stop at once (audited)."""
+    _set_active(username, False)
+
+
+@users_app.command("reactivate")
+def users_reactivate(username: str) -> None:
+    """Let a deactivated account sign in again (audited; revoked tokens stay revoked)."""
+    _set_active(username, True)
+
+
+@users_app.command("tokens")
+def users_tokens(username: str | None = typer.Argument(None, help="only this user's tokens")) -> None:
+    """List API tokens: id, owner, name, created, last used, revoked (never the secret)."""
+    from triage.accounts import service as accounts
+    from triage.core.errors import DomainError
+
+    services = common.services()
+    table = Table("id", "user", "name", "created", "last used", "revoked")
+    with services.db() as session:
+        try:
+            user_id = accounts.user_named(session=session, username=username).id if username else None
+        except DomainError as exc:
+            common.fail(str(exc))
+        for tok in accounts.list_tokens(session=session, user_id=user_id):
+            table.add_row(str(tok.id), tok.username, tok.name, f"{tok.created_at:%Y-%m-%d %H:%M}",
+                          f"{tok.last_used_at:%Y-%m-%d %H:%M}" if tok.last_used_at else "never",
+                          "yes" if tok.revoked else "no")
+    console.print(table)
+
+
+@users_app.command("revoke")
+def users_revoke(token_id: int) -> None:
+    """Revoke an API token by its id (see `triage users tokens`); audited."""
+    from triage.accounts import service as accounts
+    from triage.core.errors import DomainError
+    from triage.platform.db import transaction
+
+    services = common.services()
+    try:
+        with transaction(services.db) as session:
+            tok = accounts.revoke_token(session=session, token_id=token_id, actor="cli",
+                                        now=datetime.now(UTC))
+    except DomainError as exc:
+        common.fail(str(exc))
+    console.print(f"revoked token {tok.id} ({tok.name!r} of {tok.username})")
+
 jobs.register_jobs(jobs_app, console, lambda settings=None: common.services(settings))
 run.register_run(app, console)
 for _module in (scheduling, relationship, channels, replies, authors, doctor):

@@ -87,3 +87,32 @@ def guard(*, session: Session, item_id: int, user: t.User, now: datetime, note: 
         return move(state)
 
     return checked
+
+
+def holder_guard(*, session: Session, item_id: int, user: t.User, now: datetime, action: str,
+                 note: str | None, move: Move) -> Move:
+    """Wrap release, resolve or snooze: only the holder, or a lead (audited), may act on a held item."""
+
+    def checked(state: ItemState) -> ItemState:
+        if inbox_rules.held_by_other(state, user.id) and \
+                inbox_rules.effective_status(state, now) != "resolved":
+            if not _is_lead(user):
+                raise Conflict(f"{_held(session, state, now)} (cannot {action} it)")
+            audit(session=session, actor=user.username, action=f"{action}.override",
+                  entity="message", entity_id=item_id,
+                  detail={"holder": holder_name(session, state.assignee_id), "note": note}, now=now)
+        return move(state)
+
+    return checked
+
+
+def check_may_change(*, session: Session, item: t.Message, user: t.User, action: str,
+                     now: datetime) -> None:
+    """The holder check for changes outside the state machine (label corrections); leads audited."""
+    state = ItemState(item.status, item.assignee_id, item.snoozed_until)
+    if not inbox_rules.held_by_other(state, user.id):
+        return
+    if not _is_lead(user):
+        raise Conflict(f"{_held(session, state, now)} (cannot {action} it)")
+    audit(session=session, actor=user.username, action=f"{action}.override", entity="message",
+          entity_id=item.id, detail={"holder": holder_name(session, state.assignee_id)}, now=now)

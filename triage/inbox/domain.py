@@ -53,9 +53,24 @@ def resolve(state: ItemState, *, user_id: int, now: datetime, override: bool = F
     return ItemState("resolved", state.assignee_id or user_id)
 
 
-def snooze(state: ItemState, *, until: datetime, now: datetime) -> ItemState:
+def held_by_other(state: ItemState, user_id: int) -> bool:
+    """Someone else holds the item: a claim, or the router's assignment not yet started."""
+    return state.assignee_id not in (None, user_id)
+
+
+def check_holder(state: ItemState, *, user_id: int, verb: str, override: bool = False) -> None:
+    """Only the holder, anyone while nobody holds it, or a lead (override) may change an item."""
+    if held_by_other(state, user_id) and not override:
+        raise Conflict(f"item is held by someone else; they or a lead can {verb} it")
+
+
+def snooze(state: ItemState, *, until: datetime, now: datetime, user_id: int | None = None,
+           override: bool = False) -> ItemState:
+    """Put an item aside until a time; an item someone else holds only by them or a lead."""
     if effective_status(state, now) == "resolved":
         raise Conflict("a resolved item cannot be snoozed")
+    if user_id is not None:
+        check_holder(state, user_id=user_id, verb="snooze", override=override)
     if until <= now:
         raise Invalid("snooze time must be in the future")
     if until - now > MAX_SNOOZE:

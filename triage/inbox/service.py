@@ -43,9 +43,15 @@ def act(*, session: Session, item_id: int, user: t.User, action: str, now: datet
     elif action == "snooze":
         if not snooze_minutes or snooze_minutes <= 0:
             raise Invalid("snooze needs a positive number of minutes")
-        move = partial(rules.snooze, until=now + timedelta(minutes=snooze_minutes), now=now)
+        if snooze_minutes > rules.MAX_SNOOZE.total_seconds() // 60:  # before the sum can overflow
+            raise Invalid(f"snooze at most {rules.MAX_SNOOZE.days} days")
+        move = partial(rules.snooze, until=now + timedelta(minutes=snooze_minutes), now=now,
+                       user_id=user.id, override=lead)
     else:
-        raise Invalid(f"unknown action {action!r}; use one of {', '.join(ACTIONS)}")
+        raise Invalid(f"unknown action {action[:32]!r}; use one of {', '.join(ACTIONS)}")
+    if action != "claim":  # the holder check, as claim has it: a lead's override is audited
+        move = claims.holder_guard(session=session, item_id=item_id, user=user, now=now,
+                                   action=action, note=note, move=move)
     row = repo.apply(session=session, item_id=item_id, actor=user, action=action, now=now,
                      move=move, note=note)
     if action == "resolve" and row.incident_id == row.id:  # the storm's item: resolve its copies
@@ -70,6 +76,7 @@ def correct(*, session: Session, item_id: int, user: t.User, field: str, value: 
     if value not in CORRECTABLE[field]:
         raise Invalid(f"{field} must be one of {', '.join(CORRECTABLE[field])}")
     row = repo.get_item(session=session, item_id=item_id)
+    claims.check_may_change(session=session, item=row, user=user, action="correct", now=now)
     old = getattr(row.score, field, None) if row.score else None
     correction = t.Correction(message_id=row.id, field=field, old_value=old, new_value=value,
                               user_id=user.id, at=now)

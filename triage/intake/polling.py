@@ -36,6 +36,7 @@ from triage.intake.domain import (
     is_due,
 )
 from triage.intake.ingest import buffer_messages
+from triage.intake.netguard import guarded_client
 from triage.intake.skips import SkipLog
 from triage.platform import metrics
 from triage.platform.db import transaction
@@ -242,8 +243,8 @@ def _build(services: Services, source: str) -> Poller:
 def _fetch(channel: Poller, cursor: dict, now: datetime, http: httpx.Client | None) -> PollResult:
     if http is not None:
         return channel.poll(cursor=cursor or None, http=http, now=now)
-    with httpx.Client(timeout=HTTP_TIMEOUT, follow_redirects=True,
-                      headers={"User-Agent": USER_AGENT}) as client:
+    with guarded_client(allow_private=channel.config.allow_private_network, timeout=HTTP_TIMEOUT,
+                        follow_redirects=True, headers={"User-Agent": USER_AGENT}) as client:
         return channel.poll(cursor=cursor or None, http=client, now=now)
 
 

@@ -29,7 +29,7 @@ def deliver(account: ImapAccount, *names: str, mailbox: str = "INBOX") -> None:
 
 def poller(account: ImapAccount, password: str | None = None) -> ImapPoller:
     config = ImapConfig(host=account.host, port=account.port, username=account.username,
-                        password=password or account.password, security="none")
+                        password=password or account.password, security="none", allow_private_network=True)
     return ImapPoller(config, source="support-mail")
 
 

@@ -146,7 +146,8 @@ def test_a_polled_channel_reaches_the_inbox_once_from_its_documented_payloads(
     clock = FixedClock(NOW)
     services.clock = clock
     services.settings = services.settings.model_copy(update={"sources": {
-        SLUG: SourceSettings(channel=channel, options={**options, "interval": INTERVAL})}})
+        SLUG: SourceSettings(channel=channel, options={**options, "interval": INTERVAL,
+                                                       "allow_private_network": True})}})
     token = add_user(services, "ana")
     with TestClient(create_app(services)) as client:
         assert inbox(client, token) == []

@@ -59,11 +59,12 @@ def use_sources(services, clock, sources: dict[str, SourceSettings]):
 
 def blog(platform: FakePlatform, **options) -> SourceSettings:
     return SourceSettings(channel="rss", options={"url": platform.url + FEED_PATH, "interval": 60,
-                                                  **options})
+                                                  "allow_private_network": True, **options})
 
 
 def mastodon(platform: FakePlatform, token: str = TOKEN) -> SourceSettings:
-    return SourceSettings(channel="mastodon", options={"base_url": platform.url, "access_token": token})
+    return SourceSettings(channel="mastodon", options={"base_url": platform.url, "access_token": token,
+                                                       "allow_private_network": True})
 
 
 def serve_feed(platform: FakePlatform, *extra_items: str) -> None:
@@ -265,7 +266,8 @@ def test_a_mailbox_backlog_is_polled_again_right_away(services, clock, dovecot, 
     monkeypatch.setattr(imap_module, "BATCH", 2)
     use_sources(services, clock, {"mail": SourceSettings(channel="imap", options={
         "host": dovecot.host, "port": dovecot.port, "username": dovecot.username,
-        "password": dovecot.password, "security": "none"})})
+        "password": dovecot.password, "security": "none",
+        "allow_private_network": True})})
     deliver(dovecot, [(MAILS / name).read_bytes() for name in (
         "rfc5322_a2_original.eml", "rfc5322_a2_reply.eml", "rfc5322_a2_reply2.eml")])
     assert polling.enqueue_due(services=services) == 1

@@ -28,9 +28,11 @@ FEED = """<?xml version="1.0"?><rss version="2.0"><channel><title>c</title>
 @pytest.fixture
 def configured(services, platform):
     services.settings = services.settings.model_copy(update={"sources": {
-        "blog": SourceSettings(channel="rss", options={"url": platform.url + "/feed"}),
+        "blog": SourceSettings(channel="rss", options={"url": platform.url + "/feed",
+                                                        "allow_private_network": True}),
         "masto": SourceSettings(channel="mastodon", options={"base_url": platform.url,
-                                                             "access_token": TOKEN}),
+                                                             "access_token": TOKEN,
+                                                             "allow_private_network": True}),
         "shop": SourceSettings(channel="generic", secret=HOOK_SECRET)}})
     services.clock = FixedClock(NOW)
     platform.on("GET", "/feed", Reply(200, FEED))

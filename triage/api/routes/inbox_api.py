@@ -8,13 +8,15 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
 from triage.accounts import store as users_repo
-from triage.api.deps import ServicesDep, SessionDep, UserDep
-from triage.core.errors import NotFound
+from triage.api.deps import MAX_ID, ItemId, ServicesDep, SessionDep, UserDep
+from triage.core.errors import Invalid, NotFound
 from triage.core.scoring import URGENCIES
 from triage.inbox import service as inbox_service
 from triage.inbox import store as repo
 
 router = APIRouter(prefix="/api", tags=["inbox"])
+MAX_PAGE = 100_000  # 50 million items at the largest page size: past that a number is an attack
+MAX_PER_PAGE = 500
 
 
 class ActionBody(BaseModel):
@@ -34,7 +36,9 @@ def _assignee_filter(session, assignee: str | None, user) -> tuple[int | None, b
         return None, True
     if assignee == "me":
         return user.id, False
-    if assignee.isdigit():
+    if assignee.isdecimal():
+        if len(assignee) > 10 or not 1 <= int(assignee) <= MAX_ID:
+            raise Invalid(f"assignee id must be between 1 and {MAX_ID}")
         return int(assignee), False
     found = users_repo.get_by_username(session=session, username=assignee)
     if found is None:
@@ -46,10 +50,11 @@ def _assignee_filter(session, assignee: str | None, user) -> tuple[int | None, b
 def list_inbox(
     services: ServicesDep, session: SessionDep, user: UserDep,
     status: Literal["active", "open", "claimed", "snoozed", "resolved", "all"] = "active",
-    source: str | None = None,
+    source: str | None = Query(None, max_length=64),
     urgency: Literal[URGENCIES] | None = None,  # type: ignore[valid-type]
-    assignee: str | None = Query(None, description="user id, username, 'me' or 'none'"),
-    page: int = Query(1, ge=1), per_page: int = Query(50, ge=1, le=500),
+    assignee: str | None = Query(None, max_length=64,
+                                 description="user id, username, 'me' or 'none'"),
+    page: int = Query(1, ge=1, le=MAX_PAGE), per_page: int = Query(50, ge=1, le=MAX_PER_PAGE),
     sort: Literal["priority", "newest"] = "priority",
 ) -> dict:
     """Items sorted by priority, highest first; ties go to the nearest answer deadline."""
@@ -63,7 +68,7 @@ def list_inbox(
 
 
 @router.get("/inbox/{item_id}")
-def get_item(item_id: int, services: ServicesDep, session: SessionDep, _user: UserDep) -> dict:
+def get_item(item_id: ItemId, services: ServicesDep, session: SessionDep, _user: UserDep) -> dict:
     now = services.clock.now()
     row = repo.get_item(session=session, item_id=item_id)
     item = inbox_service.serialize(row, now)
@@ -74,7 +79,7 @@ def get_item(item_id: int, services: ServicesDep, session: SessionDep, _user: Us
 
 
 @router.post("/inbox/{item_id}/corrections", status_code=201)
-def correct(item_id: int, body: CorrectionBody, services: ServicesDep, session: SessionDep,
+def correct(item_id: ItemId, body: CorrectionBody, services: ServicesDep, session: SessionDep,
             user: UserDep) -> dict:
     """A manager's label correction, stored with who and when for the next training run."""
     c = inbox_service.correct(session=session, item_id=item_id, user=user, field=body.field,
@@ -84,7 +89,7 @@ def correct(item_id: int, body: CorrectionBody, services: ServicesDep, session: 
 
 
 @router.post("/inbox/{item_id}/{action}")
-def act(item_id: int, action: Literal["claim", "release", "resolve", "snooze"],
+def act(item_id: ItemId, action: Literal["claim", "release", "resolve", "snooze"],
         services: ServicesDep, session: SessionDep, user: UserDep,
         body: ActionBody | None = None) -> dict:
     body = body or ActionBody()

@@ -12,7 +12,16 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
 from triage.accounts import store as users_repo
-from triage.api.deps import ServicesDep, SessionDep, UserDep, _check_csrf, csrf_token
+from triage.api.deps import (
+    ItemId,
+    ServicesDep,
+    SessionDep,
+    UserDep,
+    _check_csrf,
+    csrf_token,
+    login_limiter,
+    session_store,
+)
 from triage.core.errors import DomainError
 from triage.core.scoring import INTENTS, TIERS, URGENCIES
 from triage.inbox import service as inbox_service
@@ -40,25 +49,42 @@ def login_form(request: Request) -> Response:
 
 @router.post("/login")
 async def login(request: Request, services: ServicesDep, session: SessionDep,
-                username: str = Form(...), password: str = Form(...)) -> Response:
+                username: str = Form(..., max_length=256),
+                password: str = Form(..., max_length=1024)) -> Response:
+    """Sign in; failed attempts are audited and limited per account and per client address."""
     await _check_csrf(request)
-    user = users_repo.authenticate(session=session, username=username, password=password)
     now = services.clock.now()
+    address = request.client.host if request.client else "unknown"
+    limiter = login_limiter(request)
+    refusal = limiter.refusal(username=username, address=address)
+    if refusal is not None:
+        audit(session=session, actor=username[:64], action="login.throttled", entity="user",
+              detail={"address": address, "reason": refusal.reason}, now=now)
+        session.commit()
+        return templates.TemplateResponse(request, "login.html", {
+            "csrf": csrf_token(request), "error": refusal.reason}, status_code=429,
+            headers={"Retry-After": str(refusal.retry_after_s)})
+    user = users_repo.authenticate(session=session, username=username, password=password)
     if user is None:
-        audit(session=session, actor=username[:64], action="login.failed", entity="user", now=now)
+        limiter.failed(username=username, address=address)
+        audit(session=session, actor=username[:64], action="login.failed", entity="user",
+              detail={"address": address}, now=now)
         session.commit()
         return templates.TemplateResponse(request, "login.html", {
             "csrf": csrf_token(request), "error": "Wrong username or password."}, status_code=401)
     request.session.clear()  # a fresh session on sign-in: no fixation
     request.session["user_id"] = user.id
+    request.session["sid"] = session_store(services).start(user.id)
     audit(session=session, actor=user.username, action="login", entity="user", entity_id=user.id,
-          now=now)
+          detail={"address": address}, now=now)
     session.commit()
     return RedirectResponse("/inbox", status_code=303)
 
 
 @router.post("/logout")
-async def logout(request: Request, _user: UserDep) -> RedirectResponse:
+async def logout(request: Request, services: ServicesDep, _user: UserDep) -> RedirectResponse:
+    """Sign out: the server-side session ends, so a copy of the cookie is worthless too."""
+    session_store(services).end(request.session.get("sid"))
     request.session.clear()
     return RedirectResponse("/login", status_code=303)
 
@@ -114,7 +140,7 @@ def inbox_page(request: Request, services: ServicesDep, session: SessionDep, use
 
 
 @router.post("/inbox/{item_id}/{action}", response_class=HTMLResponse)
-async def inbox_action(item_id: int, action: str, request: Request, services: ServicesDep,
+async def inbox_action(item_id: ItemId, action: str, request: Request, services: ServicesDep,
                        session: SessionDep, user: UserDep) -> Response:
     """A form or htmx post; htmx gets the updated row back, a plain form a redirect."""
     form = await request.form()

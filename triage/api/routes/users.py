@@ -1,14 +1,26 @@
-"""Users and API tokens: admins manage people, anyone signed in can mint their own token."""
+"""Users and API tokens: admins manage people and tokens, anyone signed in can mint their own token."""
 
 from __future__ import annotations
 
+from dataclasses import asdict
+from datetime import datetime
 from typing import Literal
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
+from triage.accounts import service as accounts
 from triage.accounts import store as repo
-from triage.api.deps import AdminDep, ServicesDep, SessionDep, UserDep
+from triage.accounts.domain import MAX_PASSWORD, MIN_PASSWORD
+from triage.api.deps import (
+    MAX_ID,
+    AdminDep,
+    ItemId,
+    ServicesDep,
+    SessionDep,
+    UserDep,
+    session_store,
+)
 from triage.platform.audit import audit
 
 router = APIRouter(prefix="/api", tags=["users"])
@@ -16,7 +28,7 @@ router = APIRouter(prefix="/api", tags=["users"])
 
 class UserCreate(BaseModel):
     username: str = Field(min_length=2, max_length=64, pattern=r"^[A-Za-z0-9_.@-]+$")
-    password: str = Field(min_length=repo.MIN_PASSWORD, max_length=256)
+    password: str = Field(min_length=MIN_PASSWORD, max_length=MAX_PASSWORD)
     role: Literal["agent", "lead", "admin"] = "agent"
 
 
@@ -38,8 +50,7 @@ def me(user: UserDep) -> UserPublic:
 
 @router.get("/users")
 def list_users(session: SessionDep, _admin: AdminDep) -> list[UserPublic]:
-    return [UserPublic(id=u.id, username=u.username, role=u.role, active=u.active)
-            for u in repo.list_users(session=session)]
+    return [_public(u) for u in accounts.list_users(session=session)]
 
 
 @router.post("/users", status_code=201)
@@ -64,3 +75,56 @@ def create_token(body: TokenCreate, services: ServicesDep, session: SessionDep,
           entity_id=user.id, detail={"name": body.name}, now=now)
     session.commit()
     return {"token": token, "name": body.name}
+
+
+class TokenPublic(BaseModel):
+    id: int
+    user_id: int
+    username: str
+    name: str
+    created_at: datetime
+    last_used_at: datetime | None
+    revoked: bool
+
+
+def _public(u) -> UserPublic:
+    return UserPublic(id=u.id, username=u.username, role=u.role, active=u.active)
+
+
+@router.post("/users/{user_id}/deactivate")
+def deactivate_user(user_id: ItemId, services: ServicesDep, session: SessionDep,
+                    admin: AdminDep) -> UserPublic:
+    """Deactivate a user: their sessions end and their tokens stop on the next request."""
+    u = accounts.set_active(session=session, sessions=session_store(services), user_id=user_id,
+                            active=False, actor=admin, now=services.clock.now())
+    session.commit()
+    return _public(u)
+
+
+@router.post("/users/{user_id}/reactivate")
+def reactivate_user(user_id: ItemId, services: ServicesDep, session: SessionDep,
+                    admin: AdminDep) -> UserPublic:
+    """Let a deactivated user sign in again (revoked tokens stay revoked)."""
+    u = accounts.set_active(session=session, sessions=session_store(services), user_id=user_id,
+                            active=True, actor=admin, now=services.clock.now())
+    session.commit()
+    return _public(u)
+
+
+@router.get("/tokens")
+def list_tokens(session: SessionDep, _admin: AdminDep,
+                user_id: int | None = Query(None, ge=1, le=MAX_ID)) -> list[TokenPublic]:
+    """Every API token, or one user's: names and use, never the secret."""
+    return [TokenPublic(**asdict(info)) for info in accounts.list_tokens(session=session,
+                                                                          user_id=user_id)]
+
+
+@router.post("/tokens/{token_id}/revoke")
+def revoke_token(token_id: ItemId, services: ServicesDep, session: SessionDep,
+                 admin: AdminDep) -> TokenPublic:
+    """Revoke a token: the next request that carries it gets a 401."""
+    info = accounts.revoke_token(session=session, token_id=token_id, actor=admin.username,
+                                 now=services.clock.now())
+    session.commit()
+    return TokenPublic(**asdict(info))
+

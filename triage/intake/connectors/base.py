@@ -98,6 +98,8 @@ class ChannelConfig(BaseModel):
     """Per-account settings; every secret is a SecretStr so it never reaches a log."""
 
     secret: SecretStr | None = None
+    # Pollers refuse private, loopback and link-local hosts unless a source says so (triage.intake.netguard).
+    allow_private_network: bool = False
 
 
 class Channel:

@@ -77,7 +77,10 @@ class ImapPoller(Poller):
         return entries.result(cursor=cursor, backlog=len(uids) > BATCH)
 
     def _connect(self) -> imaplib.IMAP4:
+        from triage.intake.netguard import checked_addresses  # late: the guard imports polling
+
         cfg = self.config
+        checked_addresses(cfg.host, cfg.port, allow_private=cfg.allow_private_network)
         try:
             if cfg.security == "ssl":
                 conn: imaplib.IMAP4 = imaplib.IMAP4_SSL(cfg.host, cfg.port, timeout=TIMEOUT_SECONDS)
