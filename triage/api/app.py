@@ -10,6 +10,7 @@ from fastapi.responses import JSONResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.middleware.sessions import SessionMiddleware
 
+from triage.api.browser_safety import SecurityHeaders
 from triage.api.deps import LoginRequired
 from triage.api.routes import (
     authors,
@@ -43,6 +44,7 @@ def create_app(services: Services | None = None) -> FastAPI:
     app.add_middleware(SessionMiddleware, secret_key=settings.secret_key.get_secret_value(),
                        session_cookie="triage_session", max_age=settings.session_max_age,
                        same_site="lax", https_only=settings.env == "production")
+    app.add_middleware(SecurityHeaders)  # outermost: error pages and static files get them too
 
     @app.middleware("http")
     async def _timing(request: Request, call_next):

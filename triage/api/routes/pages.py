@@ -12,6 +12,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
 from triage.accounts import store as users_repo
+from triage.api.browser_safety import safe_url
 from triage.api.deps import ServicesDep, SessionDep, UserDep, _check_csrf, csrf_token
 from triage.core.errors import DomainError
 from triage.core.scoring import INTENTS, TIERS, URGENCIES
@@ -23,6 +24,7 @@ from triage.replies import service as reply_service
 from triage.scoring.storms import current_spikes
 
 templates = Jinja2Templates(directory=Path(__file__).resolve().parent.parent / "templates")
+templates.env.filters["safe_url"] = safe_url  # every href built from message or author data
 router = APIRouter(include_in_schema=False)
 PER_PAGE = 50
 
