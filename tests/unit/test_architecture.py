@@ -40,7 +40,7 @@ KNOWN_EDGE_STORAGE = {'triage.api.deps': ['triage.accounts.store', 'triage.platf
  'triage.api.routes.authors': ['triage.people.store', 'triage.platform.tables'],
  'triage.api.routes.inbox_api': ['triage.accounts.store', 'triage.inbox.store'],
  'triage.api.routes.metrics': ['triage.inbox.store', 'triage.replies.store'],
- 'triage.api.routes.pages': ['triage.accounts.store', 'triage.inbox.store'],
+ 'triage.api.routes.pages': ['triage.accounts.store'],
  'triage.api.routes.relationship': ['triage.scoring.policy_store'],
  'triage.api.routes.replies': ['triage.inbox.store',
                                'triage.platform.tables_replies',

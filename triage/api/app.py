@@ -17,6 +17,7 @@ from triage.api.routes import (
     docs,
     health,
     inbox_api,
+    inbox_pages,
     pages,
     relationship,
     replies,
@@ -66,7 +67,7 @@ def create_app(services: Services | None = None) -> FastAPI:
         return JSONResponse(status_code=status, content={"detail": str(exc)})
 
     for module in (health, webhooks, metrics_route, inbox_api, users, relationship, scheduling,
-                   sources, replies, authors, pages):
+                   sources, replies, authors, pages, inbox_pages):
         app.include_router(module.router)
     app.include_router(docs.router)
     app.mount("/static/docs", StaticFiles(directory=docs.ASSETS), name="docs-assets")

@@ -1,0 +1,147 @@
+// The inbox from the keyboard (j/k, o, c, e, r, s, l, /, ?) and live updates over server-sent
+// events. Progressive enhancement: every action is a plain form or htmx button without this file.
+(function () {
+  "use strict";
+
+  function rows() { return Array.prototype.slice.call(document.querySelectorAll("#items li.item")); }
+  function current() { return document.querySelector("#items li.item.selected") || rows()[0] || null; }
+  function detail() { return document.getElementById("detail"); }
+  function typing(el) {
+    return el && (el.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(el.tagName));
+  }
+
+  function select(row, focus) {
+    if (!row) return;
+    rows().forEach(function (r) { r.classList.toggle("selected", r === row); });
+    var link = row.querySelector("a.open");
+    if (focus !== false && link) link.focus();
+    row.scrollIntoView({block: "nearest"});
+  }
+
+  function move(step) {
+    var all = rows();
+    if (!all.length) return;
+    var at = all.indexOf(current());
+    select(all[Math.max(0, Math.min(all.length - 1, at + step))]);
+  }
+
+  function open(row) {
+    var link = row && row.querySelector("a.open");
+    if (link) link.click();
+  }
+
+  // The detail pane when it shows the selected row's item, else null.
+  function paneFor(row) {
+    var pane = detail();
+    return pane && row && pane.dataset.id === row.dataset.id ? pane : null;
+  }
+
+  function press(key) {
+    var row = current(), pane = paneFor(row);
+    var scope = pane || row;
+    var button = scope && scope.querySelector('[data-key="' + key + '"]');
+    if (button) { button.click(); return true; }
+    return false;
+  }
+
+  function inPane(selector, then) {
+    // r, s and l work in the open conversation: open the selected item first if needed.
+    var row = current(), pane = paneFor(row) || (row ? null : detail());
+    if (pane) { then(pane); return; }
+    if (!row) return;
+    document.body.addEventListener("htmx:afterSettle", function once(evt) {
+      if (evt.target.id !== "detail") return;
+      document.body.removeEventListener("htmx:afterSettle", once);
+      then(detail());
+    });
+    open(row);
+  }
+
+  function toggleHelp(show) {
+    var help = document.getElementById("keys-help");
+    if (!help) return;
+    help.hidden = show === undefined ? !help.hidden : !show;
+    if (!help.hidden) help.focus(); else { var row = current(); if (row) select(row); }
+  }
+
+  var KEYS = {
+    "j": function () { move(1); },
+    "k": function () { move(-1); },
+    "o": function () { open(current()); },
+    "Enter": function () { open(current()); },
+    "c": function () { press("c"); },
+    "e": function () { press("e"); },
+    "r": function () {
+      inPane(".reply-form", function (pane) {
+        var form = pane.querySelector("details.reply-form");
+        if (!form) return;
+        form.open = true;
+        var text = form.querySelector("textarea");
+        if (text) text.focus();
+      });
+    },
+    "s": function () {
+      inPane(".snooze", function (pane) {
+        var choice = pane.querySelector("form.snooze select");
+        if (choice) choice.focus();
+      });
+    },
+    "l": function () {
+      inPane(".correct", function (pane) {
+        var box = pane.querySelector("details.correct");
+        if (!box) return;
+        box.open = true;
+        var field = box.querySelector("select");
+        if (field) field.focus();
+      });
+    },
+    "/": function () { var s = document.getElementById("search"); if (s) { s.focus(); s.select(); } },
+    "?": function () { toggleHelp(); },
+  };
+
+  document.addEventListener("keydown", function (evt) {
+    if (evt.ctrlKey || evt.metaKey || evt.altKey) return;
+    if (evt.key === "Escape") {
+      var help = document.getElementById("keys-help");
+      if (help && !help.hidden) { toggleHelp(false); evt.preventDefault(); return; }
+      if (typing(document.activeElement)) { document.activeElement.blur(); select(current()); }
+      return;
+    }
+    if (typing(evt.target)) {
+      // Enter on the snooze or relabel choice submits its form, as a click on its button would.
+      if (evt.key === "Enter" && evt.target.tagName === "SELECT" && evt.target.form) {
+        evt.preventDefault();
+        evt.target.form.requestSubmit();
+      }
+      return;
+    }
+    if (!document.getElementById("items")) return;  // shortcuts belong to the inbox pages
+    // Enter on a focused link or button keeps its own meaning, except on the row's link.
+    if (evt.key === "Enter" && evt.target.closest && evt.target.closest("button, summary, a:not(.open)")) return;
+    var act = KEYS[evt.key];
+    if (!act) return;
+    evt.preventDefault();
+    act();
+  });
+
+  document.addEventListener("click", function (evt) {
+    var t = evt.target;
+    if (t.closest && t.closest(".close-help")) { toggleHelp(false); return; }
+    var row = t.closest && t.closest("#items li.item");
+    if (row) select(row, false);
+  });
+
+  // After htmx swaps a row or the pane, keep the selection where it was.
+  document.addEventListener("htmx:afterSettle", function (evt) {
+    var pane = detail();
+    if (evt.target && evt.target.id === "detail" && pane) {
+      var row = document.getElementById("item-" + pane.dataset.id);
+      rows().forEach(function (r) { r.classList.toggle("selected", r === row); });
+    }
+  });
+
+  document.addEventListener("DOMContentLoaded", function () {
+    var row = current();
+    if (row) row.classList.add("selected");
+  });
+})();
