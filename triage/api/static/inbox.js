@@ -100,6 +100,13 @@
   };
 
   document.addEventListener("keydown", function (evt) {
+    // Ctrl+Enter (Cmd+Enter) sends the reply being written, as in most helpdesks.
+    if (evt.key === "Enter" && (evt.ctrlKey || evt.metaKey) && evt.target.tagName === "TEXTAREA"
+        && evt.target.form) {
+      evt.preventDefault();
+      evt.target.form.requestSubmit();
+      return;
+    }
     if (evt.ctrlKey || evt.metaKey || evt.altKey) return;
     if (evt.key === "Escape") {
       var help = document.getElementById("keys-help");
