@@ -10,14 +10,20 @@ import json
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import (
+    HTMLResponse,
+    JSONResponse,
+    RedirectResponse,
+    Response,
+    StreamingResponse,
+)
 
 from triage.api.deps import ServicesDep, SessionDep, UserDep, csrf_token
 from triage.api.routes.pages import templates
 from triage.core.errors import DomainError, Invalid
 from triage.core.scoring import INTENTS, TIERS, URGENCIES
+from triage.inbox import live, views
 from triage.inbox import service as inbox_service
-from triage.inbox import views
 from triage.pipeline import SCORER_STATUS_KEY
 from triage.replies import service as reply_service
 from triage.scoring.storms import current_spikes
@@ -44,7 +50,8 @@ def _page_number(raw: str | None, limit: int = 100_000) -> int:
 
 def _query(**params: object) -> str:
     """A query string without empty values (an empty `mine=` once broke the pager)."""
-    return "?" + urlencode({k: v for k, v in params.items() if v not in (None, "", False)})
+    kept = {k: v for k, v in params.items() if v not in (None, "", False)}
+    return "?" + urlencode(kept) if kept else ""
 
 
 def _list_context(request: Request, services, session, user, params) -> dict:
@@ -76,6 +83,42 @@ def _list_context(request: Request, services, session, user, params) -> dict:
         "page_url": page_url, "keep": _query(**keep, page=flt.page if flt.page > 1 else None),
         "view_url": lambda name: _query(view=None if name == "all" else name, q=base.q),
     }
+
+
+@router.get("/inbox/live")
+async def live_events(services: ServicesDep, _user: UserDep) -> StreamingResponse:
+    """Server-sent events: items moved or arrived, and presence, from every API process."""
+    return StreamingResponse(live.stream(services.redis), media_type="text/event-stream",
+                             headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"})
+
+
+@router.get("/inbox/counts")
+def counts(services: ServicesDep, session: SessionDep, user: UserDep) -> JSONResponse:
+    """The saved views' counts and who is on which item, for the live page."""
+    return JSONResponse({"counts": views.view_counts(session=session, user_id=user.id,
+                                                     now=services.clock.now())})
+
+
+@router.get("/inbox/{item_id}/row", response_class=HTMLResponse)
+def item_row(item_id: int, request: Request, services: ServicesDep, session: SessionDep,
+             user: UserDep) -> Response:
+    """One list row, for a live update in place."""
+    item = views.item_view(session=session, item_id=item_id, now=services.clock.now())
+    return templates.TemplateResponse(request, "_item.html", {
+        "item": item, "csrf": csrf_token(request), "user": user, "keep": "",
+        "present": live.presence(services.redis, item_id=item_id)})
+
+
+@router.post("/inbox/{item_id}/presence")
+async def item_presence(item_id: int, request: Request, services: ServicesDep,
+                        session: SessionDep, user: UserDep) -> JSONResponse:
+    """A heartbeat from an open conversation: viewing, replying, or left."""
+    state = str((await request.form()).get("state") or "")
+    if state not in live.PRESENCE_STATES:
+        raise Invalid(f"state must be one of {', '.join(live.PRESENCE_STATES)}")
+    views.item_view(session=session, item_id=item_id, now=services.clock.now())  # 404 if none
+    return JSONResponse({"present": live.set_presence(services.redis, item_id=item_id,
+                                                      user=user.username, state=state)})
 
 
 @router.get("/inbox", response_class=HTMLResponse)
@@ -144,6 +187,7 @@ async def inbox_action(item_id: int, action: str, request: Request, services: Se
                               snooze_minutes=minutes, note=note)
         session.commit()
         inbox_service.after_move(services=services, action=action)
+        live.item_moved(services.redis, item_id=item_id, action=action, by=user.username)
     except DomainError as exc:
         session.rollback()
         error = str(exc)

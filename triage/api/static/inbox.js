@@ -151,4 +151,151 @@
     var row = current();
     if (row) row.classList.add("selected");
   });
+
+  // --- live: server-sent events (fed by Redis pub/sub) and presence --------------------------
+  function me() { var who = document.querySelector(".who span"); return who ? who.textContent.split(" · ")[0] : ""; }
+  function csrf() {
+    try { return JSON.parse(document.body.getAttribute("hx-headers") || "{}")["X-CSRF-Token"] || ""; }
+    catch (e) { return ""; }
+  }
+  function liveState(text, ok) {
+    var el = document.getElementById("live-state");
+    if (!el) return;
+    el.hidden = !text;
+    el.textContent = text || "";
+    el.classList.toggle("ok", !!ok);
+  }
+
+  function fetchRow(id) {
+    return fetch("/inbox/" + id + "/row", {credentials: "same-origin"}).then(function (r) {
+      return r.ok ? r.text() : null;
+    }).then(function (html) {
+      if (!html) return null;
+      var box = document.createElement("template");
+      box.innerHTML = html.trim();
+      return box.content.firstElementChild;
+    });
+  }
+
+  function replaceRow(id) {
+    var old = document.getElementById("item-" + id);
+    if (!old) return;
+    fetchRow(id).then(function (row) {
+      if (!row) return;
+      if (old.classList.contains("selected")) row.classList.add("selected");
+      old.replaceWith(row);
+      if (window.htmx) window.htmx.process(row);
+      paintPresence(id);
+    });
+  }
+
+  function addRow(id) {
+    var list = document.getElementById("items");
+    var pane = document.querySelector(".workspace");
+    // Only the unfiltered first page takes arrivals in place; other views say how many came.
+    if (!list || document.getElementById("item-" + id) || !pane || pane.dataset.keep) return;
+    fetchRow(id).then(function (row) {
+      if (!row || document.getElementById("item-" + id) || !/status-(open|claimed)/.test(row.className)) return;
+      var priority = parseFloat(row.dataset.priority), before = null;
+      rows().some(function (r) { if (parseFloat(r.dataset.priority) < priority) { before = r; return true; } return false; });
+      var empty = list.querySelector(".empty");
+      if (empty) empty.remove();
+      row.classList.add("arrived");
+      list.insertBefore(row, before);
+      if (window.htmx) window.htmx.process(row);
+      var total = document.getElementById("total");
+      if (total) {
+        var n = parseInt(total.dataset.total, 10) + 1;
+        total.dataset.total = n;
+        total.textContent = n + " item" + (n === 1 ? "" : "s") + ", highest priority first";
+      }
+    });
+  }
+
+  var countsDue = null;
+  function refreshCounts() {
+    clearTimeout(countsDue);
+    countsDue = setTimeout(function () {
+      fetch("/inbox/counts", {credentials: "same-origin"}).then(function (r) { return r.ok ? r.json() : null; })
+        .then(function (data) {
+          if (!data) return;
+          Object.keys(data.counts).forEach(function (name) {
+            var el = document.querySelector('[data-count="' + name + '"]');
+            if (el) el.textContent = data.counts[name];
+          });
+        });
+    }, 300);
+  }
+
+  var present = {};
+  function paintPresence(id) {
+    var others = Object.keys(present[id] || {}).filter(function (u) { return u !== me(); });
+    var text = others.map(function (u) { return u + " " + present[id][u]; }).join(", ");
+    document.querySelectorAll('[data-presence="' + id + '"], [data-presence-detail="' + id + '"]')
+      .forEach(function (el) { el.textContent = text; });
+  }
+
+  function onEvent(evt) {
+    var data;
+    try { data = JSON.parse(evt.data); } catch (e) { return; }
+    if (data.type === "item") {
+      if (data.by !== me()) replaceRow(data.id);
+      refreshCounts();
+    } else if (data.type === "new") {
+      data.ids.forEach(addRow);
+      refreshCounts();
+    } else if (data.type === "presence") {
+      present[data.id] = data.present;
+      paintPresence(data.id);
+    }
+  }
+
+  function connect() {
+    if (!window.EventSource || !document.getElementById("items")) return;
+    var source = new EventSource("/inbox/live");
+    source.onopen = function () { liveState("", true); document.body.dataset.live = "open"; };
+    source.onmessage = onEvent;
+    source.onerror = function () {
+      document.body.dataset.live = "lost";
+      liveState("Live updates lost: reconnecting… (the list may be out of date)", false);
+    };
+  }
+
+  // Presence: a heartbeat while a conversation is open, "replying" while its reply box has focus.
+  var beat = null, beatState = "viewing";
+  function sendPresence(state) {
+    var pane = detail();
+    if (!pane || !pane.dataset.id) return;
+    var body = new URLSearchParams({state: state});
+    fetch("/inbox/" + pane.dataset.id + "/presence", {method: "POST", credentials: "same-origin",
+      headers: {"X-CSRF-Token": csrf()}, body: body});
+  }
+  function startBeat() {
+    clearInterval(beat);
+    sendPresence(beatState);
+    beat = setInterval(function () { sendPresence(beatState); }, 10000);
+  }
+  document.addEventListener("focusin", function (evt) {
+    if (evt.target.tagName === "TEXTAREA" && evt.target.closest("#detail")) { beatState = "replying"; sendPresence(beatState); }
+  });
+  document.addEventListener("focusout", function (evt) {
+    if (evt.target.tagName === "TEXTAREA" && evt.target.closest("#detail")) { beatState = "viewing"; sendPresence(beatState); }
+  });
+  var shownId = null;
+  function paneChanged() {
+    var pane = detail();
+    var id = pane && pane.dataset.id;
+    if (id === shownId) return;
+    if (shownId) {
+      var body = new URLSearchParams({state: "left"});
+      fetch("/inbox/" + shownId + "/presence", {method: "POST", credentials: "same-origin",
+        headers: {"X-CSRF-Token": csrf()}, body: body});
+    }
+    shownId = id;
+    beatState = "viewing";
+    if (id) startBeat();
+  }
+  document.addEventListener("htmx:afterSettle", function () { paneChanged(); });
+  document.addEventListener("DOMContentLoaded", function () { connect(); paneChanged(); });
 })();
+
