@@ -43,6 +43,19 @@ def _link_authors(db_url: str) -> int:
     return cid
 
 
+SEVERE = ("serious", "critical")
+
+
+def axe_findings(page) -> list[str]:
+    """axe-core's serious and critical WCAG findings on the page as it is now."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    results = Axe().run(page, options={"runOnly": {"type": "tag", "values": [
+        "wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]}})
+    return [f"{v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in v['nodes']][:3]}"
+            for v in results.response["violations"] if v["impact"] in SEVERE]
+
+
 def _sign_in(page, base_url: str) -> None:
     page.goto(f"{base_url}/login")
     page.fill("input[name=username]", "e2e")
@@ -109,6 +122,7 @@ def test_a_keyboard_only_working_day(stack, db_url, browser, tmp_path):  # noqa:
     page.keyboard.press("Enter")
     page.wait_for_url("**/inbox")
     page.screenshot(path=str(tmp_path / "inbox.png"))
+    assert axe_findings(page) == []
     rows = page.locator("li.item")
     ids = [rows.nth(i).get_attribute("data-id") for i in range(rows.count())]
     selected = lambda: page.locator("li.item.selected").get_attribute("data-id")  # noqa: E731
@@ -164,6 +178,7 @@ def test_a_keyboard_only_working_day(stack, db_url, browser, tmp_path):  # noqa:
     page.keyboard.press("?")
     assert page.locator("#keys-help").is_visible()
     page.screenshot(path=str(tmp_path / "help.png"))
+    assert axe_findings(page) == []
     page.keyboard.press("Escape")
     assert not page.locator("#keys-help").is_visible()
 
@@ -177,6 +192,7 @@ def test_a_keyboard_only_working_day(stack, db_url, browser, tmp_path):  # noqa:
     page.goto(f"{stack.base_url}/inbox/{ids[2]}")
     width = page.evaluate("document.documentElement.scrollWidth")
     page.screenshot(path=str(tmp_path / "phone.png"), full_page=True)
+    assert axe_findings(page) == []
     assert width <= 400, f"the page scrolls sideways at 390 px ({width} px wide)"
     with httpx.Client(base_url=stack.base_url, timeout=10) as client:
         assert _inbox(client, token, status="resolved")["total"] == 2  # the sent reply resolved one
