@@ -144,6 +144,8 @@
     if (evt.target && evt.target.id === "detail" && pane) {
       var row = document.getElementById("item-" + pane.dataset.id);
       rows().forEach(function (r) { r.classList.toggle("selected", r === row); });
+      // The swapped-out control had focus: put it on the row, so keys and the outline carry on.
+      if (row && (!document.activeElement || document.activeElement === document.body)) select(row);
     }
   });
 
