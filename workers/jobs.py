@@ -10,6 +10,7 @@ from typing import TypeVar
 from triage import pipeline
 from triage.bootstrap import Services, build_services
 from triage.config import get_settings
+from triage.inbox import live
 from triage.platform import metrics
 from triage.scoring import rescoring
 
@@ -55,7 +56,9 @@ def score(ids: list[int]) -> int:
 
 
 def route(ids: list[int]) -> int:
-    return _timed("route", lambda: pipeline.route(services=services(), ids=[int(i) for i in ids]))
+    routed = _timed("route", lambda: pipeline.route(services=services(), ids=[int(i) for i in ids]))
+    live.items_arrived(services().redis, ids)  # open inboxes add them without a reload
+    return routed
 
 
 def rescore(ids: list[int]) -> int:

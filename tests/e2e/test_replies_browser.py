@@ -29,14 +29,16 @@ def test_a_manager_replies_from_the_inbox_and_sees_it_sent_in_dry_run(
     page.click("button[type=submit]")
     page.wait_for_url("**/inbox")
 
-    item = page.locator("li.item").first
+    row = page.locator("li.item").first
+    item = page.locator("#detail")  # the top item's conversation opens beside the list
+    assert item.get_attribute("data-id") == row.get_attribute("data-id")
     item.locator("summary", has_text="Reply").click()
     item.locator("textarea[name=text]").fill("So sorry, a new parcel leaves today.")
     defer = item.locator("input[name=defer]")
     if defer.count():  # out of business hours the form proposes the morning: send now instead
         defer.uncheck()
     item.get_by_role("button", name="Send reply").click()
-    page.wait_for_selector(f"#{item.get_attribute('id')} .reply-status:has-text('sent (dry run)')",
+    page.wait_for_selector("#detail .reply-status:has-text('sent (dry run)')",
                            timeout=20_000)
     with httpx.Client(base_url=stack.base_url, timeout=10) as client:
         assert _inbox(client, token, status="resolved")["total"] == 1

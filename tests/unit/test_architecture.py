@@ -42,7 +42,7 @@ KNOWN_EDGE_STORAGE = {
     'triage.api.deps': ['triage.platform.tables'],
     'triage.api.routes.authors': ['triage.people.store', 'triage.platform.tables'],
     'triage.api.routes.inbox_api': ['triage.accounts.store', 'triage.inbox.store'],
-    'triage.api.routes.pages': ['triage.accounts.store', 'triage.inbox.store'],
+    'triage.api.routes.pages': ['triage.accounts.store'],
     'triage.api.routes.relationship': ['triage.scoring.policy_store'],
     'triage.api.routes.replies': ['triage.inbox.store', 'triage.platform.tables_replies', 'triage.replies.store'],
     'triage.api.routes.scheduling': ['triage.platform.tables_scheduling', 'triage.scheduling.store'],

@@ -10,6 +10,7 @@ from fastapi.responses import JSONResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.middleware.sessions import SessionMiddleware
 
+from triage.api.browser_safety import SecurityHeaders
 from triage.api.deps import LoginRequired
 from triage.api.routes import (
     admin,
@@ -17,6 +18,7 @@ from triage.api.routes import (
     docs,
     health,
     inbox_api,
+    inbox_pages,
     pages,
     relationship,
     replies,
@@ -44,6 +46,7 @@ def create_app(services: Services | None = None) -> FastAPI:
     app.add_middleware(SessionMiddleware, secret_key=settings.secret_key.get_secret_value(),
                        session_cookie="triage_session", max_age=settings.session_max_age,
                        same_site="lax", https_only=settings.env == "production")
+    app.add_middleware(SecurityHeaders)  # outermost: error pages and static files get them too
 
     @app.middleware("http")
     async def _timing(request: Request, call_next):
@@ -69,7 +72,7 @@ def create_app(services: Services | None = None) -> FastAPI:
         return JSONResponse(status_code=status, content={"detail": str(exc)})
 
     for module in (health, webhooks, metrics_route, inbox_api, users, relationship, scheduling,
-                   sources, replies, authors, pages, admin):
+                   sources, replies, authors, pages, inbox_pages, admin):
         app.include_router(module.router)
     app.include_router(docs.router)
     app.mount("/static/docs", StaticFiles(directory=docs.ASSETS), name="docs-assets")

@@ -76,3 +76,21 @@ def snooze(state: ItemState, *, until: datetime, now: datetime, user_id: int | N
     if until - now > MAX_SNOOZE:
         raise Invalid(f"snooze at most {MAX_SNOOZE.days} days")
     return ItemState("snoozed", state.assignee_id, until)
+
+
+SENTIMENT_VALUE = {"negative": -1.0, "neutral": 0.0, "positive": 1.0}
+TREND_STEP = 0.5  # a half-step on the -1..1 scale between older and recent messages is a change
+
+
+def sentiment_trend(sentiments: list[str | None]) -> dict[str, str]:
+    """Whether a person's mood is improving, steady or worsening, oldest message first, with why."""
+    values = [SENTIMENT_VALUE[s] for s in sentiments if s in SENTIMENT_VALUE]
+    if len(values) < 2:
+        return {"direction": "unknown", "reason": f"{len(values)} scored message(s): too few to tell"}
+    half = len(values) // 2
+    older, recent = values[:half], values[half:]
+    delta = sum(recent) / len(recent) - sum(older) / len(older)
+    direction = "improving" if delta >= TREND_STEP else "worsening" if delta <= -TREND_STEP else "steady"
+    return {"direction": direction,
+            "reason": f"recent {len(recent)} messages average {sum(recent) / len(recent):+.1f}, "
+                      f"the {len(older)} before {sum(older) / len(older):+.1f}"}

@@ -81,6 +81,8 @@ def correct(*, session: Session, item_id: int, user: t.User, field: str, value: 
     correction = t.Correction(message_id=row.id, field=field, old_value=old, new_value=value,
                               user_id=user.id, at=now)
     session.add(correction)
+    if field == "urgency":  # the inbox badge, its filters and views show the corrected label
+        row.urgency = value
     audit(session=session, actor=user.username, action="correct", entity="message",
                entity_id=row.id, detail={"field": field, "old": old, "new": value}, now=now)
     return correction
@@ -100,6 +102,8 @@ def serialize(row: t.Message, now: datetime) -> dict[str, Any]:
         "assignee": row.assignee.username if row.assignee_id and row.assignee else None,
         "waiting": span(now - row.received_at),
         "snoozed_until": row.snoozed_until.isoformat() if row.snoozed_until else None,
+        "snoozed_label": (f"snoozed until {row.snoozed_until:%a %d %b %H:%M} UTC"
+                          if row.snoozed_until and row.snoozed_until > now else None),
         "due_at": row.due_at.isoformat() if row.due_at else None,
         "overdue": bool(row.due_at and row.due_at < now and row.status != "resolved"),
         "priority": row.priority, "urgency": row.urgency,

@@ -6,13 +6,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import and_, func, or_, select
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy import and_, case, exists, func, or_, select
+from sqlalchemy.orm import Session, joinedload, selectinload
 
 from triage.core.errors import NotFound
 from triage.inbox import domain as rules
 from triage.people import store as authors
 from triage.platform import tables as t
+from triage.platform.tables_replies import Reply
 from triage.scoring import incident_store as incidents
 
 
@@ -23,6 +24,8 @@ class InboxFilter:
     urgency: str | None = None
     assignee_id: int | None = None
     unassigned: bool = False
+    awaiting_reply: bool = False  # nothing answered on its thread yet ("waiting on me")
+    q: str | None = None  # words in the text, the author's handle or name
     page: int = 1
     per_page: int = 50
     sort: str = "priority"  # or "newest": most recently received first
@@ -47,8 +50,7 @@ ORDER = {
 }
 
 
-def list_items(*, session: Session, flt: InboxFilter, now: datetime) -> tuple[list[t.Message], int]:
-    """Scored items by priority (then the nearest deadline), filtered and paged, with the total."""
+def _where(flt: InboxFilter, now: datetime) -> list:
     where = [t.Message.stage != "received", _status_clause(flt.status, now),
              incidents.shown_in_inbox()]  # one item per storm: its first message
     if flt.source:
@@ -59,14 +61,44 @@ def list_items(*, session: Session, flt: InboxFilter, now: datetime) -> tuple[li
         where.append(t.Message.assignee_id == flt.assignee_id)
     if flt.unassigned:
         where.append(t.Message.assignee_id.is_(None))
+    if flt.awaiting_reply:
+        where.append(~exists().where(Reply.source == t.Message.source,
+                                     Reply.thread_id == t.Message.thread_id))
+    if flt.q:
+        like = "%" + flt.q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        matching = select(t.Author.id).where(or_(t.Author.handle.ilike(like, escape="\\"),
+                                                 t.Author.name.ilike(like, escape="\\")))
+        where.append(or_(t.Message.text.ilike(like, escape="\\"), t.Message.author_id.in_(matching)))
+    return where
+
+
+def view_counts(*, session: Session, user_id: int, now: datetime) -> dict[str, int]:
+    """The saved views' counts over the active items in one scan (five counts cost five scans)."""
+    mine = t.Message.assignee_id == user_id
+    unanswered = ~exists().where(Reply.source == t.Message.source, Reply.thread_id == t.Message.thread_id)
+    row = session.execute(select(
+        func.count(),
+        func.coalesce(func.sum(case((mine, 1), else_=0)), 0),
+        func.coalesce(func.sum(case((t.Message.assignee_id.is_(None), 1), else_=0)), 0),
+        func.coalesce(func.sum(case((t.Message.urgency == "critical", 1), else_=0)), 0),
+        func.coalesce(func.sum(case((and_(mine, unanswered), 1), else_=0)), 0),
+    ).select_from(t.Message).where(*_where(InboxFilter(), now))).one()
+    return dict(zip(("all", "mine", "unassigned", "critical", "waiting"), map(int, row), strict=True))
+
+
+def list_items(*, session: Session, flt: InboxFilter, now: datetime) -> tuple[list[t.Message], int]:
+    """Scored items by priority (then the nearest deadline), filtered and paged, with the total."""
+    where = _where(flt, now)
     total = session.execute(select(func.count()).select_from(t.Message).where(*where)).scalar_one()
+    # selectinload, not joinedload: the joins made the database sort every joined row before
+    # the LIMIT; this way it sorts bare messages and loads 50 scores and authors by id.
     rows = session.scalars(
         select(t.Message).where(*where)
-        .options(joinedload(t.Message.score), joinedload(t.Message.author),
-                 joinedload(t.Message.assignee))
+        .options(selectinload(t.Message.score), selectinload(t.Message.author),
+                 selectinload(t.Message.assignee))
         .order_by(*ORDER[flt.sort])
         .offset((flt.page - 1) * flt.per_page).limit(flt.per_page)
-    ).unique().all()
+    ).all()
     incidents.preload(session=session, ids=[r.incident_id for r in rows if r.incident_id])
     authors.preload_people(session=session, rows=rows)  # the inbox's "same person as" line
     return list(rows), total
@@ -79,6 +111,29 @@ def get_item(*, session: Session, item_id: int) -> t.Message:
     if row is None or row.stage == "received":
         raise NotFound(f"no scored message {item_id}")
     return row
+
+
+def conversation(*, session: Session, item: t.Message, limit: int = 100) -> list[t.Message]:
+    """The item's thread and everything its person wrote on any channel, oldest first."""
+    contact_id = item.author.contact_id
+    authors_q = (select(t.Author.id).where(t.Author.contact_id == contact_id) if contact_id
+                 else select(t.Author.id).where(t.Author.id == item.author_id))
+    rows = session.scalars(
+        select(t.Message).where(t.Message.stage != "received", or_(
+            and_(t.Message.source == item.source, t.Message.thread_id == item.thread_id),
+            t.Message.author_id.in_(authors_q)))
+        .options(joinedload(t.Message.score), joinedload(t.Message.author))
+        .order_by(t.Message.received_at.desc(), t.Message.id.desc()).limit(limit)).unique().all()
+    return sorted(rows, key=lambda m: (m.received_at, m.id))
+
+
+def corrections_of(*, session: Session, item_ids: list[int]) -> list[tuple[t.Correction, str]]:
+    """The label corrections made on these items, with who made them, oldest first."""
+    if not item_ids:
+        return []
+    return list(session.execute(
+        select(t.Correction, t.User.username).join(t.User, t.User.id == t.Correction.user_id)
+        .where(t.Correction.message_id.in_(item_ids)).order_by(t.Correction.at, t.Correction.id)).all())
 
 
 def apply(*, session: Session, item_id: int, actor: t.User, action: str, now: datetime,
