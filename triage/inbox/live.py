@@ -19,6 +19,7 @@ CHANNEL = "triage:inbox:events"
 PRESENCE_KEY = "triage:inbox:presence:{item_id}"
 PRESENCE_TTL = 30  # seconds: the browser beats every 10 s, so two missed beats end it
 PRESENCE_STATES = ("viewing", "replying", "left")
+LIFETIME = 300.0  # seconds a stream stays open before the browser reconnects
 KEEPALIVE = 15.0  # seconds between SSE comments, under common 30-60 s proxy idle timeouts
 
 
@@ -63,8 +64,14 @@ def presence(conn: redis.Redis, *, item_id: int, now: float | None = None) -> di
     return out
 
 
-async def stream(conn: redis.Redis, *, keepalive: float = KEEPALIVE) -> AsyncIterator[str]:
-    """Server-sent events from the channel: one `data:` block per event, comments to keep alive."""
+async def stream(conn: redis.Redis, *, keepalive: float = KEEPALIVE,
+                 lifetime: float | None = None) -> AsyncIterator[str]:
+    """Server-sent events from the channel: one `data:` block per event, comments to keep alive.
+
+    The stream ends after `lifetime` seconds (LIFETIME by default) and the browser reconnects by
+    itself, possibly to another API process: no connection outlives a deploy or a proxy's timeout.
+    """
+    ends = time.monotonic() + (LIFETIME if lifetime is None else lifetime)
     kw = conn.connection_pool.connection_kwargs
     args = {k: v for k, v in kw.items() if k in ("host", "port", "db", "username", "password")}
     if "path" in kw:  # a unix socket
@@ -74,8 +81,9 @@ async def stream(conn: redis.Redis, *, keepalive: float = KEEPALIVE) -> AsyncIte
     await pubsub.subscribe(CHANNEL)
     try:
         yield "retry: 3000\n: connected\n\n"  # the browser reconnects 3 s after a drop
-        while True:
-            message = await pubsub.get_message(ignore_subscribe_messages=True, timeout=keepalive)
+        while (left := ends - time.monotonic()) > 0:
+            message = await pubsub.get_message(ignore_subscribe_messages=True,
+                                               timeout=min(keepalive, left))
             if message is None:
                 yield ": keepalive\n\n"
                 continue

@@ -98,6 +98,13 @@ MIN_ROLE = {
     ("POST", "/authors/{author_id}/unlink"): "lead",
     ("POST", "/logout"): "agent",
     ("GET", "/inbox"): "agent",
+    ("GET", "/inbox/{item_id}"): "agent",
+    ("GET", "/inbox/{item_id}/row"): "agent",
+    ("POST", "/inbox/{item_id}/presence"): "agent",
+    ("GET", "/inbox/counts"): "agent",
+    ("GET", "/inbox/live"): "agent",  # server-sent events; the test shortens their lifetime
+    ("GET", "/livez"): "public",
+    ("GET", "/readyz"): "public",
     ("POST", "/inbox/{item_id}/{action}"): "agent",
 }
 PUBLIC_MOUNTS = {"/static", "/static/docs"}  # CSS, htmx and the API docs' own assets
@@ -134,7 +141,8 @@ def _url(path: str) -> str:
 
 
 @pytest.fixture
-def app_and_callers(services):
+def app_and_callers(services, monkeypatch):
+    monkeypatch.setattr("triage.inbox.live.LIFETIME", 0.2)  # the event stream ends by itself
     app = create_app(services)
     tokens = {role: add_user(services, role, role) for role in ("agent", "lead", "admin")}
     cookies = {role: signed_in(services, role) for role in tokens}
