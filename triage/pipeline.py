@@ -5,11 +5,13 @@ from __future__ import annotations
 import json
 import logging
 import time
+import uuid
 from collections import Counter
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from sqlalchemy.exc import DataError, IntegrityError
+from redis.exceptions import RedisError
+from sqlalchemy.exc import DisconnectionError, InterfaceError, OperationalError
 from sqlalchemy.orm import Session
 
 from triage.bootstrap import Services
@@ -27,6 +29,7 @@ from triage.platform.queue import (
     ROUTE_JOB,
     SCORE,
     SCORE_JOB,
+    Entry,
     enqueue,
     queue,
 )
@@ -40,60 +43,95 @@ SCORER_STATUS_KEY = "triage:scorer:status"  # what the workers score with, for t
 DRAIN_BUDGET_SECONDS = 30  # a drain job hands over to a fresh one after this, so retries stay small
 
 
-def drain_ingest(*, services: Services) -> int:
+def drain_ingest(*, services: Services, consumer: str | None = None) -> int:
     """Move what is buffered now into the database in batches, and enqueue its scoring.
 
     One pass, not a loop that waits for more: a drainer that kept going under steady traffic
     would starve the score queue behind it. Whatever arrives later schedules its own drain.
+    Entries are acknowledged only after their commit (see `IngestBuffer`), so drainers need no
+    lock: two at once read different entries, and a stalled one's are claimed by the next.
     """
     buffer, stored, size = services.buffer, 0, services.settings.ingest_batch
+    consumer = consumer or f"drain-{uuid.uuid4().hex[:12]}"
     # Clear "a drain is queued" first: anything pushed before this is ours to read below,
     # anything pushed after it schedules the next drain. Until then, arrivals ride on this job.
     services.redis.delete(buffer.drain_flag_key)
-    lock = buffer.lock()
-    if not lock.acquire(blocking=True, blocking_timeout=5):
-        return 0  # another drainer holds it and will see our messages
+    started = time.monotonic()
     try:
-        started = time.monotonic()
         while time.monotonic() - started < DRAIN_BUDGET_SECONDS:
-            docs = buffer.peek(size)
-            if docs:
-                stored += _store_batch(services=services, docs=docs)
-                buffer.commit(len(docs))
-            if len(docs) < size:
+            entries = buffer.read(consumer, size)
+            if entries:
+                stored += _store_entries(services=services, entries=entries)
+            if len(entries) < size:
                 break
         else:
             enqueue(services.redis, INGEST, DRAIN_JOB, retries=services.settings.job_retries)
     finally:
-        lock.release()
+        try:
+            buffer.release(consumer)
+        except RedisError:  # Redis went away: the name stays, harmless, and is reused by nobody
+            log.warning("could not release drain consumer %s", consumer)
     return stored
 
 
-def _store_batch(*, services: Services, docs: list[str]) -> int:
-    """Insert a batch; a message that cannot be stored is quarantined, never blocking the rest."""
-    now, messages = services.clock.now(), []
-    for doc in docs:
+# The database is down, locked or unreachable: the batch is fine, so retry it later (its entries
+# stay pending); anything else is the data's fault and is narrowed down to the message at fault.
+TRANSIENT = (OperationalError, InterfaceError, DisconnectionError, TimeoutError, ConnectionError)
+
+
+def _store_entries(*, services: Services, entries: list[Entry]) -> int:
+    """Store a batch, then acknowledge it; a message that cannot be stored is quarantined."""
+    now, messages, bad = services.clock.now(), [], []
+    for entry in entries:
         try:
-            messages.append(Message.model_validate_json(doc))
-        except ValueError as exc:  # pydantic's ValidationError is a ValueError
-            services.buffer.quarantine(doc, f"{type(exc).__name__}: {exc}")
-    try:
-        with transaction(services.db) as session:
-            new = store_messages(session=session, messages=messages, now=now)
-    except (IntegrityError, DataError):  # bad data; an outage (OperationalError) retries the job
-        if len(messages) == 1:
-            services.buffer.quarantine(messages[0].model_dump_json(), "the database refused it")
-            return 0
-        # One bad row fails the whole statement: split until the culprit stands alone.
-        half = len(messages) // 2
-        return sum(_store_batch(services=services, docs=[m.model_dump_json() for m in part])
-                   for part in (messages[:half], messages[half:]))
+            messages.append(Message.model_validate_json(entry.doc).received(now))
+        except Exception as exc:  # noqa: BLE001 - whatever the reason, this one message is at fault
+            services.buffer.quarantine(entry.doc, _reason(exc))
+            bad.append(entry.id)
+    services.buffer.ack(bad)
+    new = _store_or_split(services=services, messages=messages, now=now)
+    services.buffer.ack([e.id for e in entries if e.id not in bad])
     for source, count in Counter(src for _, src in new).items():
         metrics.STORED.labels(source=source).inc(count)
     ids = sorted(i for i, _ in new)
     for chunk in _chunks(ids, services.settings.score_batch):
         enqueue(services.redis, SCORE, SCORE_JOB, chunk, retries=services.settings.job_retries)
     return len(ids)
+
+
+def _store_or_split(*, services: Services, messages: list[Message],
+                    now: datetime) -> list[tuple[int, str]]:
+    """Insert in one transaction; when the data fails it, halve until the culprit stands alone."""
+    if not messages:
+        return []
+    try:
+        with transaction(services.db) as session:
+            return store_messages(session=session, messages=messages, now=now)
+    except Exception as exc:  # noqa: BLE001 - IntegrityError, DataError, OverflowError, ...
+        if is_outage(exc):
+            raise  # the job retries; its entries stay pending, nothing is dropped
+        if len(messages) == 1:
+            metrics.QUARANTINED.labels(stage="store").inc()
+            services.buffer.quarantine(messages[0].model_dump_json(), _reason(exc))
+            return []
+    half = len(messages) // 2
+    return [*_store_or_split(services=services, messages=messages[:half], now=now),
+            *_store_or_split(services=services, messages=messages[half:], now=now)]
+
+
+def is_outage(exc: BaseException) -> bool:
+    """True when the database or Redis is down or locked: retry later, the data is not at fault."""
+    if isinstance(exc, RedisError):
+        return True
+    if not isinstance(exc, TRANSIENT):
+        return False
+    # SQLite files a few bad values (too big, wrong type) under OperationalError: those are data.
+    text = str(getattr(exc, "orig", exc)).lower()
+    return "too big" not in text and "overflow" not in text
+
+
+def _reason(exc: BaseException) -> str:
+    return f"{type(exc).__name__}: {str(exc)[:500]}"
 
 
 def store_messages(*, session: Session, messages: Sequence[Message],

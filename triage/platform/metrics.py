@@ -71,6 +71,10 @@ ROSTER_PUBLISHED = Counter("triage_roster_shifts_published_total", "Shift rows w
 POLLS = Counter("triage_polls_total", "Source polls by outcome (ok, backlog, rate_limited, "
                 "transient, auth_expired, error)", ["source", "outcome"])
 POLL_ERRORS = Counter("triage_poll_errors_total", "Failed source polls by kind", ["source", "kind"])
+QUARANTINED = Counter("triage_messages_quarantined_total",
+                      "Messages set aside with their reason instead of blocking the rest", ["stage"])
+TICK_ERRORS = Counter("triage_tick_errors_total", "Periodic duties that raised (logged, retried)",
+                      ["duty"])
 REPLIES = Counter("triage_replies_total", "Reply send attempts by channel and outcome (sent, dry_run,"
                   " retry, dead, auth_error, rejected)", ["channel", "outcome"])
 
