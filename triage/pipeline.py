@@ -7,7 +7,7 @@ import logging
 import time
 import uuid
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 
 from redis.exceptions import RedisError
@@ -209,11 +209,51 @@ def route(*, services: Services, ids: Sequence[int]) -> int:
 
 
 def tick(*, services: Services) -> dict[str, int]:
-    """Recover what a crash left behind: undrained buffer, unscored or unrouted messages."""
-    now, out = services.clock.now(), {"drain": 0, "score": 0, "route": 0}
-    if services.buffer.depth():
-        enqueue(services.redis, INGEST, DRAIN_JOB, retries=services.settings.job_retries)
-        out["drain"] = 1
+    """Recover what a crash left behind and run the periodic duties, each isolated from the others.
+
+    A duty that raises is logged and counted, and the rest still run: a locked database must not
+    stop polls, and a broken poller must not stop the rescue of unscored messages.
+    """
+    now, out = services.clock.now(), {}
+    duties: dict[str, Callable[[], int]] = {
+        "drain": lambda: _rescue_buffer(services),
+        "rescue": lambda: _rescue_stuck(services, now, out),
+        "routing_pass": lambda: int(_routing().request_on_tick(
+            services.redis, retries=services.settings.job_retries)),
+        "reprioritised": lambda: _refresh(services, now),
+        "spikes": lambda: storms.publish_spikes(db=services.db, conn=services.redis, now=now),
+        "polls": lambda: polling.enqueue_due(services=services),
+        "replies": lambda: outbox.tick(services=services, now=now),
+    }
+    errors = 0
+    for name, duty in duties.items():
+        try:
+            out[name] = duty()
+        except Exception:  # noqa: BLE001 - log it, the next tick tries again
+            errors += 1
+            metrics.TICK_ERRORS.labels(duty=name).inc()
+            log.exception("tick duty %s failed", name)
+    out["errors"] = errors
+    return out
+
+
+def _routing():
+    # Imported here: the scheduler is optional to the pipeline.
+    from triage.scheduling import routing
+
+    return routing
+
+
+def _rescue_buffer(services: Services) -> int:
+    """A drain for anything buffered, including entries a dead drainer left pending."""
+    if not services.buffer.depth():
+        return 0
+    enqueue(services.redis, INGEST, DRAIN_JOB, retries=services.settings.job_retries)
+    return 1
+
+
+def _rescue_stuck(services: Services, now: datetime, out: dict[str, int]) -> int:
+    """Re-enqueue messages left unscored or unrouted after a worker died."""
     older = now - timedelta(seconds=services.settings.stale_after_seconds)
     stale_received: list[int] = []
     stale_scored: list[int] = []
@@ -228,17 +268,12 @@ def tick(*, services: Services) -> dict[str, int]:
     for chunk in _chunks(stale_scored, 500):
         enqueue(services.redis, ROUTE, ROUTE_JOB, chunk, retries=services.settings.job_retries)
     out["score"], out["route"] = len(stale_received), len(stale_scored)
-    from triage.scheduling import routing
+    return len(stale_received) + len(stale_scored)
 
-    # Shift starts and ends, finished breaks and untouched assignments need a pass with no new message.
-    out["routing_pass"] = int(routing.request_on_tick(services.redis,
-                                                      retries=services.settings.job_retries))
+
+def _refresh(services: Services, now: datetime) -> int:
     with transaction(services.db) as session:  # waiting time lifts items toward their target
-        out["reprioritised"] = repo.refresh_priorities(session=session, now=now)
-    out["spikes"] = storms.publish_spikes(db=services.db, conn=services.redis, now=now)
-    out["polls"] = polling.enqueue_due(services=services)  # pollers whose interval or backoff passed
-    out["replies"] = outbox.tick(services=services, now=now)  # retries, morning sends, holding replies
-    return out
+        return repo.refresh_priorities(session=session, now=now)
 
 
 def _chunks(items: Sequence[int], size: int) -> list[list[int]]:

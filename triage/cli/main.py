@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import importlib
-import time
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
@@ -60,16 +59,28 @@ def worker(queues: Annotated[list[str] | None, typer.Option("--queue")] = None,
 
 @app.command()
 def tick(every: float = typer.Option(0, help="repeat every N seconds (0: once)")) -> None:
-    """Recover stuck work (undrained buffer, unscored or unrouted messages)."""
-    from triage.pipeline import tick as run_tick
+    """Run the periodic duties: rescue stuck work, polls, outbox, routing at shift changes.
 
+    With --every, one instance leads (a Redis lock); others wait as standbys. Errors are logged
+    and backed off, never fatal.
+    """
+    import logging
+
+    from triage.pipeline import tick as run_tick
+    from triage.platform.leader import beat, run_periodically
+
+    logging.basicConfig(level="INFO", format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     services = common.services()
-    while True:
+    if not every:
         result = run_tick(services=services)
-        if not every:
-            console.print(result)
-            return
-        time.sleep(every)
+        beat(services.redis, at=services.clock.now(), summary=result)
+        console.print(result)
+        return
+    try:
+        run_periodically(conn=services.redis, duty=lambda: run_tick(services=services),
+                         now=services.clock.now, every=every)
+    except KeyboardInterrupt:
+        pass
 
 
 @app.command("import")

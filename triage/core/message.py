@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 import math
+import re
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 MAX_TEXT_CHARS = 50_000  # longer texts are truncated for scoring, the raw payload keeps all
-# The largest follower count any platform reports is about 1e9; 1e12 fits every database's BIGINT
-# and the scorer's float maths with room to spare, so a larger number is clamped, not refused.
-MAX_FOLLOWERS = 10**12
+# The largest follower count any platform reports is about 1e9; authors.followers is a 32-bit
+# INTEGER on every backend, so a larger number is clamped to its top, not refused.
+MAX_FOLLOWERS = 2**31 - 1
 # Dates a platform cannot mean: clocks drift by minutes, not days, and no channel we read predates 2000.
 FUTURE_TOLERANCE = timedelta(days=1)
 EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")  # a valid pair is one code point in a str
 FLAGS_KEY = "_triage_flags"  # where `raw` records what normalisation changed, for people to see
 
 
@@ -24,7 +26,7 @@ def clean_text(value: str) -> str:
     NUL bytes are dropped (PostgreSQL text cannot hold them), lone surrogates from broken UTF-8 or
     JSON escapes become U+FFFD (no encoder accepts them); everything else is kept as sent.
     """
-    return value.encode("utf-8", "replace").decode("utf-8").replace("\x00", "")
+    return _LONE_SURROGATE.sub("\ufffd", value).replace("\x00", "")
 
 
 def _clean_tree(value: Any) -> Any:

@@ -75,6 +75,8 @@ QUARANTINED = Counter("triage_messages_quarantined_total",
                       "Messages set aside with their reason instead of blocking the rest", ["stage"])
 TICK_ERRORS = Counter("triage_tick_errors_total", "Periodic duties that raised (logged, retried)",
                       ["duty"])
+TICK_HEARTBEAT = Gauge("triage_tick_heartbeat_timestamp_seconds",
+                       "When the periodic duties last completed (unix time)", multiprocess_mode="max")
 REPLIES = Counter("triage_replies_total", "Reply send attempts by channel and outcome (sent, dry_run,"
                   " retry, dead, auth_error, rejected)", ["channel", "outcome"])
 
@@ -101,6 +103,8 @@ class LiveCollector:
             "quarantine": ("triage_quarantined_messages", "Messages kept aside for replay", "kind"),
             "sources": ("triage_sources", "Polled sources per status", "status"),
             "outbox": ("triage_outbox_depth", "Replies in the outbox per status", "status"),
+            "ingest_health": ("triage_ingest_health", "Oldest buffered message age (s), stalled (1/0),"
+                              " seconds since the tick's heartbeat", "what"),
         }
         for key, (name, doc, label) in specs.items():
             family = GaugeMetricFamily(name, doc, labels=[label])

@@ -1,4 +1,4 @@
-"""Liveness and readiness for load balancers and compose healthchecks (no auth)."""
+"""Liveness and readiness for load balancers, compose healthchecks and monitors (no auth)."""
 
 from __future__ import annotations
 
@@ -9,12 +9,28 @@ from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
 from triage.api.deps import ServicesDep
+from triage.bootstrap import Services
+from triage.platform.leader import last_beat
 
 router = APIRouter(tags=["health"])
 
 
+def ingest_health(services: Services) -> dict[str, float]:
+    """Oldest buffered message's age, whether that counts as stalled, seconds since the tick's beat.
+
+    No heartbeat yet reads as -1: a deployment that has not started its tick is new, not broken.
+    """
+    age = services.buffer.oldest_age()
+    beat = last_beat(services.redis)
+    since = (services.clock.now() - beat).total_seconds() if beat else -1.0
+    return {"oldest_buffered_seconds": round(age, 1),
+            "stalled": float(age > services.settings.ingest_stall_seconds),
+            "tick_heartbeat_age_seconds": round(since, 1)}
+
+
 @router.get("/health")
 def health(services: ServicesDep) -> JSONResponse:
+    """503 when the database or Redis is down, ingestion is stalled or the tick stopped beating."""
     checks = {}
     try:
         with services.engine.connect() as conn:
@@ -25,8 +41,18 @@ def health(services: ServicesDep) -> JSONResponse:
     try:
         services.redis.ping()
         checks["redis"] = "ok"
+        numbers = ingest_health(services)
+        checks["ingestion"] = ("ok" if not numbers["stalled"] else
+                               f"stalled: oldest buffered message waited "
+                               f"{numbers['oldest_buffered_seconds']:.0f} s")
+        since = numbers["tick_heartbeat_age_seconds"]
+        if since > services.settings.tick_stale_seconds:
+            checks["tick"] = f"down: no heartbeat for {since:.0f} s"
+        notes = {"tick_heartbeat": "none yet" if since < 0 else f"{since:.0f} s ago",
+                 "buffered": services.buffer.depth()}
     except RedisError as exc:  # connection, timeout and server errors alike
         checks["redis"] = f"down: {type(exc).__name__}"
+        notes = {}
     ok = all(v == "ok" for v in checks.values())
     return JSONResponse(status_code=200 if ok else 503,
-                        content={"status": "ok" if ok else "degraded", **checks})
+                        content={"status": "ok" if ok else "degraded", **checks, **notes})

@@ -6,6 +6,7 @@ from fastapi import APIRouter, Response
 from rq.registry import FailedJobRegistry
 
 from triage.api.deps import ServicesDep, UserDep
+from triage.api.routes.health import ingest_health
 from triage.bootstrap import Services
 from triage.inbox.store import backlog_by_urgency
 from triage.intake.source_status import counts_by_status
@@ -29,7 +30,7 @@ def live_numbers(services: Services) -> dict[str, dict[str, float]]:
     quarantine = {"ingest": float(services.redis.llen(services.buffer.quarantine_key))}
     return {"queue_depth": depth, "failed_jobs": failed,
             "backlog": {k or "unscored": v for k, v in backlog.items()}, "quarantine": quarantine,
-            "outbox": outbox}
+            "outbox": outbox, "ingest_health": ingest_health(services)}
 
 
 @router.get("/metrics")
