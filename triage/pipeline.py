@@ -1,4 +1,4 @@
-"""The pipeline stages the workers run: drain the buffer, score, route, and the recovery tick."""
+"""The pipeline stages the workers run: drain the buffer, score, route; and the tick (periodic.py)."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ import logging
 import time
 import uuid
 from collections import Counter
-from collections.abc import Callable, Sequence
-from datetime import datetime, timedelta
+from collections.abc import Sequence
+from datetime import datetime
 
 from redis.exceptions import RedisError
 from sqlalchemy.exc import DisconnectionError, InterfaceError, OperationalError
@@ -17,9 +17,9 @@ from sqlalchemy.orm import Session
 from triage.bootstrap import Services
 from triage.core.message import Message
 from triage.intake import messages as repo
-from triage.intake import polling
 from triage.people.authors_auto import link_arrivals
 from triage.people.contacts_store import link_new_authors
+from triage.periodic import chunks, tick  # noqa: F401 - `pipeline.tick` stays the public name
 from triage.platform import metrics
 from triage.platform.db import transaction
 from triage.platform.queue import (
@@ -31,9 +31,7 @@ from triage.platform.queue import (
     SCORE_JOB,
     Entry,
     enqueue,
-    queue,
 )
-from triage.replies import outbox
 from triage.scoring import relationship, storms
 from triage.scoring.domain.rules import RuleScorer
 
@@ -94,7 +92,7 @@ def _store_entries(*, services: Services, entries: list[Entry]) -> int:
     for source, count in Counter(src for _, src in new).items():
         metrics.STORED.labels(source=source).inc(count)
     ids = sorted(i for i, _ in new)
-    for chunk in _chunks(ids, services.settings.score_batch):
+    for chunk in chunks(ids, services.settings.score_batch):
         enqueue(services.redis, SCORE, SCORE_JOB, chunk, retries=services.settings.job_retries)
     return len(ids)
 
@@ -150,7 +148,34 @@ def store_messages(*, session: Session, messages: Sequence[Message],
 
 
 def score(*, services: Services, ids: Sequence[int]) -> int:
-    """Score the unscored messages among `ids` in one scorer call; retries skip finished ones."""
+    """Score a batch; if it fails on its data, one by one, and set aside only the ones that fail.
+
+    When every message fails alone too, the fault is not in the data (a broken scorer, a bug):
+    the job fails and retries, then waits in RQ's failed registry, rather than hiding everything.
+    """
+    try:
+        return _score(services=services, ids=ids)
+    except Exception as exc:
+        if is_outage(exc) or len(ids) < 2:
+            raise
+        log.warning("scoring %d messages failed (%s); retrying them one by one", len(ids), exc)
+    written, failures = 0, []
+    for message_id in ids:
+        try:
+            written += _score(services=services, ids=[message_id])
+        except Exception as exc:
+            if is_outage(exc):
+                raise
+            failures.append((message_id, exc))
+    if len(failures) == len(ids):
+        raise failures[0][1]
+    for message_id, exc in failures:
+        metrics.QUARANTINED.labels(stage="score").inc()
+        services.buffer.quarantine_stored(message_id=message_id, stage="score", error=_reason(exc))
+    return written
+
+
+def _score(*, services: Services, ids: Sequence[int]) -> int:
     now = services.clock.now()
     with transaction(services.db) as session:
         link_new_authors(session=session, message_ids=ids)  # CRM contacts imported before they wrote
@@ -206,75 +231,3 @@ def route(*, services: Services, ids: Sequence[int]) -> int:
     report = routing.run_once(services=services)
     log.info("routing pass: %s", report)
     return report.assigned + report.pages
-
-
-def tick(*, services: Services) -> dict[str, int]:
-    """Recover what a crash left behind and run the periodic duties, each isolated from the others.
-
-    A duty that raises is logged and counted, and the rest still run: a locked database must not
-    stop polls, and a broken poller must not stop the rescue of unscored messages.
-    """
-    now, out = services.clock.now(), {}
-    duties: dict[str, Callable[[], int]] = {
-        "drain": lambda: _rescue_buffer(services),
-        "rescue": lambda: _rescue_stuck(services, now, out),
-        "routing_pass": lambda: int(_routing().request_on_tick(
-            services.redis, retries=services.settings.job_retries)),
-        "reprioritised": lambda: _refresh(services, now),
-        "spikes": lambda: storms.publish_spikes(db=services.db, conn=services.redis, now=now),
-        "polls": lambda: polling.enqueue_due(services=services),
-        "replies": lambda: outbox.tick(services=services, now=now),
-    }
-    errors = 0
-    for name, duty in duties.items():
-        try:
-            out[name] = duty()
-        except Exception:  # noqa: BLE001 - log it, the next tick tries again
-            errors += 1
-            metrics.TICK_ERRORS.labels(duty=name).inc()
-            log.exception("tick duty %s failed", name)
-    out["errors"] = errors
-    return out
-
-
-def _routing():
-    # Imported here: the scheduler is optional to the pipeline.
-    from triage.scheduling import routing
-
-    return routing
-
-
-def _rescue_buffer(services: Services) -> int:
-    """A drain for anything buffered, including entries a dead drainer left pending."""
-    if not services.buffer.depth():
-        return 0
-    enqueue(services.redis, INGEST, DRAIN_JOB, retries=services.settings.job_retries)
-    return 1
-
-
-def _rescue_stuck(services: Services, now: datetime, out: dict[str, int]) -> int:
-    """Re-enqueue messages left unscored or unrouted after a worker died."""
-    older = now - timedelta(seconds=services.settings.stale_after_seconds)
-    stale_received: list[int] = []
-    stale_scored: list[int] = []
-    # Only when a stage's queue is empty: otherwise a waiting job may still cover them.
-    with services.db() as session:
-        if queue(services.redis, SCORE).count == 0:
-            stale_received = repo.stuck(session=session, stage="received", older_than=older)
-        if queue(services.redis, ROUTE).count == 0:
-            stale_scored = repo.stuck(session=session, stage="scored", older_than=older)
-    for chunk in _chunks(stale_received, services.settings.score_batch):
-        enqueue(services.redis, SCORE, SCORE_JOB, chunk, retries=services.settings.job_retries)
-    for chunk in _chunks(stale_scored, 500):
-        enqueue(services.redis, ROUTE, ROUTE_JOB, chunk, retries=services.settings.job_retries)
-    out["score"], out["route"] = len(stale_received), len(stale_scored)
-    return len(stale_received) + len(stale_scored)
-
-
-def _refresh(services: Services, now: datetime) -> int:
-    with transaction(services.db) as session:  # waiting time lifts items toward their target
-        return repo.refresh_priorities(session=session, now=now)
-
-
-def _chunks(items: Sequence[int], size: int) -> list[list[int]]:
-    return [list(items[i:i + size]) for i in range(0, len(items), size)]

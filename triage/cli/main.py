@@ -66,7 +66,7 @@ def tick(every: float = typer.Option(0, help="repeat every N seconds (0: once)")
     """
     import logging
 
-    from triage.pipeline import tick as run_tick
+    from triage.periodic import tick as run_tick
     from triage.platform.leader import beat, run_periodically
 
     logging.basicConfig(level="INFO", format="%(asctime)s %(levelname)s %(name)s: %(message)s")

@@ -126,6 +126,7 @@ class IngestBuffer:
     drain_flag_key = "triage:ingest:drain-scheduled"
     quarantine_key = "triage:ingest:quarantine"
     delivery_quarantine_key = "triage:webhook:quarantine"
+    stored_quarantine_key = "triage:pipeline:quarantine"  # message id -> stage and reason
 
     def __init__(self, conn: redis.Redis, *, seen_ttl_seconds: int = 30 * 86400,
                  claim_idle: float = CLAIM_IDLE_SECONDS):
@@ -203,6 +204,15 @@ class IngestBuffer:
             self.conn.xadd(self.stream_key, {"doc": json.loads(item)["message"]})
             moved += 1
         return moved
+
+    def quarantine_stored(self, *, message_id: int, stage: str, error: str) -> None:
+        """Set aside a stored message a stage cannot process; the tick then leaves it alone."""
+        self.conn.hset(self.stored_quarantine_key, str(message_id),
+                       json.dumps({"stage": stage, "error": error}))
+
+    def quarantined_stored(self) -> dict[int, dict]:
+        """Stored messages set aside by id, with the stage and the reason."""
+        return {int(k): json.loads(v) for k, v in self.conn.hgetall(self.stored_quarantine_key).items()}
 
     def quarantined(self) -> list[dict]:
         return [json.loads(d) for d in self.conn.lrange(self.quarantine_key, 0, -1)]

@@ -150,3 +150,30 @@ def test_health_reports_a_stalled_buffer_and_a_silent_tick(client, services):
     assert r.status_code == 503 and r.json()["tick"].startswith("down")
     beat(services.redis, at=services.clock.now(), summary={})
     assert client.get("/health").status_code == 200
+
+
+def test_a_message_the_scorer_chokes_on_is_set_aside_and_its_batch_is_scored(services, monkeypatch):
+    from triage.scoring.domain.rules import RuleScorer
+
+    class ChokesOnM2:
+        name = "picky"
+
+        def score_batch(self, messages, contexts):
+            if any(m.external_id == "m2" for m in messages):
+                raise TypeError("cannot score this one")
+            return RuleScorer().score_batch(messages, contexts)
+
+    monkeypatch.setattr(pipeline, "RuleScorer", ChokesOnM2)  # the fallback chokes as well
+    services._scorer = ChokesOnM2()
+    buffer_messages(services=services, messages=_msgs(services, 5))
+    pipeline.drain_ingest(services=services)
+    with services.db() as s:
+        ids = dict(s.execute(select(t.Message.external_id, t.Message.id)).all())
+    assert pipeline.score(services=services, ids=sorted(ids.values())) == 4
+    kept = services.buffer.quarantined_stored()
+    assert list(kept) == [ids["m2"]] and kept[ids["m2"]]["error"].startswith("TypeError")
+    # The tick does not loop on it.
+    services.clock = FixedClock(services.clock.now() + timedelta(minutes=5))
+    from triage.platform.queue import SCORE, queue
+    queue(services.redis, SCORE).empty()
+    assert pipeline.tick(services=services)["score"] == 0
