@@ -135,6 +135,7 @@ class IngestBuffer:
         self.claim_idle_ms = int(claim_idle * 1000)
         self._accept = conn.register_script(_ACCEPT)
         self._migrate = conn.register_script(_MIGRATE)
+        self._group_ready = False
 
     def accept(self, items: Sequence[tuple[str, str, str]]) -> Accepted:
         """Store (source, external_id, json) items unless seen before; returns counts."""
@@ -154,7 +155,18 @@ class IngestBuffer:
 
     def read(self, consumer: str, n: int) -> list[Entry]:
         """Up to n entries for `consumer`: a dead drainer's idle ones first, then new ones."""
-        self._ensure_group()
+        if not self._group_ready:
+            self._ensure_group()
+            self._group_ready = True
+        try:
+            return self._read(consumer, n)
+        except redis.ResponseError as exc:
+            if "NOGROUP" not in str(exc):
+                raise
+            self._ensure_group()  # Redis was flushed or replaced since: make the group again
+            return self._read(consumer, n)
+
+    def _read(self, consumer: str, n: int) -> list[Entry]:
         if self.conn.exists(self.pending_key):
             self._migrate(keys=[self.pending_key, self.stream_key], args=[10_000])
         claimed = self.conn.xautoclaim(self.stream_key, GROUP, consumer, self.claim_idle_ms,
