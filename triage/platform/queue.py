@@ -226,6 +226,14 @@ class IngestBuffer:
         """Stored messages set aside by id, with the stage and the reason."""
         return {int(k): json.loads(v) for k, v in self.conn.hgetall(self.stored_quarantine_key).items()}
 
+    def take_quarantined_stored(self) -> list[int]:
+        """Empty the set-aside list and return its ids, to score again after a fix."""
+        with self.conn.pipeline(transaction=True) as pipe:
+            pipe.hkeys(self.stored_quarantine_key)
+            pipe.delete(self.stored_quarantine_key)
+            ids, _ = pipe.execute()
+        return sorted(int(i) for i in ids)
+
     def quarantined(self) -> list[dict]:
         return [json.loads(d) for d in self.conn.lrange(self.quarantine_key, 0, -1)]
 

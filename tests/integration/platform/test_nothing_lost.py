@@ -177,3 +177,10 @@ def test_a_message_the_scorer_chokes_on_is_set_aside_and_its_batch_is_scored(ser
     from triage.platform.queue import SCORE, queue
     queue(services.redis, SCORE).empty()
     assert pipeline.tick(services=services)["score"] == 0
+
+
+def test_set_aside_messages_can_be_taken_back_for_scoring(services):
+    services.buffer.quarantine_stored(message_id=7, stage="score", error="TypeError: x")
+    services.buffer.quarantine_stored(message_id=3, stage="score", error="TypeError: y")
+    assert services.buffer.take_quarantined_stored() == [3, 7]
+    assert services.buffer.quarantined_stored() == {}
