@@ -188,10 +188,12 @@ class IngestBuffer:
 
     def release(self, consumer: str) -> None:
         """Forget a finished drainer's name, unless it still holds entries (they must stay claimable)."""
-        summary = self.conn.xpending_range(self.stream_key, GROUP, min="-", max="+", count=1,
-                                           consumername=consumer)
-        if not summary:  # only this drainer adds to its own list, and it has finished
-            self.conn.xgroup_delconsumer(self.stream_key, GROUP, consumer)
+        # Deleting a consumer drops its pending list, so only names holding nothing go: ours, and
+        # those of drainers that died long ago whose entries were claimed since.
+        for info in self.conn.xinfo_consumers(self.stream_key, GROUP):
+            name = _text(info["name"])
+            if info["pending"] == 0 and (name == consumer or info["idle"] > self.claim_idle_ms):
+                self.conn.xgroup_delconsumer(self.stream_key, GROUP, name)
 
     def depth(self) -> int:
         """Accepted messages not yet in the database (read or not)."""
