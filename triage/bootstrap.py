@@ -10,7 +10,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import redis
-from redis.backoff import ExponentialBackoff
+from redis.backoff import ExponentialBackoff, NoBackoff
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 from redis.retry import Retry
@@ -60,6 +60,15 @@ def redis_url(settings: Settings) -> str:
 # Retries spread over ~30 s: an embedded Redis restarted on its port answers again within that, so
 # a command issued during the restart waits and succeeds instead of failing its job.
 REDIS_RETRY = Retry(ExponentialBackoff(cap=5, base=0.1), retries=10)
+
+
+def without_retries(conn: redis.Redis, *, timeout: float = 2.0) -> redis.Redis:
+    """A client for the same server that fails fast: a health check must answer, not wait 30 s."""
+    pool = conn.connection_pool
+    kwargs = {**pool.connection_kwargs, "retry": Retry(NoBackoff(), 0), "retry_on_error": [],
+              "socket_timeout": timeout, "socket_connect_timeout": timeout}
+    return redis.Redis(connection_pool=redis.ConnectionPool(
+        connection_class=pool.connection_class, max_connections=2, **kwargs))
 
 
 def connect_redis(url: str) -> redis.Redis:

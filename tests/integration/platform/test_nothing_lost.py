@@ -6,6 +6,8 @@ import threading
 import time
 from datetime import timedelta
 
+import pytest
+import redis as redis_py
 from sqlalchemy import func, select
 
 from tests.integration.helpers import message, post_signed, run_jobs
@@ -184,3 +186,14 @@ def test_set_aside_messages_can_be_taken_back_for_scoring(services):
     services.buffer.quarantine_stored(message_id=3, stage="score", error="TypeError: y")
     assert services.buffer.take_quarantined_stored() == [3, 7]
     assert services.buffer.quarantined_stored() == {}
+
+
+def test_health_answers_within_seconds_when_redis_is_down(services):
+    from triage.bootstrap import connect_redis, without_retries
+    from triage.platform.redis_server import free_port
+
+    dead = connect_redis(f"redis://127.0.0.1:{free_port()}/0")  # retries ~30 s by design
+    started = time.monotonic()
+    with pytest.raises(redis_py.ConnectionError):
+        without_retries(dead).ping()
+    assert time.monotonic() - started < 5

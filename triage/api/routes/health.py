@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import redis
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 from redis.exceptions import RedisError
@@ -9,19 +10,21 @@ from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
 from triage.api.deps import ServicesDep
-from triage.bootstrap import Services
+from triage.bootstrap import Services, without_retries
 from triage.platform.leader import last_beat
+from triage.platform.queue import IngestBuffer
 
 router = APIRouter(tags=["health"])
 
 
-def ingest_health(services: Services) -> dict[str, float]:
+def ingest_health(services: Services, conn: redis.Redis | None = None) -> dict[str, float]:
     """Oldest buffered message's age, whether that counts as stalled, seconds since the tick's beat.
 
     No heartbeat yet reads as -1: a deployment that has not started its tick is new, not broken.
     """
-    age = services.buffer.oldest_age()
-    beat = last_beat(services.redis)
+    conn = conn or services.redis
+    age = IngestBuffer(conn).oldest_age()
+    beat = last_beat(conn)
     since = (services.clock.now() - beat).total_seconds() if beat else -1.0
     return {"oldest_buffered_seconds": round(age, 1),
             "stalled": float(age > services.settings.ingest_stall_seconds),
@@ -38,10 +41,11 @@ def health(services: ServicesDep) -> JSONResponse:
         checks["database"] = "ok"
     except SQLAlchemyError as exc:  # report, don't raise: the body says which part is down
         checks["database"] = f"down: {type(exc).__name__}"
+    fast = without_retries(services.redis)
     try:
-        services.redis.ping()
+        fast.ping()
         checks["redis"] = "ok"
-        numbers = ingest_health(services)
+        numbers = ingest_health(services, fast)
         checks["ingestion"] = ("ok" if not numbers["stalled"] else
                                f"stalled: oldest buffered message waited "
                                f"{numbers['oldest_buffered_seconds']:.0f} s")
@@ -49,10 +53,12 @@ def health(services: ServicesDep) -> JSONResponse:
         if since > services.settings.tick_stale_seconds:
             checks["tick"] = f"down: no heartbeat for {since:.0f} s"
         notes = {"tick_heartbeat": "none yet" if since < 0 else f"{since:.0f} s ago",
-                 "buffered": services.buffer.depth()}
+                 "buffered": IngestBuffer(fast).depth()}
     except RedisError as exc:  # connection, timeout and server errors alike
         checks["redis"] = f"down: {type(exc).__name__}"
         notes = {}
+    finally:
+        fast.close()
     ok = all(v == "ok" for v in checks.values())
     return JSONResponse(status_code=200 if ok else 503,
                         content={"status": "ok" if ok else "degraded", **checks, **notes})
