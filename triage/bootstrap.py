@@ -10,6 +10,10 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import redis
+from redis.backoff import ExponentialBackoff, NoBackoff
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
+from redis.retry import Retry
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -53,6 +57,27 @@ def redis_url(settings: Settings) -> str:
     return ensure_redis(settings)[0]
 
 
+# Retries spread over ~30 s: an embedded Redis restarted on its port answers again within that, so
+# a command issued during the restart waits and succeeds instead of failing its job.
+REDIS_RETRY = Retry(ExponentialBackoff(cap=5, base=0.1), retries=10)
+
+
+def without_retries(conn: redis.Redis, *, timeout: float = 2.0) -> redis.Redis:
+    """A client for the same server that fails fast: a health check must answer, not wait 30 s."""
+    pool = conn.connection_pool
+    kwargs = {**pool.connection_kwargs, "retry": Retry(NoBackoff(), 0), "retry_on_error": [],
+              "socket_timeout": timeout, "socket_connect_timeout": timeout}
+    return redis.Redis(connection_pool=redis.ConnectionPool(
+        connection_class=pool.connection_class, max_connections=2, **kwargs))
+
+
+def connect_redis(url: str) -> redis.Redis:
+    """A client that reconnects by itself: dropped connections are replaced and commands retried."""
+    return redis.Redis.from_url(url, retry=REDIS_RETRY, retry_on_error=[RedisConnectionError,
+                                                                         RedisTimeoutError],
+                                health_check_interval=30, socket_keepalive=True)
+
+
 @dataclass
 class Services:
     settings: Settings
@@ -65,7 +90,8 @@ class Services:
 
     @cached_property
     def buffer(self) -> IngestBuffer:
-        return IngestBuffer(self.redis, seen_ttl_seconds=self.settings.seen_ttl_days * 86400)
+        return IngestBuffer(self.redis, seen_ttl_seconds=self.settings.seen_ttl_days * 86400,
+                            claim_idle=self.settings.ingest_claim_idle_seconds)
 
     def channel_for(self, source: str) -> Channel:
         """The connector instance for a configured source; UnknownSource if none is configured."""
@@ -96,7 +122,7 @@ def build_services(settings: Settings, *, redis_client: redis.Redis | None = Non
     engine = engine or make_engine(settings.sqlalchemy_url)
     # Forked RQ work-horses must not reuse the parent's pooled connections.
     os.register_at_fork(after_in_child=lambda: engine.dispose(close=False))
-    conn = redis_client or redis.Redis.from_url(redis_url(settings))
+    conn = redis_client or connect_redis(redis_url(settings))
     return Services(settings=settings, engine=engine, db=session_factory(engine), redis=conn,
                     clock=clock or SystemClock(), channels=load_channels(), _scorer=scorer)
 

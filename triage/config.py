@@ -121,6 +121,11 @@ class Settings(BaseSettings):
     job_retries: int = 3
     stale_after_seconds: int = 60  # a message not scored by then is re-enqueued by the tick
     tick_seconds: float = 5.0
+    # A drainer's read entries are claimed by another after this long unacknowledged; longer than a
+    # drain pass (30 s), so a live one is rarely overtaken (and if it is, the unique key dedups).
+    ingest_claim_idle_seconds: float = 60.0
+    ingest_stall_seconds: float = 300.0  # /health says stalled when the oldest buffered is older
+    tick_stale_seconds: float = 120.0  # /health says the tick is down without a heartbeat this long
     scorer: Literal["auto", "rules", "model"] = "auto"  # auto: the learned model when one loads
     model_dir: Path = Path("models")
     metrics_dir: Path | None = None  # prometheus multiprocess dir; default data_dir/metrics

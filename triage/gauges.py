@@ -16,6 +16,7 @@ from triage.bootstrap import Services
 from triage.config import AT_RISK_MINUTES
 from triage.inbox.figures import waiting_figures
 from triage.intake.source_status import counts_by_status
+from triage.periodic import ingest_health
 from triage.platform.metrics import LiveCollector
 from triage.platform.queue import STAGES, queue
 from triage.replies.figures import outbox_depth
@@ -47,7 +48,8 @@ def live_numbers(services: Services) -> dict[str, dict[str, float]]:
     return {"buffer_depth": {"pending": float(services.buffer.depth())}, "queue_depth": depth,
             "failed_jobs": failed, "quarantine": quarantine, "outbox": outbox,
             "sources": counts_by_status(services=services), "workers": states,
-            "coverage_gap": {"2h": gap}, "on_shift": {"regular": float(on_shift)}, **figures}
+            "coverage_gap": {"2h": gap}, "on_shift": {"regular": float(on_shift)},
+            "ingest_health": ingest_health(services), **figures}
 
 
 def collector(services: Services) -> LiveCollector:

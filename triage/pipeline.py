@@ -1,23 +1,25 @@
-"""The pipeline stages the workers run: drain the buffer, score, route, and the recovery tick."""
+"""The pipeline stages the workers run: drain the buffer, score, route; and the tick (periodic.py)."""
 
 from __future__ import annotations
 
 import json
 import logging
 import time
+import uuid
 from collections import Counter
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import datetime
 
-from sqlalchemy.exc import DataError, IntegrityError
+from redis.exceptions import RedisError
+from sqlalchemy.exc import DisconnectionError, InterfaceError, OperationalError
 from sqlalchemy.orm import Session
 
 from triage.bootstrap import Services
 from triage.core.message import Message
 from triage.intake import messages as repo
-from triage.intake import polling
 from triage.people.authors_auto import link_arrivals
 from triage.people.contacts_store import link_new_authors
+from triage.periodic import chunks, tick  # noqa: F401 - `pipeline.tick` stays the public name
 from triage.platform import metrics
 from triage.platform.db import transaction
 from triage.platform.queue import (
@@ -27,10 +29,9 @@ from triage.platform.queue import (
     ROUTE_JOB,
     SCORE,
     SCORE_JOB,
+    Entry,
     enqueue,
-    queue,
 )
-from triage.replies import outbox
 from triage.scoring import relationship, storms
 from triage.scoring.domain.rules import RuleScorer
 
@@ -40,60 +41,95 @@ SCORER_STATUS_KEY = "triage:scorer:status"  # what the workers score with, for t
 DRAIN_BUDGET_SECONDS = 30  # a drain job hands over to a fresh one after this, so retries stay small
 
 
-def drain_ingest(*, services: Services) -> int:
+def drain_ingest(*, services: Services, consumer: str | None = None) -> int:
     """Move what is buffered now into the database in batches, and enqueue its scoring.
 
     One pass, not a loop that waits for more: a drainer that kept going under steady traffic
     would starve the score queue behind it. Whatever arrives later schedules its own drain.
+    Entries are acknowledged only after their commit (see `IngestBuffer`), so drainers need no
+    lock: two at once read different entries, and a stalled one's are claimed by the next.
     """
     buffer, stored, size = services.buffer, 0, services.settings.ingest_batch
+    consumer = consumer or f"drain-{uuid.uuid4().hex[:12]}"
     # Clear "a drain is queued" first: anything pushed before this is ours to read below,
     # anything pushed after it schedules the next drain. Until then, arrivals ride on this job.
     services.redis.delete(buffer.drain_flag_key)
-    lock = buffer.lock()
-    if not lock.acquire(blocking=True, blocking_timeout=5):
-        return 0  # another drainer holds it and will see our messages
+    started = time.monotonic()
     try:
-        started = time.monotonic()
         while time.monotonic() - started < DRAIN_BUDGET_SECONDS:
-            docs = buffer.peek(size)
-            if docs:
-                stored += _store_batch(services=services, docs=docs)
-                buffer.commit(len(docs))
-            if len(docs) < size:
+            entries = buffer.read(consumer, size)
+            if entries:
+                stored += _store_entries(services=services, entries=entries)
+            if len(entries) < size:
                 break
         else:
             enqueue(services.redis, INGEST, DRAIN_JOB, retries=services.settings.job_retries)
     finally:
-        lock.release()
+        try:
+            buffer.release(consumer)
+        except RedisError:  # Redis went away: the name stays, harmless, and is reused by nobody
+            log.warning("could not release drain consumer %s", consumer)
     return stored
 
 
-def _store_batch(*, services: Services, docs: list[str]) -> int:
-    """Insert a batch; a message that cannot be stored is quarantined, never blocking the rest."""
-    now, messages = services.clock.now(), []
-    for doc in docs:
+# The database is down, locked or unreachable: the batch is fine, so retry it later (its entries
+# stay pending); anything else is the data's fault and is narrowed down to the message at fault.
+TRANSIENT = (OperationalError, InterfaceError, DisconnectionError, TimeoutError, ConnectionError)
+
+
+def _store_entries(*, services: Services, entries: list[Entry]) -> int:
+    """Store a batch, then acknowledge it; a message that cannot be stored is quarantined."""
+    now, messages, bad = services.clock.now(), [], []
+    for entry in entries:
         try:
-            messages.append(Message.model_validate_json(doc))
-        except ValueError as exc:  # pydantic's ValidationError is a ValueError
-            services.buffer.quarantine(doc, f"{type(exc).__name__}: {exc}")
-    try:
-        with transaction(services.db) as session:
-            new = store_messages(session=session, messages=messages, now=now)
-    except (IntegrityError, DataError):  # bad data; an outage (OperationalError) retries the job
-        if len(messages) == 1:
-            services.buffer.quarantine(messages[0].model_dump_json(), "the database refused it")
-            return 0
-        # One bad row fails the whole statement: split until the culprit stands alone.
-        half = len(messages) // 2
-        return sum(_store_batch(services=services, docs=[m.model_dump_json() for m in part])
-                   for part in (messages[:half], messages[half:]))
+            messages.append(Message.model_validate_json(entry.doc).received(now))
+        except Exception as exc:  # noqa: BLE001 - whatever the reason, this one message is at fault
+            services.buffer.quarantine(entry.doc, _reason(exc))
+            bad.append(entry.id)
+    services.buffer.ack(bad)
+    new = _store_or_split(services=services, messages=messages, now=now)
+    services.buffer.ack([e.id for e in entries if e.id not in bad])
     for source, count in Counter(src for _, src in new).items():
         metrics.STORED.labels(source=source).inc(count)
     ids = sorted(i for i, _ in new)
-    for chunk in _chunks(ids, services.settings.score_batch):
+    for chunk in chunks(ids, services.settings.score_batch):
         enqueue(services.redis, SCORE, SCORE_JOB, chunk, retries=services.settings.job_retries)
     return len(ids)
+
+
+def _store_or_split(*, services: Services, messages: list[Message],
+                    now: datetime) -> list[tuple[int, str]]:
+    """Insert in one transaction; when the data fails it, halve until the culprit stands alone."""
+    if not messages:
+        return []
+    try:
+        with transaction(services.db) as session:
+            return store_messages(session=session, messages=messages, now=now)
+    except Exception as exc:  # noqa: BLE001 - IntegrityError, DataError, OverflowError, ...
+        if is_outage(exc):
+            raise  # the job retries; its entries stay pending, nothing is dropped
+        if len(messages) == 1:
+            metrics.QUARANTINED.labels(stage="store").inc()
+            services.buffer.quarantine(messages[0].model_dump_json(), _reason(exc))
+            return []
+    half = len(messages) // 2
+    return [*_store_or_split(services=services, messages=messages[:half], now=now),
+            *_store_or_split(services=services, messages=messages[half:], now=now)]
+
+
+def is_outage(exc: BaseException) -> bool:
+    """True when the database or Redis is down or locked: retry later, the data is not at fault."""
+    if isinstance(exc, RedisError):
+        return True
+    if not isinstance(exc, TRANSIENT):
+        return False
+    # SQLite files a few bad values (too big, wrong type) under OperationalError: those are data.
+    text = str(getattr(exc, "orig", exc)).lower()
+    return "too big" not in text and "overflow" not in text
+
+
+def _reason(exc: BaseException) -> str:
+    return f"{type(exc).__name__}: {str(exc)[:500]}"
 
 
 def store_messages(*, session: Session, messages: Sequence[Message],
@@ -112,7 +148,34 @@ def store_messages(*, session: Session, messages: Sequence[Message],
 
 
 def score(*, services: Services, ids: Sequence[int]) -> int:
-    """Score the unscored messages among `ids` in one scorer call; retries skip finished ones."""
+    """Score a batch; if it fails on its data, one by one, and set aside only the ones that fail.
+
+    When every message fails alone too, the fault is not in the data (a broken scorer, a bug):
+    the job fails and retries, then waits in RQ's failed registry, rather than hiding everything.
+    """
+    try:
+        return _score(services=services, ids=ids)
+    except Exception as exc:
+        if is_outage(exc) or len(ids) < 2:
+            raise
+        log.warning("scoring %d messages failed (%s); retrying them one by one", len(ids), exc)
+    written, failures = 0, []
+    for message_id in ids:
+        try:
+            written += _score(services=services, ids=[message_id])
+        except Exception as exc:
+            if is_outage(exc):
+                raise
+            failures.append((message_id, exc))
+    if len(failures) == len(ids):
+        raise failures[0][1]
+    for message_id, exc in failures:
+        metrics.QUARANTINED.labels(stage="score").inc()
+        services.buffer.quarantine_stored(message_id=message_id, stage="score", error=_reason(exc))
+    return written
+
+
+def _score(*, services: Services, ids: Sequence[int]) -> int:
     now = services.clock.now()
     with transaction(services.db) as session:
         link_new_authors(session=session, message_ids=ids)  # CRM contacts imported before they wrote
@@ -171,40 +234,3 @@ def route(*, services: Services, ids: Sequence[int]) -> int:
     report = routing.run_once(services=services)
     log.info("routing pass: %s", report)
     return report.assigned + report.pages
-
-
-def tick(*, services: Services) -> dict[str, int]:
-    """Recover what a crash left behind: undrained buffer, unscored or unrouted messages."""
-    now, out = services.clock.now(), {"drain": 0, "score": 0, "route": 0}
-    if services.buffer.depth():
-        enqueue(services.redis, INGEST, DRAIN_JOB, retries=services.settings.job_retries)
-        out["drain"] = 1
-    older = now - timedelta(seconds=services.settings.stale_after_seconds)
-    stale_received: list[int] = []
-    stale_scored: list[int] = []
-    # Only when a stage's queue is empty: otherwise a waiting job may still cover them.
-    with services.db() as session:
-        if queue(services.redis, SCORE).count == 0:
-            stale_received = repo.stuck(session=session, stage="received", older_than=older)
-        if queue(services.redis, ROUTE).count == 0:
-            stale_scored = repo.stuck(session=session, stage="scored", older_than=older)
-    for chunk in _chunks(stale_received, services.settings.score_batch):
-        enqueue(services.redis, SCORE, SCORE_JOB, chunk, retries=services.settings.job_retries)
-    for chunk in _chunks(stale_scored, 500):
-        enqueue(services.redis, ROUTE, ROUTE_JOB, chunk, retries=services.settings.job_retries)
-    out["score"], out["route"] = len(stale_received), len(stale_scored)
-    from triage.scheduling import routing
-
-    # Shift starts and ends, finished breaks and untouched assignments need a pass with no new message.
-    out["routing_pass"] = int(routing.request_on_tick(services.redis,
-                                                      retries=services.settings.job_retries))
-    with transaction(services.db) as session:  # waiting time lifts items toward their target
-        out["reprioritised"] = repo.refresh_priorities(session=session, now=now)
-    out["spikes"] = storms.publish_spikes(db=services.db, conn=services.redis, now=now)
-    out["polls"] = polling.enqueue_due(services=services)  # pollers whose interval or backoff passed
-    out["replies"] = outbox.tick(services=services, now=now)  # retries, morning sends, holding replies
-    return out
-
-
-def _chunks(items: Sequence[int], size: int) -> list[list[int]]:
-    return [list(items[i:i + size]) for i in range(0, len(items), size)]

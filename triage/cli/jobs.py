@@ -34,6 +34,11 @@ def register_jobs(jobs_app: typer.Typer, console: Console, services: Callable) -
             console.print(f"{len(quarantined)} quarantined message(s):")
             for q in quarantined[:20]:
                 console.print(f"  {q['error'][:120]}")
+        set_aside = svc.buffer.quarantined_stored()
+        if set_aside:
+            console.print(f"{len(set_aside)} stored message(s) set aside:")
+            for message_id, q in list(set_aside.items())[:20]:
+                console.print(f"  #{message_id} at {q['stage']}: {q['error'][:120]}")
         deliveries = svc.buffer.quarantined_deliveries()
         if deliveries:
             console.print(f"{len(deliveries)} quarantined platform deliveries:")
@@ -67,6 +72,13 @@ def register_jobs(jobs_app: typer.Typer, console: Console, services: Callable) -
         moved = svc.buffer.replay_quarantine()
         if moved:
             enqueue(svc.redis, INGEST, DRAIN_JOB)
+        from triage.pipeline import SCORE_JOB, chunks
+        from triage.platform.queue import SCORE
+
+        set_aside = svc.buffer.take_quarantined_stored()
+        for chunk in chunks(set_aside, svc.settings.score_batch):
+            enqueue(svc.redis, SCORE, SCORE_JOB, chunk)
         replayed, still_bad = replay_deliveries(services=svc)
-        console.print(f"replayed {moved} quarantined message(s) and {replayed} platform "
+        console.print(f"scoring {len(set_aside)} set-aside message(s) again; "
+                      f"replayed {moved} quarantined message(s) and {replayed} platform "
                       f"deliveries; {still_bad} still do not parse")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import importlib
-import time
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
@@ -74,32 +73,33 @@ def worker(queues: Annotated[list[str] | None, typer.Option("--queue")] = None,
 
 @app.command()
 def tick(every: float = typer.Option(0, help="repeat every N seconds (0: once)")) -> None:
-    """Recover stuck work (undrained buffer, unscored or unrouted messages)."""
+    """Run the periodic duties: rescue stuck work, polls, outbox, routing at shift changes.
+
+    With --every, one instance leads (a Redis lock); others wait as standbys. Errors are logged
+    and backed off, never fatal.
+    """
     from triage import gauges
-    from triage.pipeline import tick as run_tick
+    from triage.periodic import tick as run_tick
     from triage.platform import logs, metrics
+    from triage.platform.leader import beat, run_periodically
 
     settings = get_settings()
     logs.setup(json=settings.json_logs, level=settings.log_level)
-    log = logs.get("triage.tick")
     services = common.services()
-    if every and settings.metrics_port:
+    if not every:
+        result = run_tick(services=services)
+        beat(services.redis, at=services.clock.now(), summary=result)
+        console.print(result)
+        return
+    if settings.metrics_port:
         metrics.announce_build()
         metrics.serve(settings.metrics_port,
                       gauges.collector(services) if settings.live_metrics else None)
-    while True:
-        try:
-            result = run_tick(services=services)
-            metrics.TICK_HEARTBEAT.set_to_current_time()
-            log.debug("tick", **result)
-        except Exception:  # a bad round is logged and retried next round; the heartbeat stalls
-            if not every:
-                raise
-            log.exception("tick failed")
-        if not every:
-            console.print(result)
-            return
-        time.sleep(every)
+    try:
+        run_periodically(conn=services.redis, duty=lambda: run_tick(services=services),
+                         now=services.clock.now, every=every)
+    except KeyboardInterrupt:
+        pass
 
 
 @app.command("import")

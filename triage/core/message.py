@@ -2,17 +2,31 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+import math
+import re
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 MAX_TEXT_CHARS = 50_000  # longer texts are truncated for scoring, the raw payload keeps all
+# The largest follower count any platform reports is about 1e9; authors.followers is a 32-bit
+# INTEGER on every backend, so a larger number is clamped to its top, not refused.
+MAX_FOLLOWERS = 2**31 - 1
+# Dates a platform cannot mean: clocks drift by minutes, not days, and no channel we read predates 2000.
+FUTURE_TOLERANCE = timedelta(days=1)
+EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")  # a valid pair is one code point in a str
+FLAGS_KEY = "_triage_flags"  # where `raw` records what normalisation changed, for people to see
 
 
 def clean_text(value: str) -> str:
-    """Text every store accepts: lone surrogates (broken UTF-8) replaced, NUL bytes dropped."""
-    return value.encode("utf-8", "replace").decode("utf-8").replace("\x00", "")
+    """The text policy, applied to every string a message carries (text, names, raw payload).
+
+    NUL bytes are dropped (PostgreSQL text cannot hold them), lone surrogates from broken UTF-8 or
+    JSON escapes become U+FFFD (no encoder accepts them); everything else is kept as sent.
+    """
+    return _LONE_SURROGATE.sub("\ufffd", value).replace("\x00", "")
 
 
 def _clean_tree(value: Any) -> Any:
@@ -25,6 +39,15 @@ def _clean_tree(value: Any) -> Any:
     return value
 
 
+def _bounded_count(value: Any) -> Any:
+    """Follower counts clamped to [0, MAX_FOLLOWERS]; NaN or infinity means unknown."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return value  # strings and the rest: pydantic decides
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return int(min(max(value, 0), MAX_FOLLOWERS))
+
+
 class Author(BaseModel):
     """An identity on one channel; the same person on two channels is linked later, not merged here."""
 
@@ -33,8 +56,18 @@ class Author(BaseModel):
     id: str = Field(min_length=1, max_length=256)
     handle: str | None = Field(default=None, max_length=256)
     name: str | None = Field(default=None, max_length=256)
-    followers: int | None = Field(default=None, ge=0)
+    followers: int | None = Field(default=None, ge=0, le=MAX_FOLLOWERS)
     verified: bool = False
+
+    @field_validator("id", "handle", "name", mode="before")
+    @classmethod
+    def _clean(cls, value: Any) -> Any:
+        return clean_text(value) if isinstance(value, str) else value
+
+    @field_validator("followers", mode="before")
+    @classmethod
+    def _bounded(cls, value: Any) -> Any:
+        return _bounded_count(value)
 
 
 class Message(BaseModel):
@@ -52,7 +85,7 @@ class Message(BaseModel):
     url: str | None = Field(default=None, max_length=2048)
     raw: dict[str, Any] = Field(default_factory=dict)
 
-    @field_validator("text", mode="before")
+    @field_validator("external_id", "thread_id", "text", "language", "url", mode="before")
     @classmethod
     def _clean_text(cls, value: Any) -> Any:
         return clean_text(value) if isinstance(value, str) else value
@@ -69,6 +102,16 @@ class Message(BaseModel):
         if value.tzinfo is None:
             return value.replace(tzinfo=UTC)
         return value.astimezone(UTC)
+
+    def received(self, now: datetime) -> Message:
+        """This message as stored at `now`: a date a day ahead of `now` or before 2000 becomes `now`.
+
+        The replaced date stays in `raw[FLAGS_KEY]`, so the change is visible, never silent.
+        """
+        if EARLIEST <= self.created_at <= now + FUTURE_TOLERANCE:
+            return self
+        flags = {**self.raw.get(FLAGS_KEY, {}), "created_at_replaced": self.created_at.isoformat()}
+        return self.model_copy(update={"created_at": now, "raw": {**self.raw, FLAGS_KEY: flags}})
 
     @property
     def key(self) -> tuple[str, str]:

@@ -26,9 +26,20 @@ KEPT_HEADERS = ("content-type", "x-discourse-event", "x-discourse-event-type", "
 
 def handshake(*, services: Services, source: str, method: str, query: Mapping[str, str],
               headers: Mapping[str, str], body: bytes) -> HandshakeReply | None:
-    """A platform's verification request (GET challenge, CRC...), answered by its connector."""
-    return services.channel_for(source).handshake(method=method, query=query, headers=headers,
-                                                  body=body)
+    """A platform's verification request (GET challenge, CRC...), answered by its connector.
+
+    A connector tripping over an odd request is no handshake: a GET gets PayloadError (4xx), a
+    POST goes on to `receive_webhook`, which keeps whatever it cannot parse.
+    """
+    channel = services.channel_for(source)
+    try:
+        return channel.handshake(method=method, query=query, headers=headers, body=body)
+    except (SignatureError, PayloadError):
+        raise
+    except Exception as exc:  # noqa: BLE001 - a connector bug must not become a 500
+        if method == "GET":
+            raise PayloadError(f"not a verification request ({type(exc).__name__})") from exc
+        return None
 
 
 def receive_webhook(*, services: Services, source: str, headers: Mapping[str, str],
@@ -40,17 +51,26 @@ def receive_webhook(*, services: Services, source: str, headers: Mapping[str, st
     except SignatureError:
         metrics.REJECTED.labels(source=source, reason="signature").inc()
         raise
+    except Exception as exc:  # noqa: BLE001 - a verifier tripping on odd headers is still a 401
+        metrics.REJECTED.labels(source=source, reason="signature").inc()
+        raise SignatureError(f"signature could not be checked ({type(exc).__name__})") from exc
     try:
         result = channel.parse(headers=headers, body=body)
-    except PayloadError as exc:
+        # Serialise here, inside the guard: a payload too deep or odd to encode fails this one delivery.
+        items = [(m.source, m.external_id, m.model_dump_json()) for m in result.messages]
+    except Exception as exc:  # noqa: BLE001 - any parser bug (RecursionError too): keep the body, 202
         metrics.REJECTED.labels(source=source, reason="payload").inc()
-        if channel.slug == "generic":
-            raise  # our own format: the sender can fix it, so tell them (422)
+        if channel.slug == "generic":  # our own format: the sender can fix it, so tell them (422)
+            if isinstance(exc, PayloadError):
+                raise
+            raise PayloadError(f"unreadable payload ({type(exc).__name__})") from exc
         # A platform retries anything but a 2xx for days: keep the verified body and acknowledge.
         kept = {k.lower(): v for k, v in headers.items() if k.lower() in KEPT_HEADERS}
-        services.buffer.quarantine_delivery(source=source, body=body, headers=kept, error=str(exc))
+        services.buffer.quarantine_delivery(source=source, body=body, headers=kept,
+                                            error=f"{type(exc).__name__}: {str(exc)[:500]}")
+        metrics.QUARANTINED.labels(stage="webhook").inc()
         return WebhookOutcome(accepted=Accepted(0, 0), quarantined=True)
-    accepted = buffer_messages(services=services, messages=result.messages)
+    accepted = _buffer(services=services, items=items, source=source)
     if result.ignored:
         metrics.IGNORED.labels(source=source).inc(result.ignored)
     return WebhookOutcome(accepted=accepted, ignored=result.ignored)
@@ -66,7 +86,7 @@ def replay_deliveries(*, services: Services) -> tuple[int, int]:
         body = item["body"].encode()
         try:
             result = services.channel_for(item["source"]).parse(headers=item["headers"], body=body)
-        except (PayloadError, LookupError) as exc:
+        except Exception as exc:  # noqa: BLE001 - still unreadable: back into quarantine, not lost
             services.buffer.quarantine_delivery(source=item["source"], body=body,
                                                 headers=item["headers"], error=str(exc))
             failed += 1
@@ -79,11 +99,15 @@ def replay_deliveries(*, services: Services) -> tuple[int, int]:
 def buffer_messages(*, services: Services, messages: Sequence[Message]) -> Accepted:
     """Put messages in the durable buffer (deduplicated) and make sure a drain job will run."""
     items = [(m.source, m.external_id, m.model_dump_json()) for m in messages]
+    return _buffer(services=services, items=items, source=messages[0].source if messages else "")
+
+
+def _buffer(*, services: Services, items: list[tuple[str, str, str]], source: str) -> Accepted:
     accepted = services.buffer.accept(items)
-    for m in messages[:1]:
-        metrics.INGESTED.labels(source=m.source).inc(accepted.new)
+    if items:
+        metrics.INGESTED.labels(source=source).inc(accepted.new)
         if accepted.duplicates:
-            metrics.DUPLICATES.labels(source=m.source).inc(accepted.duplicates)
+            metrics.DUPLICATES.labels(source=source).inc(accepted.duplicates)
     if accepted.new and services.buffer.should_schedule_drain():
         enqueue(services.redis, INGEST, DRAIN_JOB, retries=services.settings.job_retries)
     return accepted

@@ -84,6 +84,10 @@ ROSTER_PUBLISHED = Counter("triage_roster_shifts_published_total", "Shift rows w
 POLLS = Counter("triage_polls_total", "Source polls by outcome (ok, backlog, rate_limited, "
                 "transient, auth_expired, error)", ["source", "outcome"])
 POLL_ERRORS = Counter("triage_poll_errors_total", "Failed source polls by kind", ["source", "kind"])
+QUARANTINED = Counter("triage_messages_quarantined_total",
+                      "Messages set aside with their reason instead of blocking the rest", ["stage"])
+TICK_ERRORS = Counter("triage_tick_errors_total", "Periodic duties that raised (logged, retried)",
+                      ["duty"])
 REPLIES = Counter("triage_replies_total", "Reply send attempts by channel and outcome (sent, dry_run,"
                   " retry, dead, auth_error, rejected)", ["channel", "outcome"])
 REPLY_FAILURES = Counter("triage_outbox_failures_total",
@@ -184,6 +188,8 @@ LIVE_SPECS = {
     "quarantine": ("triage_quarantined_messages", "Messages kept aside for replay", "kind"),
     "sources": ("triage_sources", "Polled sources per status", "status"),
     "outbox": ("triage_outbox_depth", "Replies in the outbox per status", "status"),
+    "ingest_health": ("triage_ingest_health", "Oldest buffered message age (s), stalled (1/0),"
+                      " seconds since the tick's heartbeat (-1: none yet)", "what"),
     "oldest_wait": ("triage_inbox_oldest_waiting_seconds",
                     "Age of the oldest active item per urgency (0 when none waits)", "urgency"),
     "sla_at_risk": ("triage_inbox_sla_at_risk_items",

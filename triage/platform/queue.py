@@ -30,7 +30,6 @@ SEND_JOB = "workers.jobs.send_replies"
 POLL_JOB = "workers.jobs.poll"
 JOBS = (DRAIN_JOB, SCORE_JOB, ROUTE_JOB, RESCORE_JOB, SEND_JOB, POLL_JOB)
 RETRY_INTERVALS = [2, 10, 60]  # seconds; transient DB or Redis hiccups usually pass within a minute
-DRAIN_LOCK_SECONDS = 45  # outlives one drain pass (30 s budget); a dead drainer blocks no longer
 JOB_TIMEOUT = 600  # seconds: a batch of 64 through MiniLM takes a few; a stuck job is abandoned after this
 RESULT_TTL = 300  # seconds a finished job stays readable; failed ones stay 30 days for `triage jobs`
 FAILURE_TTL = 30 * 86400
@@ -67,18 +66,31 @@ def enqueue_many(pipe: redis.client.Pipeline, conn: redis.Redis, stage: str, fun
         for args in arg_lists], pipeline=pipe)
 
 
-# Atomically: remember (source, external id) and push the message, or do neither.
+# Atomically: remember (source, external id) and append the message, or do neither.
 # A re-delivery therefore never enters the buffer twice, and an accepted one is never lost.
 _ACCEPT = """
 local added = 0
 for i, key in ipairs(KEYS) do
   if redis.call('SET', key, '1', 'NX', 'EX', ARGV[1]) then
-    redis.call('RPUSH', ARGV[2], ARGV[i + 2])
+    redis.call('XADD', ARGV[2], '*', 'doc', ARGV[i + 2])
     added = added + 1
   end
 end
 return added
 """
+# Move up to ARGV[1] documents from the old list buffer into the stream, in one atomic step.
+_MIGRATE = """
+local moved = 0
+for i = 1, tonumber(ARGV[1]) do
+  local doc = redis.call('LPOP', KEYS[1])
+  if not doc then break end
+  redis.call('XADD', KEYS[2], '*', 'doc', doc)
+  moved = moved + 1
+end
+return moved
+"""
+GROUP = "drainers"
+CLAIM_IDLE_SECONDS = 60  # an entry read this long ago and not acknowledged belongs to a dead drainer
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,41 +99,113 @@ class Accepted:
     duplicates: int
 
 
-class IngestBuffer:
-    """Webhooks push here; one drain job at a time moves batches into the database."""
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """One buffered document and the stream id that acknowledges it."""
 
-    pending_key = "triage:ingest:pending"
+    id: str
+    doc: str
+
+
+def _text(value: bytes | str) -> str:
+    return value.decode() if isinstance(value, bytes) else value
+
+
+class IngestBuffer:
+    """Webhooks append to a Redis stream; drainers read it through one consumer group.
+
+    An entry leaves the stream only when `ack` is called after the database commit. A drainer that
+    dies or stalls leaves its entries pending, and the next drainer claims them once they have been
+    idle `claim_idle` seconds: nothing accepted can be lost, and the database's unique key makes a
+    second delivery of the same entry harmless.
+    """
+
+    stream_key = "triage:ingest:stream"
+    pending_key = "triage:ingest:pending"  # the old list buffer: drained into the stream on read
     seen_key = "triage:seen:{source}:{external_id}"
     drain_flag_key = "triage:ingest:drain-scheduled"
-    drain_lock_key = "triage:ingest:drain-lock"
     quarantine_key = "triage:ingest:quarantine"
     delivery_quarantine_key = "triage:webhook:quarantine"
+    stored_quarantine_key = "triage:pipeline:quarantine"  # message id -> stage and reason
 
-    def __init__(self, conn: redis.Redis, *, seen_ttl_seconds: int = 30 * 86400):
+    def __init__(self, conn: redis.Redis, *, seen_ttl_seconds: int = 30 * 86400,
+                 claim_idle: float = CLAIM_IDLE_SECONDS):
         self.conn = conn
         self.seen_ttl = seen_ttl_seconds
+        self.claim_idle_ms = int(claim_idle * 1000)
         self._accept = conn.register_script(_ACCEPT)
+        self._migrate = conn.register_script(_MIGRATE)
+        self._group_ready = False
 
     def accept(self, items: Sequence[tuple[str, str, str]]) -> Accepted:
         """Store (source, external_id, json) items unless seen before; returns counts."""
         if not items:
             return Accepted(0, 0)
         keys = [self.seen_key.format(source=s, external_id=e) for s, e, _ in items]
-        added = int(self._accept(keys=keys, args=[self.seen_ttl, self.pending_key,
+        added = int(self._accept(keys=keys, args=[self.seen_ttl, self.stream_key,
                                                   *[doc for _, _, doc in items]]))
         return Accepted(new=added, duplicates=len(items) - added)
 
-    def peek(self, n: int) -> list[str]:
-        """The oldest n buffered documents, left in place until `commit` so a crash loses none."""
-        return [d.decode() if isinstance(d, bytes) else d
-                for d in self.conn.lrange(self.pending_key, 0, n - 1)]
+    def _ensure_group(self) -> None:
+        try:  # from id 0: entries added before the group existed are read too
+            self.conn.xgroup_create(self.stream_key, GROUP, id="0", mkstream=True)
+        except redis.ResponseError as exc:
+            if "BUSYGROUP" not in str(exc):
+                raise
 
-    def commit(self, n: int) -> None:
-        """Drop the n oldest after they are safely in the database."""
-        self.conn.ltrim(self.pending_key, n, -1)
+    def read(self, consumer: str, n: int) -> list[Entry]:
+        """Up to n entries for `consumer`: a dead drainer's idle ones first, then new ones."""
+        if not self._group_ready:
+            self._ensure_group()
+            self._group_ready = True
+        try:
+            return self._read(consumer, n)
+        except redis.ResponseError as exc:
+            if "NOGROUP" not in str(exc):
+                raise
+            self._ensure_group()  # Redis was flushed or replaced since: make the group again
+            return self._read(consumer, n)
+
+    def _read(self, consumer: str, n: int) -> list[Entry]:
+        if self.conn.exists(self.pending_key):
+            self._migrate(keys=[self.pending_key, self.stream_key], args=[10_000])
+        claimed = self.conn.xautoclaim(self.stream_key, GROUP, consumer, self.claim_idle_ms,
+                                       start_id="0-0", count=n)[1]
+        entries = [e for e in claimed if e[1]]  # a claimed id whose entry was deleted has no fields
+        if len(entries) < n:
+            for _, batch in self.conn.xreadgroup(GROUP, consumer, {self.stream_key: ">"},
+                                                 count=n - len(entries)) or []:
+                entries.extend(batch)
+        return [Entry(_text(i), _text(f.get(b"doc", f.get("doc", b"")))) for i, f in entries]
+
+    def ack(self, ids: Sequence[str]) -> None:
+        """Forget entries that are safely in the database (or in quarantine)."""
+        if ids:
+            with self.conn.pipeline(transaction=True) as pipe:
+                pipe.xack(self.stream_key, GROUP, *ids)
+                pipe.xdel(self.stream_key, *ids)
+                pipe.execute()
+
+    def release(self, consumer: str) -> None:
+        """Forget a finished drainer's name, unless it still holds entries (they must stay claimable)."""
+        # Deleting a consumer drops its pending list, so only names holding nothing go: ours, and
+        # those of drainers that died long ago whose entries were claimed since.
+        for info in self.conn.xinfo_consumers(self.stream_key, GROUP):
+            name = _text(info["name"])
+            if info["pending"] == 0 and (name == consumer or info["idle"] > self.claim_idle_ms):
+                self.conn.xgroup_delconsumer(self.stream_key, GROUP, name)
 
     def depth(self) -> int:
-        return int(self.conn.llen(self.pending_key))
+        """Accepted messages not yet in the database (read or not)."""
+        return int(self.conn.xlen(self.stream_key)) + int(self.conn.llen(self.pending_key))
+
+    def oldest_age(self) -> float:
+        """Seconds the oldest buffered message has waited (0 when empty), by Redis's own clock."""
+        first = self.conn.xrange(self.stream_key, count=1)
+        if not first:
+            return 0.0  # old-list leftovers carry no date: `depth` counts them until the next drain
+        seconds, micros = self.conn.time()
+        return max(0.0, seconds + micros / 1e6 - int(_text(first[0][0]).split("-")[0]) / 1000)
 
     def quarantine(self, doc: str, error: str) -> None:
         """Keep a message that could not be stored, with the reason, for `triage jobs` to replay."""
@@ -131,9 +215,26 @@ class IngestBuffer:
         """Move every quarantined message back into the buffer (after a fix); returns the count."""
         moved = 0
         while (item := self.conn.lpop(self.quarantine_key)) is not None:
-            self.conn.rpush(self.pending_key, json.loads(item)["message"])
+            self.conn.xadd(self.stream_key, {"doc": json.loads(item)["message"]})
             moved += 1
         return moved
+
+    def quarantine_stored(self, *, message_id: int, stage: str, error: str) -> None:
+        """Set aside a stored message a stage cannot process; the tick then leaves it alone."""
+        self.conn.hset(self.stored_quarantine_key, str(message_id),
+                       json.dumps({"stage": stage, "error": error}))
+
+    def quarantined_stored(self) -> dict[int, dict]:
+        """Stored messages set aside by id, with the stage and the reason."""
+        return {int(k): json.loads(v) for k, v in self.conn.hgetall(self.stored_quarantine_key).items()}
+
+    def take_quarantined_stored(self) -> list[int]:
+        """Empty the set-aside list and return its ids, to score again after a fix."""
+        with self.conn.pipeline(transaction=True) as pipe:
+            pipe.hkeys(self.stored_quarantine_key)
+            pipe.delete(self.stored_quarantine_key)
+            ids, _ = pipe.execute()
+        return sorted(int(i) for i in ids)
 
     def quarantined(self) -> list[dict]:
         return [json.loads(d) for d in self.conn.lrange(self.quarantine_key, 0, -1)]
@@ -151,10 +252,6 @@ class IngestBuffer:
     def pop_quarantined_delivery(self) -> dict | None:
         item = self.conn.lpop(self.delivery_quarantine_key)
         return json.loads(item) if item is not None else None
-
-    def lock(self, timeout: int = DRAIN_LOCK_SECONDS):
-        """One drainer at a time keeps peek/commit consistent; the lock expires if a worker dies."""
-        return self.conn.lock(self.drain_lock_key, timeout=timeout, blocking_timeout=0)
 
     def should_schedule_drain(self, expire_seconds: float = 10) -> bool:
         """True unless a drain job is already queued and not yet started (it will read ours too).

@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, HTTPException, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
+from redis.exceptions import RedisError
 
 from triage.api.deps import ServicesDep
 from triage.bootstrap import UnknownSource
@@ -40,6 +41,8 @@ async def webhook_handshake(source: str, request: Request, services: ServicesDep
         raise HTTPException(status_code=404, detail=f"no source {source!r} is configured") from None
     except SignatureError as exc:
         raise HTTPException(status_code=401, detail=str(exc)) from None
+    except PayloadError as exc:
+        raise HTTPException(status_code=400, detail=str(exc)) from None
     if reply is None:
         raise HTTPException(status_code=405, detail="this source takes POST deliveries only")
     return Response(content=reply.body, status_code=reply.status, media_type=reply.content_type)
@@ -63,6 +66,10 @@ async def webhook_receive(source: str, request: Request, services: ServicesDep) 
         raise HTTPException(status_code=401, detail=str(exc)) from None
     except PayloadError as exc:
         raise HTTPException(status_code=422, detail={"field": exc.field, "reason": str(exc)}) from None
+    except RedisError:  # nothing was accepted: the platform's retry will find Redis back
+        metrics.REJECTED.labels(source=source, reason="buffer_down").inc()
+        raise HTTPException(status_code=503, detail="the buffer is unavailable; retry later",
+                            headers={"Retry-After": "5"}) from None
     return JSONResponse(status_code=202, content={
         "accepted": outcome.accepted.new, "duplicates": outcome.accepted.duplicates,
         "ignored": outcome.ignored, **({"quarantined": True} if outcome.quarantined else {})})
