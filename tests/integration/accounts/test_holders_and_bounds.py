@@ -115,9 +115,22 @@ def test_the_largest_allowed_page_answers_quickly_and_empty(client, people):
     assert time.perf_counter() - started < 1.0
 
 
-def test_a_request_whose_query_runs_past_the_time_limit_gets_a_503(client, people, monkeypatch):
+def test_a_request_whose_query_runs_past_the_time_limit_gets_a_503(client, people, monkeypatch,
+                                                                   db_url):
     monkeypatch.setattr(deps, "QUERY_TIME_LIMIT_S", -1.0)  # every statement is already late
     monkeypatch.setattr(deps, "PROGRESS_STEPS", 1)
+    if db_url.startswith("postgresql"):  # the shortest statement_timeout (1 ms) needs a slow query
+        from sqlalchemy import text
+
+        from triage.inbox import store
+
+        fast = store.list_items
+
+        def slow(*, session, **kw):
+            session.execute(text("SELECT pg_sleep(0.2)"))
+            return fast(session=session, **kw)
+
+        monkeypatch.setattr(store, "list_items", slow)
     r = client.get("/api/inbox", headers=bearer(people["ana"]))
     assert r.status_code == 503 and "took too long" in r.json()["detail"]
     monkeypatch.undo()

@@ -54,7 +54,7 @@ def three_mentions_the_middle_one_broken() -> list[dict]:
 
 def test_a_bad_mention_is_quarantined_and_the_rest_of_the_page_is_ingested(
         services, clock, platform):
-    configure(services, clock, {"masto": SourceSettings(channel="mastodon", options={
+    configure(services, clock, {"masto": SourceSettings(channel="mastodon", options={"allow_private_network": True,
         "base_url": platform.url, "access_token": "tok-s3cr3t"})})
     platform.on("GET", NOTES, Reply(200, three_mentions_the_middle_one_broken()))
 
@@ -81,7 +81,7 @@ def test_a_feed_whose_item_has_no_id_link_or_title_is_no_longer_stuck(services, 
     # kurtmckee/feedparser tests/illformed/chardet/windows1255.xml: one description-only item.
     # It used to raise a pydantic ValidationError that failed every poll of the feed for good.
     feed = (CORPUS / "rss" / "feedparser" / "chardet-windows1255.xml").read_bytes()
-    configure(services, clock, {"blog": SourceSettings(channel="rss", options={
+    configure(services, clock, {"blog": SourceSettings(channel="rss", options={"allow_private_network": True,
         "url": platform.url + "/feed.xml"})})
     platform.on("GET", "/feed.xml", Reply(200, feed, {"Content-Type": "application/xml"}))
 
@@ -98,7 +98,7 @@ def test_deleted_and_own_entries_are_counted_as_ignored_on_the_status(services, 
     notes[1]["status"]["created_at"] = notes[0]["status"]["created_at"]
     notes[0]["status"] = None  # the mentioning status was deleted
     notes[2]["account"]["id"] = "our-own-account"
-    configure(services, clock, {"masto": SourceSettings(channel="mastodon", options={
+    configure(services, clock, {"masto": SourceSettings(channel="mastodon", options={"allow_private_network": True,
         "base_url": platform.url, "access_token": "tok", "own_account_ids": ["our-own-account"]})})
     platform.on("GET", NOTES, Reply(200, notes))
 
