@@ -44,6 +44,7 @@ class Traffic:
     storm_hours: tuple[int, int] = (10, 18)
     sick_calls_per_day: float = 1.5
     authors: int = 5000
+    channels: Mapping[str, float] = field(default_factory=dict)  # channel mix; empty: channels not modelled
 
 
 @dataclass(frozen=True)
@@ -69,6 +70,8 @@ class Arrival:
     author: str
     relationship: float
     handling: float  # minutes of work this item really takes
+    channel: str = ""  # "" when the scenario has no channel mix (no channel skill needed)
+    incident: str | None = None  # storm incident this item belongs to, when grouped
 
 
 def _generated_staff(spec: Mapping[str, Any], seed: int) -> list[Staff]:
@@ -156,11 +159,21 @@ def arrivals(traffic: Traffic, start: datetime, hours: int, *, seed: int, storm_
     cols = zip(offsets[order].tolist(), u_idx[order].tolist(), l_idx[order].tolist(), a_idx[order].tolist(),
                noise[order].tolist(), strict=False)  # plain Python lists: numpy scalar access per item is slow
     rel_list, handling = rel.tolist(), traffic.handling_minutes
+    chans = _channels(traffic, total, seed=seed, order=order)
     out = []
     for n, (off, u, lang, author, jitter) in enumerate(cols):
         out.append(Arrival(f"{prefix}{n}", start + off * minute, urg[u], langs[lang], f"a{author}",
-                           rel_list[author], max(1.0, handling[urg[u]] * jitter)))
+                           rel_list[author], max(1.0, handling[urg[u]] * jitter), chans[n]))
     return out
+
+
+def _channels(traffic: Traffic, total: int, *, seed: int, order: np.ndarray) -> list[str]:
+    """One channel per arrival, from its own random stream so adding a mix changes nothing else."""
+    if not traffic.channels:
+        return [""] * total
+    names, mix = list(traffic.channels), np.asarray(list(traffic.channels.values()), float)
+    drawn = np.random.default_rng(seed + 1_000_003).choice(len(names), total, p=mix / mix.sum())
+    return [names[i] for i in drawn[order].tolist()]
 
 
 def hourly_counts(items: Sequence[Arrival], start: datetime, hours: int) -> dict[str, list[float]]:

@@ -17,6 +17,7 @@ from triage.scheduling.domain.router import route
 from triage.scheduling.domain.rules import StaffingRules, rules_as_dict
 from triage.scheduling.domain.snapshot import PersonState, Snapshot, WaitingItem
 from triage.scheduling.domain.staff import Interval
+from triage.scheduling.planning.event_log import header_records
 from triage.scheduling.planning.plan import Plan
 from triage.scheduling.planning.scenario import Arrival, Scenario
 from triage.scheduling.planning.sim_people import PAGE_RESPONSE, SimItem, SimPerson
@@ -128,6 +129,10 @@ class _Engine:
 
     def _log_shifts(self, start: datetime, end: datetime) -> None:
         self.log.records.append({"type": "rules", "policy": self.policy, **rules_as_dict(self.rules)})
+        self.log.records.extend(header_records(
+            policy=self.policy, scenario_name=self.scenario.name, seed=self.scenario.seed,
+            team_timezone=self.rules.team_timezone, start=start, end=end, staff=self.scenario.staff,
+            arrivals=self.arrivals, on_call={pid: p.on_call for pid, p in self.people.items()}))
         for pid, person in self.people.items():
             for s in person.shifts:
                 if s.start < end and s.end > start:
@@ -145,7 +150,7 @@ class _Engine:
     def _view(self, item: SimItem, now: datetime) -> WaitingItem:
         a = item.arrival
         return WaitingItem(a.id, a.urgency, priority(a.urgency, a.relationship, now - a.at, self.rules.sla),
-                           a.at, frozenset({a.language}), a.author, None, item.previous_holder)
+                           a.at, frozenset({a.language, a.channel} - {""}), a.author, None, item.previous_holder)
 
     def _assign(self, item: SimItem, pid: str, now: datetime, *, via_page: bool = False) -> None:
         person = self.people[pid]
