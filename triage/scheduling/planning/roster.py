@@ -6,7 +6,8 @@ import dataclasses
 import math
 import time as clock
 from collections import defaultdict
-from datetime import timedelta
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from ortools.sat.python import cp_model
 
@@ -25,13 +26,15 @@ from triage.scheduling.planning.roster_model import (
     RosterRequest,
     candidates,
     rest_clash,
+    unworkable_templates,
 )
 
 UNCOVERED_WEIGHT = 1000  # one uncovered person-hour outweighs any fairness or preference cost
 FAIRNESS_WEIGHT = 20  # per extra night/weekend/on-call on the most loaded person
 PREFERENCE_WEIGHT = 5  # per shift a person asked to avoid
 DEFAULT_WORKERS = 2  # the planning box has two cores shared with the app
-ON_CALL_HOURS = (22, 31)  # 22:00 to 07:00 next day, the team's night
+ON_CALL_HOURS = (22, 31)  # 22:00 to 07:00 next day, in the on-call person's own zone
+ON_CALL_CLEAR = timedelta(hours=2)  # no shift within 2 h of an on-call night (rest around pages)
 ON_CALL_GAP_WEIGHT = 3000  # a night nobody can be paged turns every critical item into a gap
 
 
@@ -63,10 +66,9 @@ class _Builder:
                 day_vars[self.cands[i].day].append(self.x[i])
                 if hist.last_shift_end and self.cands[i].start - hist.last_shift_end < rules.min_rest:
                     m.Add(self.x[i] == 0)
-            works = []
             for d in range(DAYS):
                 m.AddAtMostOne(day_vars[d])
-                works.append(sum(day_vars[d]))
+            works = self._days_worked(p, idx)
             for a in idx:  # rest between shifts on nearby days, Sunday -> Monday included (cyclic week)
                 for b in idx:
                     ca, cb = self.cands[a], self.cands[b]
@@ -76,7 +78,8 @@ class _Builder:
             self.hours_used[p] = [(round(self.cands[i].length * 4), self.x[i]) for i in idx]
             m.Add(sum(q * x for q, x in self.hours_used[p]) <= int(cap * 4))
             k = rules.max_consecutive_days
-            seq = [1] * min(hist.consecutive_days_before, k) + works
+            # works starts on the Sunday before; a streak carried in from last week already holds it
+            seq = [1] * min(hist.consecutive_days_before, k) + (works[1:] if hist.consecutive_days_before else works)
             for s in range(len(seq) - k):
                 m.Add(sum(seq[s:s + k + 1]) <= k)
             m.Add(sum(self.x[i] for i in idx if self.cands[i].night)
@@ -89,6 +92,23 @@ class _Builder:
                 name = self.request.templates[c.template].name
                 if name in avoid.avoid_templates or c.start.weekday() in avoid.avoid_weekdays:
                     self.cost.append(PREFERENCE_WEIGHT * self.x[i])
+
+    def _days_worked(self, p: int, idx: list[int]) -> list:
+        """One 0/1 per local calendar day from the Sunday before to the Monday after: a night shift
+        works two days, so chained nights leave no free calendar day unless the model sees both."""
+        touching: dict[int, list] = defaultdict(list)
+        for i in idx:
+            for day in self.cands[i].days:
+                touching[day].append(self.x[i])
+        out = []
+        for day in range(-1, DAYS + 1):
+            if not touching.get(day):
+                out.append(0)
+                continue
+            w = self.model.NewBoolVar(f"w{p}_{day}")
+            self.model.AddMaxEquality(w, touching[day])
+            out.append(w)
+        return out
 
     def coverage(self) -> None:
         staff, m = self.request.staff, self.model
@@ -124,13 +144,13 @@ class _Builder:
             return
         top = m.NewIntVar(0, 28, "max_on_call")
         for d in range(DAYS):
-            start = d * 24 + ON_CALL_HOURS[0]
-            window = (start, d * 24 + ON_CALL_HOURS[1] + 2)  # plus 2 h: no early shift after a night on call
             for p in eligible:
+                window = on_call_window(self.request, p, d)
+                guard = (window.start - ON_CALL_CLEAR, window.end + ON_CALL_CLEAR)
                 v = self.on_call[p, d] = m.NewBoolVar(f"oc{p}_{d}")
                 for i in self.by_person.get(p, []):
                     c = self.cands[i]
-                    if _overlaps(c, window):
+                    if c.start < guard[1] and guard[0] < c.end:
                         m.AddImplication(v, self.x[i].Not())
             gap = m.NewBoolVar(f"oc_gap{d}")
             m.Add(sum(self.on_call[p, d] for p in eligible) + gap == 1)
@@ -170,9 +190,13 @@ def _check(request: RosterRequest) -> None:
             raise SchedulingError(f"demand for {skill!r} has {len(need)} hours, expected {WEEK_HOURS}")
 
 
-def _overlaps(c: Candidate, window: tuple[int, int]) -> bool:
-    start = c.day * 24 + (c.start.hour + c.start.minute / 60)
-    return start < window[1] and window[0] < start + c.length
+def on_call_window(request: RosterRequest, person: int, day: int) -> Interval:
+    """The on-call night of `day` in the person's own zone: 22:00 to 07:00 local, DST-correct."""
+    zone = ZoneInfo(request.staff[person].timezone)
+    first = request.week_start.astimezone(ZoneInfo(request.rules.team_timezone)).date() + timedelta(days=day)
+    start = datetime.combine(first, time(ON_CALL_HOURS[0]), zone)
+    end = datetime.combine(first + timedelta(days=1), time(ON_CALL_HOURS[1] - 24), zone)
+    return Interval(start, end)
 
 
 def plan_roster(request: RosterRequest, *, time_limit: float = 30.0, workers: int = DEFAULT_WORKERS,
@@ -233,10 +257,11 @@ def _extract(b: _Builder, solver: cp_model.CpSolver, status: int, seconds: float
                     for h in c.hours:
                         seats[h] += 1
     on_call = []
-    week = b.request.week_start
     for (p, d), v in sorted(b.on_call.items(), key=lambda kv: (kv[0][1], kv[0][0])):
         if solver.Value(v):
-            start = week + timedelta(hours=d * 24 + ON_CALL_HOURS[0])
-            on_call.append((staff[p].id, Interval(start, start + timedelta(hours=ON_CALL_HOURS[1] - ON_CALL_HOURS[0]))))
+            on_call.append((staff[p].id, on_call_window(b.request, p, d)))
+    idle = unworkable_templates(b.request, b.cands)
+    notes = tuple(f"nobody can work template {t!r} this week (local night without night_opt_in, or time off)"
+                  for t in idle)
     return Roster(shifts, tuple(on_call), uncovered, planned, name, solver.ObjectiveValue(),
-                  solver.BestObjectiveBound(), seconds)
+                  solver.BestObjectiveBound(), seconds, notes)

@@ -36,6 +36,11 @@ class SimItem:
     held_started: datetime | None = None  # when the current holder started it
     record: dict[str, Any] | None = None
 
+    @property
+    def skills(self) -> frozenset[str]:
+        """What whoever takes this item must have: its language, and its channel when modelled."""
+        return frozenset({self.arrival.language, self.arrival.channel} - {""})
+
 
 @dataclass(eq=False)
 class SimPerson:
@@ -58,6 +63,7 @@ class SimPerson:
     def __post_init__(self) -> None:
         self.shifts.sort(key=lambda s: s.start)
         self._starts = [s.start for s in self.shifts]
+        self.zone = ZoneInfo(self.staff.timezone)  # days, weeks and nights are this person's own
 
     def shift_at(self, moment: datetime) -> Interval | None:
         i = bisect.bisect_right(self._starts, moment) - 1
@@ -70,8 +76,8 @@ class SimPerson:
     def open_count(self) -> int:
         return len(self.queue) + (self.current is not None)
 
-    def _charge(self, start: datetime, minutes: float, zone: ZoneInfo) -> None:
-        local = start.astimezone(zone).date()
+    def _charge(self, start: datetime, minutes: float) -> None:
+        local = start.astimezone(self.zone).date()
         week = local.isocalendar()[:2]
         self.minutes_by_day[local] = self.minutes_by_day.get(local, 0.0) + minutes
         self.minutes_by_week[week] = self.minutes_by_week.get(week, 0.0) + minutes
@@ -88,7 +94,7 @@ class SimPerson:
             return best
         return None
 
-    def work(self, t0: datetime, t1: datetime, *, rules: StaffingRules, always: bool, zone: ZoneInfo) -> None:
+    def work(self, t0: datetime, t1: datetime, *, rules: StaffingRules, always: bool) -> None:
         """Work from t0 to t1: current item, then the queue; breaks when due (scheduler mode)."""
         cursor = max(t0, self.cursor or t0, self.on_break_until or t0)
         while cursor < t1:
@@ -119,7 +125,7 @@ class SimPerson:
                     break  # off shift: the router hands the item over
                 limit = min(t1, shift.end)
             step = min(item.remaining, (limit - cursor) / MINUTE)
-            self._charge(cursor, step, zone)
+            self._charge(cursor, step)
             cursor += step * MINUTE
             item.remaining -= step
             if item.record is not None:
@@ -147,14 +153,16 @@ class SimPerson:
         elif item in self.queue:
             self.queue.remove(item)
 
-    def state(self, now: datetime, *, zone: ZoneInfo, waiting_authors: set[str]) -> PersonState:
-        """The router's view of this person at `now`."""
+    def state(self, now: datetime, *, waiting_authors: set[str]) -> PersonState:
+        """The router's view of this person at `now`, with days and weeks in their own zone."""
+        zone = self.zone
         while self.assigned and now - self.assigned[0] >= timedelta(hours=1):
             self.assigned.popleft()
         local = now.astimezone(zone).date()
         held = ([self.current] if self.current else []) + list(self.queue)
         open_items = tuple(OpenItem(i.arrival.id, i.arrival.urgency, i.assigned_at, i.held_started,
-                                    i.arrival.author, i.via_page) for i in held)
+                                    i.arrival.author, i.via_page, received_at=i.arrival.at,
+                                    required_skills=i.skills) for i in held)
         night = (now - timedelta(hours=12)).astimezone(zone).date()
         week = local.isocalendar()[:2]
         return PersonState(

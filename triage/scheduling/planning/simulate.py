@@ -20,6 +20,7 @@ from triage.scheduling.domain.staff import Interval
 from triage.scheduling.planning.event_log import header_records
 from triage.scheduling.planning.plan import Plan
 from triage.scheduling.planning.scenario import Arrival, Scenario
+from triage.scheduling.planning.sick_calls import same_morning_days
 from triage.scheduling.planning.sim_people import PAGE_RESPONSE, SimItem, SimPerson
 
 POLICIES = ("scheduler", "round-robin 24/7", "least-loaded, no limits")
@@ -42,7 +43,7 @@ class RunLog:
 
 
 def sick_calls(scenario: Scenario, shifts: dict[str, list[Interval]], *, seed: int) -> dict[str, list[Interval]]:
-    """Drop a Poisson number of rostered shifts per day: people calling in sick that morning."""
+    """Drop the named same-morning sick days' shifts and a Poisson number more per day."""
     rng = np.random.default_rng(seed)
     zone = ZoneInfo(scenario.rules.team_timezone)
     by_day: dict[Any, list[tuple[str, Interval]]] = {}
@@ -54,6 +55,9 @@ def sick_calls(scenario: Scenario, shifts: dict[str, list[Interval]], *, seed: i
         for k in rng.choice(len(entries), min(len(entries), rng.poisson(scenario.traffic.sick_calls_per_day)),
                             replace=False):
             dropped.add((entries[k][0], entries[k][1].start))
+    named = same_morning_days(scenario.staff, scenario.sick, scenario.start.astimezone(zone).date())
+    for pid, days in named.items():
+        dropped.update((pid, s.start) for s in shifts.get(pid, ()) if any(d.contains(s.start) for d in days))
     return {pid: [s for s in spans if (pid, s.start) not in dropped] for pid, spans in shifts.items()}
 
 
@@ -109,7 +113,7 @@ class _Engine:
             always = self.policy != POLICIES[0]
             for person in self.people.values():
                 if person.current or person.queue:
-                    person.work(t, nxt, rules=self.rules, always=always, zone=self.zone)
+                    person.work(t, nxt, rules=self.rules, always=always)
                     for item in person.handed_back:
                         self._release(item.arrival.id, person.staff.id, nxt, "handed back before a break")
                     person.handed_back.clear()
@@ -150,7 +154,7 @@ class _Engine:
     def _view(self, item: SimItem, now: datetime) -> WaitingItem:
         a = item.arrival
         return WaitingItem(a.id, a.urgency, priority(a.urgency, a.relationship, now - a.at, self.rules.sla),
-                           a.at, frozenset({a.language, a.channel} - {""}), a.author, None, item.previous_holder)
+                           a.at, item.skills, a.author, None, item.previous_holder)
 
     def _assign(self, item: SimItem, pid: str, now: datetime, *, via_page: bool = False) -> None:
         person = self.people[pid]
@@ -194,7 +198,7 @@ class _Engine:
             if iid not in self.waiting_view:
                 self.waiting_view[iid] = self._view(item, now)
         authors = {v.author_id for v in self.waiting_view.values()}
-        relevant = [p.state(now, zone=self.zone, waiting_authors=authors) for p in self._nearby(now)
+        relevant = [p.state(now, waiting_authors=authors) for p in self._nearby(now)
                     if p.current or p.queue or p.shift_at(now) or any(w.contains(now) for w in p.on_call)]
         relevant += self._idle_states(now)
         decision = route(Snapshot(tuple(self.waiting_view.values()), tuple(relevant)), self.rules, now)

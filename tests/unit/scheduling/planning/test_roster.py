@@ -14,6 +14,7 @@ RULES = StaffingRules()
 
 
 def people(n: int, **kw) -> list[Staff]:
+    kw = {"night_opt_in": True, **kw}  # these teams may work nights; local-night rules are tested apart
     return [Staff(id=f"p{i}", name=f"P{i}", skills=Skills(languages=frozenset({"en"})), **kw)
             for i in range(n)]
 
