@@ -101,13 +101,34 @@ def test_load_is_spread_across_people():
 
 
 def test_a_critical_item_outside_every_shift_pages_the_person_on_call():
-    sleeper = person("ana", shifts=(shift(10),), on_call=(shift(-2, 12),))
+    sleeper = person("ana", shifts=(shift(12),), on_call=(shift(-2, 12),))
     decision = route(snap([item("c1", "critical")], [sleeper]), RULES, NOW)
     assert [(p.item_id, p.person_id) for p in decision.pages] == [("c1", "ana")]
 
 
+def test_a_page_goes_only_to_someone_with_the_items_language():
+    english = person("ana", "en", shifts=(shift(12),), on_call=(shift(-2, 12),))
+    japanese = person("kenji", "ja", shifts=(shift(12),), on_call=(shift(-2, 12),))
+    decision = route(snap([item("c1", "critical", "ja")], [english, japanese]), RULES, NOW)
+    assert [(p.item_id, p.person_id) for p in decision.pages] == [("c1", "kenji")]
+    alone = route(snap([item("c1", "critical", "ja")], [english]), RULES, NOW)
+    assert alone.pages == () and "with 'ja'" in alone.gaps[0].reason
+
+
+def test_a_page_that_would_break_the_rest_before_a_shift_becomes_a_gap():
+    early = person("ana", shifts=(shift(6),), on_call=(shift(-2, 8),))  # shift 6 h after the page
+    decision = route(snap([item("c1", "critical")], [early]), RULES, NOW)
+    assert decision.pages == () and "minimum rest" in decision.gaps[0].reason
+
+
+def test_a_page_counts_toward_the_days_time_at_work():
+    worked = person("ana", shifts=(shift(14),), on_call=(shift(-2, 12),), at_work_today=8.9)
+    decision = route(snap([item("c1", "critical")], [worked]), RULES, NOW)
+    assert decision.pages == () and "daily hours" in decision.gaps[0].reason
+
+
 def test_pages_stop_at_the_nightly_budget_and_become_coverage_gaps():
-    sleeper = person("ana", shifts=(shift(10),), on_call=(shift(-2, 12),),
+    sleeper = person("ana", shifts=(shift(12),), on_call=(shift(-2, 12),),
                      pages_tonight=RULES.pages_per_night - 1)
     decision = route(snap([item("c1", "critical"), item("c2", "critical")], [sleeper]), RULES, NOW)
     assert len(decision.pages) == 1
@@ -120,7 +141,7 @@ def test_a_critical_item_with_nobody_on_call_is_a_coverage_gap():
 
 
 def test_an_item_already_paged_is_not_paged_again():
-    sleeper = person("ana", shifts=(shift(10),), on_call=(shift(-2, 12),))
+    sleeper = person("ana", shifts=(shift(12),), on_call=(shift(-2, 12),))
     decision = route(snap([item("c1", "critical", paged_to="ana")], [sleeper]), RULES, NOW)
     assert decision.pages == () and "awaiting answer" in decision.waits[0].reason
 

@@ -41,7 +41,7 @@ def availability(person: PersonState, now: datetime, rules: StaffingRules) -> st
 class Load:
     """Mutable tally for one person while a routing pass hands out work."""
 
-    __slots__ = ("day", "effort", "interruptions", "person", "version", "week")
+    __slots__ = ("day", "effort", "interruptions", "paged", "person", "version", "week")
 
     def __init__(self, person: PersonState, kept: tuple[OpenItem, ...], rules: StaffingRules) -> None:
         hours, effort = rules.handling_hours, rules.effort
@@ -51,6 +51,7 @@ class Load:
         self.day = person.hours_today + committed
         self.week = person.hours_week + committed
         self.interruptions = person.assigned_last_hour
+        self.paged = 0.0  # hours of pages given in this pass: time at work on top of the shifts
         self.version = 0
 
     def refusal(self, urgency: str, rules: StaffingRules) -> str | None:
@@ -77,6 +78,7 @@ class Load:
     def add_hours(self, hours: float) -> None:
         self.day += hours
         self.week += hours
+        self.paged += hours
         self.version += 1
 
     def can_take_any(self, rules: StaffingRules) -> bool:

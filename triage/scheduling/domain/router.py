@@ -9,6 +9,7 @@ from operator import attrgetter
 from zoneinfo import ZoneInfo
 
 from triage.scheduling.domain.limits import OFF_SHIFT, Load, availability
+from triage.scheduling.domain.paging import choose_on_call
 from triage.scheduling.domain.rules import StaffingRules
 from triage.scheduling.domain.snapshot import (
     Assignment,
@@ -277,20 +278,11 @@ class _Pass:
             self._page(item, reason)
 
     def _page(self, item: WaitingItem, why: str) -> None:
-        rules, now = self.rules, self.now
-        on_call = [p for p in self.people.values() if any(w.contains(now) for w in p.on_call)]
-        def used(p: PersonState) -> tuple[int, int]:
-            return p.pages_tonight + self.pages_used[p.id], p.pages_week + self.pages_used[p.id]
-        hours = rules.handling_hours["critical"]
-        within = [p for p in on_call
-                  if used(p)[0] < rules.pages_per_night and used(p)[1] < rules.pages_per_week
-                  and self.loads[p.id].hours_refusal(hours, rules) is None]
-        if within:
-            best = min(within, key=lambda p: (not item.required_skills <= p.skills, used(p)[1], p.id))
-            self.pages_used[best.id] += 1
-            self.loads[best.id].add_hours(hours)
-            self.pages.append(Page(item.id, best.id, f"critical item outside every shift: {why}"))
+        pid, reason = choose_on_call(item, tuple(self.people.values()), self.loads, self.pages_used,
+                                     self.rules, self.now)
+        if pid is None:
+            self.gaps.append(CoverageGap(item.id, f"critical item outside every shift: {why}; {reason}"))
             return
-        budget = (f"on-call page budget spent ({rules.pages_per_night} a night,"
-                  f" {rules.pages_per_week} a week)" if on_call else "no one on call")
-        self.gaps.append(CoverageGap(item.id, f"critical item outside every shift: {why}; {budget}"))
+        self.pages_used[pid] += 1
+        self.loads[pid].add_hours(self.rules.handling_hours[item.urgency])
+        self.pages.append(Page(item.id, pid, f"critical item outside every shift: {why}"))

@@ -56,6 +56,9 @@ class PersonState:
     pages_tonight: int = 0
     pages_week: int = 0
     name: str = ""
+    worked: tuple[Interval, ...] = ()  # work outside shifts in the last day (pages): it counts for rest
+    at_work_today: float | None = None  # hours at work in their local day, shifts included; None: unknown
+    at_work_week: float | None = None  # same for their local week
 
     def shift_at(self, moment: datetime) -> Interval | None:
         return next((s for s in self.shifts if s.contains(moment)), None)

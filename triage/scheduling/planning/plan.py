@@ -44,6 +44,8 @@ def _history_after(roster: Roster, staff: Sequence[Staff], before: dict[str, Ros
             streak += 1
         if streak == 7:
             streak += prev.consecutive_days_before
+        if streak and 7 in days:  # a Sunday night runs into next Monday: that day is worked already
+            streak += 1
         out[person.id] = RosterHistory(
             nights_prev_3_weeks=prev.nights_prev_3_weeks + sum(s.night for s in mine),
             weekends_prev_3_weeks=prev.weekends_prev_3_weeks + sum(s.weekend for s in mine),

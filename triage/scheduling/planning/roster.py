@@ -34,7 +34,7 @@ FAIRNESS_WEIGHT = 20  # per extra night/weekend/on-call on the most loaded perso
 PREFERENCE_WEIGHT = 5  # per shift a person asked to avoid
 DEFAULT_WORKERS = 2  # the planning box has two cores shared with the app
 ON_CALL_HOURS = (22, 31)  # 22:00 to 07:00 next day, in the on-call person's own zone
-ON_CALL_CLEAR = timedelta(hours=2)  # no shift within 2 h of an on-call night (rest around pages)
+# No shift within min_rest of an on-call night: then any page in it leaves a full rest on each side.
 ON_CALL_GAP_WEIGHT = 3000  # a night nobody can be paged turns every critical item into a gap
 
 
@@ -146,7 +146,7 @@ class _Builder:
         for d in range(DAYS):
             for p in eligible:
                 window = on_call_window(self.request, p, d)
-                guard = (window.start - ON_CALL_CLEAR, window.end + ON_CALL_CLEAR)
+                guard = (window.start - self.rules.min_rest, window.end + self.rules.min_rest)
                 v = self.on_call[p, d] = m.NewBoolVar(f"oc{p}_{d}")
                 for i in self.by_person.get(p, []):
                     c = self.cands[i]

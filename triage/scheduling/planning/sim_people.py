@@ -10,6 +10,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from triage.core.scoring import URGENCIES
+from triage.scheduling.domain.localtime import split_by_local_day
 from triage.scheduling.domain.rules import StaffingRules
 from triage.scheduling.domain.snapshot import OpenItem, PersonState
 from triage.scheduling.domain.staff import Interval, Staff
@@ -64,6 +65,17 @@ class SimPerson:
         self.shifts.sort(key=lambda s: s.start)
         self._starts = [s.start for s in self.shifts]
         self.zone = ZoneInfo(self.staff.timezone)  # days, weeks and nights are this person's own
+        self.at_work_day: dict[Any, float] = {}  # hours at work per local day: shifts, then off-shift work
+        self.at_work_week: dict[Any, float] = {}
+        for s in self.shifts:
+            self._at_work(s.start, s.end)
+        self.off_shift: list[tuple[datetime, datetime]] = []  # paged work, for rest
+
+    def _at_work(self, start: datetime, end: datetime) -> None:
+        for day, hours in split_by_local_day(start, end, self.zone):
+            week = day.isocalendar()[:2]
+            self.at_work_day[day] = self.at_work_day.get(day, 0.0) + hours
+            self.at_work_week[week] = self.at_work_week.get(week, 0.0) + hours
 
     def shift_at(self, moment: datetime) -> Interval | None:
         i = bisect.bisect_right(self._starts, moment) - 1
@@ -126,6 +138,13 @@ class SimPerson:
                 limit = min(t1, shift.end)
             step = min(item.remaining, (limit - cursor) / MINUTE)
             self._charge(cursor, step)
+            if step > 0 and self.shift_at(cursor) is None:  # paged work: time at work outside a shift
+                end = cursor + step * MINUTE
+                self._at_work(cursor, end)
+                if self.off_shift and self.off_shift[-1][1] >= cursor:
+                    self.off_shift[-1] = (self.off_shift[-1][0], end)
+                else:
+                    self.off_shift.append((cursor, end))
             cursor += step * MINUTE
             item.remaining -= step
             if item.record is not None:
@@ -174,4 +193,6 @@ class SimPerson:
             on_call=tuple(w for w in self.on_call if w.start <= now < w.end),
             pages_tonight=sum(1 for p in self.pages if (p - timedelta(hours=12)).astimezone(zone).date() == night),
             pages_week=sum(1 for p in self.pages if p.astimezone(zone).isocalendar()[:2] == week),
-            name=self.staff.name)
+            name=self.staff.name,
+            worked=tuple(Interval(s, e) for s, e in self.off_shift[-8:] if now - e < timedelta(hours=24)),
+            at_work_today=self.at_work_day.get(local, 0.0), at_work_week=self.at_work_week.get(week, 0.0))
