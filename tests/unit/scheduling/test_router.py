@@ -198,3 +198,19 @@ def test_every_item_gets_exactly_one_outcome():
 def test_routing_the_same_snapshot_twice_gives_the_same_decision():
     s = snap([item(f"m{k}") for k in range(10)], [person("ana"), person("bob")])
     assert route(s, RULES, NOW) == route(s, RULES, NOW)
+
+
+def test_a_critical_item_takes_the_place_of_unstarted_low_work_when_everyone_is_full():
+    full = person("ana", open_items=tuple(held(f"l{k}", "low", started=False) for k in range(6))
+                  + (held("n1", "normal", started=True),))
+    decision = route(snap([item("c1", "critical")], [full]), RULES, NOW)
+    assert assigned_to(decision) == {"c1": "ana"}
+    assert decision.releases and all(r.kind == "preempted" for r in decision.releases)
+    assert "n1" not in {r.item_id for r in decision.releases}  # started work is never taken away
+    assert all(r.item_id.startswith("l") for r in decision.releases)
+
+
+def test_a_normal_item_never_pushes_other_work_back():
+    full = person("ana", open_items=tuple(held(f"l{k}", "low", started=False) for k in range(12)))
+    decision = route(snap([item("m1", "normal")], [full]), RULES, NOW)
+    assert decision.assignments == () and decision.releases == ()

@@ -97,6 +97,14 @@ class Load:
         self.interruptions += 1
         self.version += 1
 
+    def drop(self, urgency: str, rules: StaffingRules) -> None:
+        """An unstarted item handed back: its effort and expected hours are no longer committed."""
+        hours = rules.handling_hours[urgency]
+        self.effort -= rules.effort[urgency]
+        self.day -= hours
+        self.week -= hours
+        self.version += 1
+
     def stress(self, rules: StaffingRules) -> float:
         """Lower is fresher: open load, hours used and recent pings, each as a share of its limit."""
         return (self.effort / rules.max_open_effort

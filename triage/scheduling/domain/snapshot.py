@@ -74,9 +74,9 @@ class Snapshot:
 
 # Reason kinds: a few fixed words next to each free-text reason, so metrics and tests can count
 # decisions without parsing sentences.
-ASSIGN_KINDS = ("relationship", "batch", "freshest_fit")
+ASSIGN_KINDS = ("relationship", "batch", "freshest_fit", "priority")
 WAIT_KINDS = ("no_skill", "off_shift", "at_limit", "batching", "paged")
-RELEASE_KINDS = ("shift_end", "untouched")
+RELEASE_KINDS = ("shift_end", "untouched", "preempted")
 
 
 # Decision parts are NamedTuples: immutable like the rest, and cheap enough to build by the

@@ -36,6 +36,7 @@ class SimItem:
     assigned_at: datetime | None = None
     held_started: datetime | None = None  # when the current holder started it
     record: dict[str, Any] | None = None
+    deferred: bool = False  # low work capacity could not reach; still served if capacity frees up
 
     @property
     def skills(self) -> frozenset[str]:

@@ -213,6 +213,17 @@ class _Engine:
             self.log.gaps.add(g.item_id)
         for w in decision.waits:
             self.log.wait_reasons[w.reason] = self.log.wait_reasons.get(w.reason, 0) + len(w.item_ids)
+            if w.kind == "at_limit":
+                self._defer(w.item_ids, now, w.reason)
+
+    def _defer(self, item_ids, now: datetime, reason: str) -> None:
+        """Low work that capacity cannot reach is marked deferred once, with the reason, not left silent."""
+        for iid in item_ids:
+            item = self.items[iid]
+            if item.arrival.urgency == "low" and not item.deferred:
+                item.deferred = True
+                self.log.records.append({"type": "deferral", "item": iid, "time": now.isoformat(),
+                                         "urgency": "low", "reason": f"capacity goes to more urgent work: {reason}"})
 
     def _nearby(self, now: datetime) -> list[SimPerson]:
         """People on shift, on call or holding work around `now`; refreshed every NEARBY_REFRESH."""
