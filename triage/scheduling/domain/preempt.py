@@ -34,7 +34,14 @@ def victims_for(item: WaitingItem, load: Load, held: Iterable[OpenItem],
             break
         chosen.append(o)
         freed += rules.effort[o.urgency]
-    return chosen if freed >= need - EPSILON else None
+    if freed < need - EPSILON:
+        return None
+    back = sum(rules.handling_hours[o.urgency] for o in chosen)
+    hours = rules.handling_hours[item.urgency]
+    if (load.day - back + hours > rules.max_hours_per_day + EPSILON
+            or load.week - back + hours > rules.max_hours_per_week + EPSILON):
+        return None  # room in the queue, but not in the day or week
+    return chosen
 
 
 def best_preemption(item: WaitingItem, people: Iterable[PersonState], loads: Mapping[str, Load],

@@ -195,6 +195,7 @@ class _Pass:
             self.loads[pid].drop(v.urgency, self.rules)
             self.releases.append(Release(v.id, pid, f"handed back for {item.urgency} item {item.id}",
                                          handback_note(v, item, owner, self.now), "preempted"))
+            self.waiting.append(_requeued(v, pid))  # routed later in this pass, to someone else
         self._assign(item, pid, f"{item.urgency} first: {len(victims)} unstarted, less urgent item(s) handed back",
                      "priority")
         return True

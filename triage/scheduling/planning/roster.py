@@ -33,8 +33,9 @@ UNCOVERED_WEIGHT = 1000  # one uncovered person-hour outweighs any fairness or p
 FAIRNESS_WEIGHT = 20  # per extra night/weekend/on-call on the most loaded person
 PREFERENCE_WEIGHT = 5  # per shift a person asked to avoid
 DEFAULT_WORKERS = 2  # the planning box has two cores shared with the app
-ON_CALL_HOURS = (22, 31)  # 22:00 to 07:00 next day, in the on-call person's own zone
-# No shift within min_rest of an on-call night: then any page in it leaves a full rest on each side.
+# 17:00-22:00 in the on-call person's own zone: the evening after a day shift, never their night.
+# Follow the sun: someone else's working day covers the deep night; on-call covers the seams.
+ON_CALL_HOURS = (17, 22)
 ON_CALL_GAP_WEIGHT = 3000  # a night nobody can be paged turns every critical item into a gap
 
 
@@ -146,11 +147,10 @@ class _Builder:
         for d in range(DAYS):
             for p in eligible:
                 window = on_call_window(self.request, p, d)
-                guard = (window.start - self.rules.min_rest, window.end + self.rules.min_rest)
                 v = self.on_call[p, d] = m.NewBoolVar(f"oc{p}_{d}")
                 for i in self.by_person.get(p, []):
                     c = self.cands[i]
-                    if c.start < guard[1] and guard[0] < c.end:
+                    if _spoils_rest(c, window, self.rules.min_rest):
                         m.AddImplication(v, self.x[i].Not())
             gap = m.NewBoolVar(f"oc_gap{d}")
             m.Add(sum(self.on_call[p, d] for p in eligible) + gap == 1)
@@ -190,12 +190,27 @@ def _check(request: RosterRequest) -> None:
             raise SchedulingError(f"demand for {skill!r} has {len(need)} hours, expected {WEEK_HOURS}")
 
 
+def _spoils_rest(c: Candidate, window: Interval, min_rest: timedelta) -> bool:
+    """True when a page anywhere in `window` could leave less than `min_rest` off in some 24 h.
+
+    A shift may end by the window's start if it began at most 24 h - min_rest before the window's
+    end (then the rest after the last page fits in that shift's 24 h), and the next may start
+    min_rest after the window ends.
+    """
+    day = timedelta(hours=24)
+    if c.start < window.end and window.start < c.end:
+        return True
+    if window.end - day < c.start < window.end + min_rest - day:
+        return True
+    return window.end <= c.start < window.end + min_rest
+
+
 def on_call_window(request: RosterRequest, person: int, day: int) -> Interval:
     """The on-call night of `day` in the person's own zone: 22:00 to 07:00 local, DST-correct."""
     zone = ZoneInfo(request.staff[person].timezone)
     first = request.week_start.astimezone(ZoneInfo(request.rules.team_timezone)).date() + timedelta(days=day)
     start = datetime.combine(first, time(ON_CALL_HOURS[0]), zone)
-    end = datetime.combine(first + timedelta(days=1), time(ON_CALL_HOURS[1] - 24), zone)
+    end = datetime.combine(first + timedelta(days=ON_CALL_HOURS[1] // 24), time(ON_CALL_HOURS[1] % 24), zone)
     return Interval(start, end)
 
 
