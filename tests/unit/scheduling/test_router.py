@@ -64,7 +64,11 @@ def test_nobody_on_a_break_gets_new_work():
 def test_the_interruption_budget_caps_new_assignments_per_hour():
     busy = person("ana", assigned_last_hour=RULES.interruptions_per_hour - 2)
     many = [item(f"m{k}", "low") for k in range(6)]
-    assert len(route(snap(many, [busy]), RULES.evolve(max_open_effort=50), NOW).assignments) == 2
+    # the last slot of the hour is kept for a critical item
+    assert len(route(snap(many, [busy]), RULES.evolve(max_open_effort=50), NOW).assignments) == 1
+    urgent = [item("c1", "critical")] + many
+    decision = route(snap(urgent, [busy]), RULES.evolve(max_open_effort=50), NOW)
+    assert assigned_to(decision) == {"c1": "ana"}  # the critical item took the slot the lows left
 
 
 def test_capacity_counts_effort_by_urgency():

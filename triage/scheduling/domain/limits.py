@@ -38,6 +38,15 @@ def availability(person: PersonState, now: datetime, rules: StaffingRules) -> st
     return None
 
 
+URGENT_RESERVE = 1  # interruptions per hour kept free for a critical item when the budget allows it
+
+
+def interruption_limit(urgency: str, rules: StaffingRules) -> int:
+    """The interruption budget an item of `urgency` may use: the last slot waits for a critical."""
+    budget = rules.interruptions_per_hour
+    return budget if urgency == "critical" or budget < 4 else budget - URGENT_RESERVE
+
+
 class Load:
     """Mutable tally for one person while a routing pass hands out work."""
 
@@ -56,7 +65,7 @@ class Load:
 
     def refusal(self, urgency: str, rules: StaffingRules) -> str | None:
         """None if one more item of `urgency` stays within every limit, else the limit hit."""
-        if self.interruptions >= rules.interruptions_per_hour:
+        if self.interruptions >= interruption_limit(urgency, rules):
             return INTERRUPTIONS
         if self.effort + rules.effort[urgency] > rules.max_open_effort + EPSILON:
             return CAPACITY
