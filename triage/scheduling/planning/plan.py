@@ -44,13 +44,13 @@ def _history_after(roster: Roster, staff: Sequence[Staff], before: dict[str, Ros
             streak += 1
         if streak == 7:
             streak += prev.consecutive_days_before
-        if streak and 7 in days:  # a Sunday night runs into next Monday: that day is worked already
-            streak += 1
+        monday = bool(streak) and 7 in days  # a Sunday night runs into next Monday: worked already
+        streak += monday
         out[person.id] = RosterHistory(
             nights_prev_3_weeks=prev.nights_prev_3_weeks + sum(s.night for s in mine),
             weekends_prev_3_weeks=prev.weekends_prev_3_weeks + sum(s.weekend for s in mine),
             on_call_prev_3_weeks=prev.on_call_prev_3_weeks + sum(p == person.id for p, _ in roster.on_call),
-            consecutive_days_before=streak,
+            consecutive_days_before=streak, monday_worked=monday,
             last_shift_end=mine[-1].end if mine else prev.last_shift_end)
     return out
 

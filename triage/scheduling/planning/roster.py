@@ -29,6 +29,8 @@ from triage.scheduling.planning.roster_model import (
     unworkable_templates,
 )
 
+SOLVER_SEED = 1  # any fixed value: the figures must not change from run to run
+WALL_SAFETY = 4  # wall-clock cap as a multiple of the deterministic budget
 UNCOVERED_WEIGHT = 1000  # one uncovered person-hour outweighs any fairness or preference cost
 FAIRNESS_WEIGHT = 20  # per extra night/weekend/on-call on the most loaded person
 PREFERENCE_WEIGHT = 5  # per shift a person asked to avoid
@@ -80,7 +82,9 @@ class _Builder:
             m.Add(sum(q * x for q, x in self.hours_used[p]) <= int(cap * 4))
             k = rules.max_consecutive_days
             # works starts on the Sunday before; a streak carried in from last week already holds it
-            seq = [1] * min(hist.consecutive_days_before, k) + (works[1:] if hist.consecutive_days_before else works)
+            # (and Monday too, when last week's Sunday night ran into it)
+            skip = 2 if hist.monday_worked else 1 if hist.consecutive_days_before else 0
+            seq = [1] * min(hist.consecutive_days_before, k) + works[skip:]
             for s in range(len(seq) - k):
                 m.Add(sum(seq[s:s + k + 1]) <= k)
             m.Add(sum(self.x[i] for i in idx if self.cands[i].night)
@@ -232,7 +236,12 @@ def plan_roster(request: RosterRequest, *, time_limit: float = 30.0, workers: in
         for (p, d), var in b.on_call.items():
             b.model.AddHint(var, on_call.get(d) == p)
     solver = cp_model.CpSolver()
-    solver.parameters.max_time_in_seconds = time_limit
+    # Same request, same roster: a fixed seed, interleaved (deterministic) parallel search and a budget
+    # in deterministic time; wall time only as a safety net on a machine much slower than expected.
+    solver.parameters.random_seed = SOLVER_SEED
+    solver.parameters.interleave_search = True
+    solver.parameters.max_deterministic_time = time_limit
+    solver.parameters.max_time_in_seconds = time_limit * WALL_SAFETY
     solver.parameters.num_workers = workers
     solver.parameters.relative_gap_limit = gap_limit
     progress = _Progress(started)

@@ -28,6 +28,7 @@ class RosterHistory:
     on_call_prev_3_weeks: int = 0
     consecutive_days_before: int = 0
     last_shift_end: datetime | None = None
+    monday_worked: bool = False  # last week's Sunday night ran into this Monday (counted in the streak)
 
 
 @dataclass(frozen=True)

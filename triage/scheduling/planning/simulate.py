@@ -25,7 +25,8 @@ from triage.scheduling.planning.sim_people import PAGE_RESPONSE, SimItem, SimPer
 
 POLICIES = ("scheduler", "round-robin 24/7", "least-loaded, no limits")
 PRIORITY_REFRESH = timedelta(minutes=15)  # waiting items' priorities age in steps, not every tick
-NEARBY_REFRESH = timedelta(minutes=10)  # who is on or about to be on shift, recomputed this often
+NEARBY_REFRESH = timedelta(minutes=10)
+DEFER_AT = 0.5  # share of the low SLA waited, everyone with the skill at a limit: shown as deferred  # who is on or about to be on shift, recomputed this often
 
 
 @dataclass
@@ -102,6 +103,7 @@ class _Engine:
         self.near: list[SimPerson] = []
         self.near_at: datetime | None = None
         self.idle: dict[str, PersonState] = {}
+        self.defer_after = self.rules.sla["low"] * DEFER_AT  # past this, waiting low work is deferred
 
     def run(self, start: datetime, end: datetime, progress: Callable[[float], None] | None = None) -> RunLog:
         t0 = clock.perf_counter()
@@ -220,7 +222,7 @@ class _Engine:
         """Low work that capacity cannot reach is marked deferred once, with the reason, not left silent."""
         for iid in item_ids:
             item = self.items[iid]
-            if item.arrival.urgency == "low" and not item.deferred:
+            if item.arrival.urgency == "low" and not item.deferred and now - item.arrival.at >= self.defer_after:
                 item.deferred = True
                 self.log.records.append({"type": "deferral", "item": iid, "time": now.isoformat(),
                                          "urgency": "low", "reason": f"capacity goes to more urgent work: {reason}"})
