@@ -53,6 +53,7 @@ class _Pass:
         self.releases: list[Release] = []
         self.loads: dict[str, Load] = {}
         self.held: dict[str, list[OpenItem]] = {}
+        self.no_room: set[tuple[Group, str]] = set()  # (skills, urgency) no hand-back can make room for
         for person in snapshot.people:
             kept = []
             for item in person.open_items:
@@ -184,9 +185,13 @@ class _Pass:
 
     def _preempt(self, item: WaitingItem) -> bool:
         """Make room for an urgent item by handing back unstarted, less urgent work (never started work)."""
+        key = (item.required_skills, item.urgency)
+        if key in self.no_room:  # loads only grow in a pass: a failed search fails again
+            return False
         _, on_shift = self._skilled(item.required_skills)
         found = best_preemption(item, on_shift, self.loads, self.held, self.status, self.rules)
         if found is None:
+            self.no_room.add(key)
             return False
         pid, victims = found
         owner = self.people[pid].name or pid
