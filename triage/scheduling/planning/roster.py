@@ -71,7 +71,6 @@ class _Builder:
                     m.Add(self.x[i] == 0)
             for d in range(DAYS):
                 m.AddAtMostOne(day_vars[d])
-            works = self._days_worked(p, idx)
             for a in idx:  # rest between shifts on nearby days, Sunday -> Monday included (cyclic week)
                 for b in idx:
                     ca, cb = self.cands[a], self.cands[b]
@@ -80,13 +79,6 @@ class _Builder:
             cap = min(rules.max_hours_per_week, person.contract_hours)
             self.hours_used[p] = [(round(self.cands[i].length * 4), self.x[i]) for i in idx]
             m.Add(sum(q * x for q, x in self.hours_used[p]) <= int(cap * 4))
-            k = rules.max_consecutive_days
-            # works starts on the Sunday before; a streak carried in from last week already holds it
-            # (and Monday too, when last week's Sunday night ran into it)
-            skip = 2 if hist.monday_worked else 1 if hist.consecutive_days_before else 0
-            seq = [1] * min(hist.consecutive_days_before, k) + works[skip:]
-            for s in range(len(seq) - k):
-                m.Add(sum(seq[s:s + k + 1]) <= k)
             m.Add(sum(self.x[i] for i in idx if self.cands[i].night)
                   <= max(0, rules.max_nights_per_4_weeks - hist.nights_prev_3_weeks))
             m.Add(sum(self.x[i] for i in idx if self.cands[i].weekend)
@@ -98,6 +90,20 @@ class _Builder:
                 if name in avoid.avoid_templates or c.start.weekday() in avoid.avoid_weekdays:
                     self.cost.append(PREFERENCE_WEIGHT * self.x[i])
 
+    def consecutive_days(self) -> None:
+        """At most max_consecutive_days worked calendar days in a row, on-call evenings included
+        (a page is work on that day); runs carried in from last week count."""
+        k = self.rules.max_consecutive_days
+        for p, idx in self.by_person.items():
+            hist = self.history(p)
+            works = self._days_worked(p, idx)
+            # works starts on the Sunday before; a streak carried in from last week already holds it
+            # (and Monday too, when last week's Sunday night ran into it)
+            skip = 2 if hist.monday_worked else 1 if hist.consecutive_days_before else 0
+            seq = [1] * min(hist.consecutive_days_before, k) + works[skip:]
+            for s in range(len(seq) - k):
+                self.model.Add(sum(seq[s:s + k + 1]) <= k)
+
     def _days_worked(self, p: int, idx: list[int]) -> list:
         """One 0/1 per local calendar day from the Sunday before to the Monday after: a night shift
         works two days, so chained nights leave no free calendar day unless the model sees both."""
@@ -105,6 +111,9 @@ class _Builder:
         for i in idx:
             for day in self.cands[i].days:
                 touching[day].append(self.x[i])
+        for d in range(DAYS):
+            if (p, d) in self.on_call:  # the on-call evening lies inside local day d
+                touching[d].append(self.on_call[p, d])
         out = []
         for day in range(-1, DAYS + 1):
             if not touching.get(day):
@@ -175,12 +184,10 @@ class _Builder:
 
 
 def _near_clash(a: Candidate, b: Candidate, rules) -> bool:
-    if abs(a.day - b.day) <= 2 and rest_clash(a, b, rules):
-        return True
-    if abs(a.day - b.day) >= 5:  # the same pattern repeats next week: Sunday night vs Monday early
-        late, early = (a, b) if a.day > b.day else (b, a)
-        return early.start + timedelta(days=7) - late.end < rules.min_rest
-    return False
+    if abs(a.day - b.day) < 5:
+        return abs(a.day - b.day) <= 2 and rest_clash(a, b, rules)
+    late, early = (a, b) if a.day > b.day else (b, a)  # the week repeats: Sunday night vs Monday early
+    return early.start + timedelta(days=7) - late.end < rules.min_rest
 
 
 def _check(request: RosterRequest) -> None:
@@ -227,6 +234,7 @@ def plan_roster(request: RosterRequest, *, time_limit: float = 30.0, workers: in
     b.person_rules()
     b.coverage()
     b.fairness()
+    b.consecutive_days()
     b.weekly_hours()
     b.model.Minimize(sum(b.cost))
     if hint:
