@@ -62,12 +62,15 @@ def test_nobody_on_a_break_gets_new_work():
 
 
 def test_the_interruption_budget_caps_new_assignments_per_hour():
-    busy = person("ana", assigned_last_hour=RULES.interruptions_per_hour - 2)
+    busy = person("ana", assigned_last_hour=RULES.interruptions_per_hour - 3)  # 3 slots left
     many = [item(f"m{k}", "low") for k in range(6)]
-    # the last slot of the hour is kept for a critical item
+    # the last slot of the hour is kept for a critical item, the one before for a high one
     assert len(route(snap(many, [busy]), RULES.evolve(max_open_effort=50), NOW).assignments) == 1
+    high = route(snap([item("h1", "high"), item("h2", "high")] + many, [busy]), RULES.evolve(max_open_effort=50), NOW)
+    assert set(assigned_to(high)) == {"h1", "h2"}
     urgent = [item("c1", "critical")] + many
-    decision = route(snap(urgent, [busy]), RULES.evolve(max_open_effort=50), NOW)
+    nearly = person("ana", assigned_last_hour=RULES.interruptions_per_hour - 2)
+    decision = route(snap(urgent, [nearly]), RULES.evolve(max_open_effort=50), NOW)
     assert assigned_to(decision) == {"c1": "ana"}  # the critical item took the slot the lows left
 
 

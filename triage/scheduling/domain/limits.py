@@ -38,13 +38,15 @@ def availability(person: PersonState, now: datetime, rules: StaffingRules) -> st
     return None
 
 
-URGENT_RESERVE = 1  # interruptions per hour kept free for a critical item when the budget allows it
+URGENT_RESERVE = 1  # per tier: the last slot of the hour for critical, the one before for high
 
 
 def interruption_limit(urgency: str, rules: StaffingRules) -> int:
-    """The interruption budget an item of `urgency` may use: the last slot waits for a critical."""
+    """The interruption budget an item of `urgency` may use: the last slots wait for urgent items."""
     budget = rules.interruptions_per_hour
-    return budget if urgency == "critical" or budget < 4 else budget - URGENT_RESERVE
+    if budget < 4 or urgency == "critical":
+        return budget
+    return budget - URGENT_RESERVE if urgency == "high" else budget - 2 * URGENT_RESERVE
 
 
 class Load:
