@@ -16,9 +16,13 @@ from triage.scheduling.planning.roster_model import ANY, RosterRequest, candidat
 
 TEMPLATES = (ShiftTemplate("early", time(6), 8), ShiftTemplate("day", time(9), 8),
              ShiftTemplate("late", time(14), 8), ShiftTemplate("night", time(22), 8))
+LOCAL = (ShiftTemplate("early", time(7), 8, local=True), ShiftTemplate("day", time(9), 8, local=True),
+         ShiftTemplate("late", time(12), 8, local=True))
+ZONES = ("Europe/Paris", "Europe/London", "America/New_York", "America/Mexico_City",
+         "America/Los_Angeles", "Asia/Manila", "Asia/Tokyo", "Australia/Sydney")  # 8 zones
 
 
-def request(people: int = 50, seed: int = 3, scale: float = 1.0) -> RosterRequest:
+def request(people: int = 50, seed: int = 3, scale: float = 1.0, zones: bool = False) -> RosterRequest:
     """50 people, three languages, mixed contracts, some preferences, demand shaped by day and week."""
     rng = random.Random(seed)
     staff = []
@@ -27,14 +31,15 @@ def request(people: int = 50, seed: int = 3, scale: float = 1.0) -> RosterReques
         prefs = Preferences(avoid_templates=frozenset({"night"}) if i % 7 == 0 else frozenset())
         staff.append(Staff(id=f"p{i}", name=f"P{i}", skills=Skills(languages=frozenset(langs)),
                            contract_hours=rng.choice([40, 40, 32, 24]), on_call_eligible=i % 5 == 0,
-                           preferences=prefs))
+                           preferences=prefs, timezone=ZONES[i % len(ZONES)] if zones else "UTC",
+                           night_opt_in=not zones or i % 10 == 0))
     need = []
     for h in range(168):
         hod, dow = h % 24, h // 24
         need.append(round(scale * 2 + scale * 9 * max(0.0, math.sin((hod - 6) / 16 * math.pi)) * (0.6 if dow >= 5 else 1)))
     demand = {ANY: need, "es": [round(n / 4) for n in need], "de": [round(n / 5) for n in need]}
-    return RosterRequest(datetime(2026, 3, 2, tzinfo=ZoneInfo("UTC")), staff, TEMPLATES, demand,
-                         StaffingRules())
+    return RosterRequest(datetime(2026, 3, 2, tzinfo=ZoneInfo("UTC")), staff, LOCAL if zones else TEMPLATES,
+                         demand, StaffingRules())
 
 
 def greedy_uncovered(req: RosterRequest) -> int:
@@ -68,10 +73,17 @@ def main() -> None:
     people = int(sys.argv[2]) if len(sys.argv) > 2 else 50
     for scale in (1.0, 1.3):
         run(request(people=people, scale=scale * people / 50), limit, scale)
+    print("follow the sun: 8 zones, local day templates only, nights for nobody")
+    req = request(people=people, scale=people / 50, zones=True)
+    run(req, limit, 1.0)
+    again = plan_roster(req, time_limit=limit)
+    first = plan_roster(req, time_limit=limit)
+    same = again.shifts == first.shifts and again.on_call == first.on_call
+    print(f"deterministic: {'same roster twice' if same else 'ROSTERS DIFFER'} (objective {first.objective:.0f})")
 
 
 def run(req: RosterRequest, limit: float, scale: float) -> None:
-    print(f"demand x{scale:g}: {len(req.staff)} people x 168 h, {len(TEMPLATES)} shift templates, demand {sum(req.demand[ANY])} person-hours"
+    print(f"demand x{scale:g}: {len(req.staff)} people x 168 h, {len(req.templates)} shift templates, demand {sum(req.demand[ANY])} person-hours"
           f" (+ es/de), 2 workers, limit {limit:g} s")
     print(f"{'greedy only':<22} uncovered person-hours {greedy_uncovered(req)}"
           f" (objective >= {greedy_uncovered(req) * UNCOVERED_WEIGHT})")

@@ -38,7 +38,7 @@ def main() -> None:
         t1 = time.perf_counter()
         o = outcome(log, plan, scenario.rules, scenario.start, end)
         print(f"{log.policy:<24} replay {log.seconds:6.1f} s ({len(traffic) / log.seconds:,.0f} msgs/s),"
-              f" scoring {time.perf_counter() - t1:5.1f} s; critical SLA {o.sla['critical']:.1%},"
+              f" scoring {time.perf_counter() - t1:5.1f} s; critical SLA {o.sla_text('critical')},"
               f" covered-hours critical SLA {o.critical_sla_covered or 0:.1%}, breaches {o.total_breaches},"
               f" pages {o.pages}, gaps {o.coverage_gaps}")
 

@@ -94,11 +94,17 @@ def simulate(scenario: ScenarioArg,
         result = replay(sc, out, roster_seconds=roster_seconds, progress=tick)
     table = Table("", *[o.policy for o in result.outcomes])
     for u in URGENCIES:
-        table.add_row(f"SLA {u}", *[f"{o.sla[u]:.1%}" for o in result.outcomes])
+        table.add_row(f"SLA {u}", *[o.sla_text(u) for o in result.outcomes])
+    for u in URGENCIES:
+        table.add_row(f"{u} answered / unanswered", *[f"{o.answered_by[u][0]} / {o.answered_by[u][1]}"
+                                                      for o in result.outcomes])
+    table.add_row("low deferred", *[str(o.deferred) for o in result.outcomes])
     table.add_row("critical SLA, covered hours", *[f"{o.critical_sla_covered:.1%}" if o.critical_sla_covered
                                                    is not None else "n/a" for o in result.outcomes])
     table.add_row("rule breaches", *[str(o.total_breaches) for o in result.outcomes])
     table.add_row("pages", *[str(o.pages) for o in result.outcomes])
+    table.add_row("pages per person", *[", ".join(f"{k} {v}" for k, v in sorted(o.pages_per_person.items())) or "-"
+                                        for o in result.outcomes])
     table.add_row("coverage gaps", *[str(o.coverage_gaps) for o in result.outcomes])
     table.add_row("busiest person-week (h)", *[f"{max(o.max_week_hours.values(), default=0):.1f}"
                                                for o in result.outcomes])

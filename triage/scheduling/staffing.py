@@ -14,7 +14,7 @@ from triage.platform import tables as t
 from triage.platform import tables_scheduling as ts
 from triage.platform.audit import audit
 from triage.scheduling import store as repo
-from triage.scheduling.domain.errors import InvalidStaff, RuleConflict
+from triage.scheduling.domain.errors import InvalidStaff, RuleConflict, SchedulingError
 from triage.scheduling.domain.rules import (
     ShiftTemplate,
     StaffingRules,
@@ -163,13 +163,13 @@ def set_rules(*, session: Session, raw: Mapping[str, Any], actor: str, now: date
     rules = _parse_rules(raw, base)
     try:
         shapes = [template_from_dict(x) for x in templates] if templates is not None else current_templates
-    except (KeyError, TypeError, ValueError) as exc:
+    except (KeyError, TypeError, ValueError, SchedulingError) as exc:
         raise RuleConflict([f"malformed shift template: {exc}"]) from None
     validate_rules(rules, shapes)
     stored = {k: v for k, v in rules_as_dict(rules).items() if k != "version"}
     row = repo.save_rule_set(session=session, rules=stored, actor=actor, now=now, note=note,
-                             templates=[{"name": s.name, "start": s.start.strftime("%H:%M"), "hours": s.hours}
-                                        for s in shapes])
+                             templates=[{"name": s.name, "start": s.start.strftime("%H:%M"), "hours": s.hours,
+                                         "local": s.local} for s in shapes])
     changed = {k: v for k, v in stored.items() if previous is None or previous.rules.get(k) != v}
     audit(session=session, actor=actor, action="rules.set", entity="staffing_rules",
           entity_id=row.version, detail={"changed": changed, "note": note}, now=now)

@@ -25,7 +25,8 @@ def value(samples, name: str, **labels: str) -> float:
 
 def test_a_routing_pass_is_visible_in_the_metrics(services):
     alex = person(services, "Alex", login="alex", shift=(-6, 2))
-    person(services, "Owl", login="owl", shift=(8, 16), on_call=(-1, 8))
+    # Owl speaks Spanish (a page needs the item's language) and starts 12 h on (a page keeps the rest)
+    person(services, "Owl", login="owl", languages=("es",), shift=(12, 20), on_call=(-1, 8))
     set_rules(services, pages_per_night=1, pages_per_week=1, warn_fraction=0.5)
     worked(services, "alex", [(-6 + 0.75 * i, -6 + 0.75 * i + 2 / 3) for i in range(7)])  # 4.7 h today
     scored(services, ("n1", "normal"), ("n2", "normal"))

@@ -96,7 +96,7 @@ def test_passes_are_idempotent_and_safe_when_run_concurrently(services):
 
 
 def test_a_critical_item_outside_every_shift_pages_on_call_then_becomes_a_gap(services):
-    person(services, "Owl", login="owl", shift=(8, 16), on_call=(-1, 8))
+    person(services, "Owl", login="owl", shift=(12, 20), on_call=(-1, 8))  # 12 h on: a page keeps the rest
     set_rules(services, pages_per_night=1, pages_per_week=1)
     scored(services, ("fire1", "critical"), ("fire2", "critical"))
     report = routing.run_once(services=services)
@@ -107,6 +107,15 @@ def test_a_critical_item_outside_every_shift_pages_on_call_then_becomes_a_gap(se
     assert len(paged) == 1 and len(history(services, "page")) == 1
     gap = next(m for m in got.values() if m.assignee_id is None)
     assert "page budget spent" in gap.routing.wait_reason
+
+
+def test_a_page_never_goes_to_someone_without_the_items_language(services):
+    person(services, "Owl", login="owl", languages=("en",), shift=(12, 20), on_call=(-1, 8))
+    scored(services, ("fuego", "critical"), language="es")
+    report = routing.run_once(services=services)
+    assert report.pages == 0 and report.gaps == 1
+    gap = next(iter(items(services).values()))
+    assert gap.assignee_id is None and "with 'es'" in gap.routing.wait_reason
 
 
 def test_resolving_frees_capacity_and_queues_a_routing_pass(services):

@@ -62,9 +62,16 @@ def test_nobody_on_a_break_gets_new_work():
 
 
 def test_the_interruption_budget_caps_new_assignments_per_hour():
-    busy = person("ana", assigned_last_hour=RULES.interruptions_per_hour - 2)
+    busy = person("ana", assigned_last_hour=RULES.interruptions_per_hour - 3)  # 3 slots left
     many = [item(f"m{k}", "low") for k in range(6)]
-    assert len(route(snap(many, [busy]), RULES.evolve(max_open_effort=50), NOW).assignments) == 2
+    # the last slot of the hour is kept for a critical item, the one before for a high one
+    assert len(route(snap(many, [busy]), RULES.evolve(max_open_effort=50), NOW).assignments) == 1
+    high = route(snap([item("h1", "high"), item("h2", "high")] + many, [busy]), RULES.evolve(max_open_effort=50), NOW)
+    assert set(assigned_to(high)) == {"h1", "h2"}
+    urgent = [item("c1", "critical")] + many
+    nearly = person("ana", assigned_last_hour=RULES.interruptions_per_hour - 2)
+    decision = route(snap(urgent, [nearly]), RULES.evolve(max_open_effort=50), NOW)
+    assert assigned_to(decision) == {"c1": "ana"}  # the critical item took the slot the lows left
 
 
 def test_capacity_counts_effort_by_urgency():
@@ -101,13 +108,34 @@ def test_load_is_spread_across_people():
 
 
 def test_a_critical_item_outside_every_shift_pages_the_person_on_call():
-    sleeper = person("ana", shifts=(shift(10),), on_call=(shift(-2, 12),))
+    sleeper = person("ana", shifts=(shift(12),), on_call=(shift(-2, 12),))
     decision = route(snap([item("c1", "critical")], [sleeper]), RULES, NOW)
     assert [(p.item_id, p.person_id) for p in decision.pages] == [("c1", "ana")]
 
 
+def test_a_page_goes_only_to_someone_with_the_items_language():
+    english = person("ana", "en", shifts=(shift(12),), on_call=(shift(-2, 12),))
+    japanese = person("kenji", "ja", shifts=(shift(12),), on_call=(shift(-2, 12),))
+    decision = route(snap([item("c1", "critical", "ja")], [english, japanese]), RULES, NOW)
+    assert [(p.item_id, p.person_id) for p in decision.pages] == [("c1", "kenji")]
+    alone = route(snap([item("c1", "critical", "ja")], [english]), RULES, NOW)
+    assert alone.pages == () and "with 'ja'" in alone.gaps[0].reason
+
+
+def test_a_page_that_would_break_the_rest_before_a_shift_becomes_a_gap():
+    early = person("ana", shifts=(shift(6),), on_call=(shift(-2, 8),))  # shift 6 h after the page
+    decision = route(snap([item("c1", "critical")], [early]), RULES, NOW)
+    assert decision.pages == () and "minimum rest" in decision.gaps[0].reason
+
+
+def test_a_page_counts_toward_the_days_time_at_work():
+    worked = person("ana", shifts=(shift(14),), on_call=(shift(-2, 12),), at_work_today=8.9)
+    decision = route(snap([item("c1", "critical")], [worked]), RULES, NOW)
+    assert decision.pages == () and "daily hours" in decision.gaps[0].reason
+
+
 def test_pages_stop_at_the_nightly_budget_and_become_coverage_gaps():
-    sleeper = person("ana", shifts=(shift(10),), on_call=(shift(-2, 12),),
+    sleeper = person("ana", shifts=(shift(12),), on_call=(shift(-2, 12),),
                      pages_tonight=RULES.pages_per_night - 1)
     decision = route(snap([item("c1", "critical"), item("c2", "critical")], [sleeper]), RULES, NOW)
     assert len(decision.pages) == 1
@@ -120,7 +148,7 @@ def test_a_critical_item_with_nobody_on_call_is_a_coverage_gap():
 
 
 def test_an_item_already_paged_is_not_paged_again():
-    sleeper = person("ana", shifts=(shift(10),), on_call=(shift(-2, 12),))
+    sleeper = person("ana", shifts=(shift(12),), on_call=(shift(-2, 12),))
     decision = route(snap([item("c1", "critical", paged_to="ana")], [sleeper]), RULES, NOW)
     assert decision.pages == () and "awaiting answer" in decision.waits[0].reason
 
@@ -177,3 +205,19 @@ def test_every_item_gets_exactly_one_outcome():
 def test_routing_the_same_snapshot_twice_gives_the_same_decision():
     s = snap([item(f"m{k}") for k in range(10)], [person("ana"), person("bob")])
     assert route(s, RULES, NOW) == route(s, RULES, NOW)
+
+
+def test_a_critical_item_takes_the_place_of_unstarted_low_work_when_everyone_is_full():
+    full = person("ana", open_items=tuple(held(f"l{k}", "low", started=False) for k in range(6))
+                  + (held("n1", "normal", started=True),))
+    decision = route(snap([item("c1", "critical")], [full]), RULES, NOW)
+    assert assigned_to(decision) == {"c1": "ana"}
+    assert decision.releases and all(r.kind == "preempted" for r in decision.releases)
+    assert "n1" not in {r.item_id for r in decision.releases}  # started work is never taken away
+    assert all(r.item_id.startswith("l") for r in decision.releases)
+
+
+def test_a_normal_item_never_pushes_other_work_back():
+    full = person("ana", open_items=tuple(held(f"l{k}", "low", started=False) for k in range(12)))
+    decision = route(snap([item("m1", "normal")], [full]), RULES, NOW)
+    assert decision.assignments == () and decision.releases == ()

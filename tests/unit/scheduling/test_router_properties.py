@@ -132,11 +132,21 @@ def test_every_item_has_one_outcome_and_work_in_hand_is_only_released_for_a_reas
     outcomes = (assigned + [i for w in decision.waits for i in w.item_ids]
                 + [p.item_id for p in decision.pages] + [g.item_id for g in decision.gaps])
     assert sorted(outcomes) == sorted([i.id for i in waiting] + list(released))
+    rank = {u: n for n, u in enumerate(("critical", "high", "normal", "low"))}
+    kinds = {r.item_id: r.kind for r in decision.releases}
+    by_item = {i.id: i for i in waiting}
     for p in staff:
         on_shift = any(s.contains(NOW) for s in p.shifts)
+        urgent_taken = [by_item[a.item_id].urgency for a in decision.assignments
+                        if a.person_id == p.id and a.item_id in by_item]
         for i in p.open_items:
-            if i.id in released:
-                assert not i.via_page
+            if i.id not in released:
+                continue
+            assert not i.via_page
+            if kinds[i.id] == "preempted":  # only unstarted work, for a more urgent item given to p
+                assert i.started_at is None
+                assert any(rank[u] < rank[i.urgency] for u in urgent_taken)
+            else:
                 assert not on_shift or (i.started_at is None and NOW - i.assigned_at >= rules.stale_after)
     back_to_holder = [a for a in decision.assignments if a.item_id in released
                       and any(r.item_id == a.item_id and r.person_id == a.person_id for r in decision.releases)]
@@ -153,3 +163,35 @@ def test_pages_only_go_to_critical_items_with_nobody_on_shift_who_has_the_skills
         assert wanted.urgency == "critical"
         assert not any(wanted.required_skills <= p.skills and any(s.contains(NOW) for s in p.shifts)
                        for p in staff)
+
+
+def _fits_instead(person, decision, rules, by_id, drop, add) -> bool:
+    """Could `person` have taken `add` in place of `drop`, within every limit the router applies?"""
+    work = kept_items(person, decision) + [by_id[a.item_id] for a in decision.assignments
+                                           if a.person_id == person.id and a.item_id in by_id]
+    work = [i for i in work if i.id != drop.id] + [add]
+    hours = sum(rules.handling_hours[i.urgency] for i in work)
+    return (add.required_skills <= person.skills and add.previous_holder != person.id
+            and sum(rules.effort[i.urgency] for i in work) <= rules.max_open_effort + 1e-9
+            and person.hours_today + hours <= rules.max_hours_per_day + 1e-9
+            and person.hours_week + hours <= rules.max_hours_per_week + 1e-9)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(rules=rules_st, staff=people(), waiting=backlogs())
+def test_nobody_is_given_less_urgent_work_while_more_urgent_work_they_could_take_waits(rules, staff, waiting):
+    decision = route(Snapshot(waiting, staff), rules, NOW)
+    rank = {u: n for n, u in enumerate(URGENCIES)}
+    by_id = {i.id: i for i in waiting}
+    left = [by_id[i] for w in decision.waits for i in w.item_ids if i in by_id]
+    by_person = {p.id: p for p in staff}
+    for a in decision.assignments:
+        given = by_id.get(a.item_id)
+        if given is None:
+            continue
+        person = by_person[a.person_id]
+        for waiting_item in left:
+            if rank[waiting_item.urgency] < rank[given.urgency] and waiting_item.priority > given.priority:
+                assert not _fits_instead(person, decision, rules, by_id, given, waiting_item), (
+                    f"{a.person_id} got {given.urgency} {given.id} while {waiting_item.urgency}"
+                    f" {waiting_item.id} waited")

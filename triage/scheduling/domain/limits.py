@@ -38,10 +38,21 @@ def availability(person: PersonState, now: datetime, rules: StaffingRules) -> st
     return None
 
 
+URGENT_RESERVE = 1  # per tier: the last slot of the hour for critical, the one before for high
+
+
+def interruption_limit(urgency: str, rules: StaffingRules) -> int:
+    """The interruption budget an item of `urgency` may use: the last slots wait for urgent items."""
+    budget = rules.interruptions_per_hour
+    if budget < 4 or urgency == "critical":
+        return budget
+    return budget - URGENT_RESERVE if urgency == "high" else budget - 2 * URGENT_RESERVE
+
+
 class Load:
     """Mutable tally for one person while a routing pass hands out work."""
 
-    __slots__ = ("day", "effort", "interruptions", "person", "version", "week")
+    __slots__ = ("day", "effort", "interruptions", "paged", "person", "version", "week")
 
     def __init__(self, person: PersonState, kept: tuple[OpenItem, ...], rules: StaffingRules) -> None:
         hours, effort = rules.handling_hours, rules.effort
@@ -51,11 +62,12 @@ class Load:
         self.day = person.hours_today + committed
         self.week = person.hours_week + committed
         self.interruptions = person.assigned_last_hour
+        self.paged = 0.0  # hours of pages given in this pass: time at work on top of the shifts
         self.version = 0
 
     def refusal(self, urgency: str, rules: StaffingRules) -> str | None:
         """None if one more item of `urgency` stays within every limit, else the limit hit."""
-        if self.interruptions >= rules.interruptions_per_hour:
+        if self.interruptions >= interruption_limit(urgency, rules):
             return INTERRUPTIONS
         if self.effort + rules.effort[urgency] > rules.max_open_effort + EPSILON:
             return CAPACITY
@@ -77,6 +89,7 @@ class Load:
     def add_hours(self, hours: float) -> None:
         self.day += hours
         self.week += hours
+        self.paged += hours
         self.version += 1
 
     def can_take_any(self, rules: StaffingRules) -> bool:
@@ -93,6 +106,14 @@ class Load:
         self.day += hours
         self.week += hours
         self.interruptions += 1
+        self.version += 1
+
+    def drop(self, urgency: str, rules: StaffingRules) -> None:
+        """An unstarted item handed back: its effort and expected hours are no longer committed."""
+        hours = rules.handling_hours[urgency]
+        self.effort -= rules.effort[urgency]
+        self.day -= hours
+        self.week -= hours
         self.version += 1
 
     def stress(self, rules: StaffingRules) -> float:

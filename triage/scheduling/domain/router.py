@@ -8,7 +8,12 @@ from datetime import datetime
 from operator import attrgetter
 from zoneinfo import ZoneInfo
 
+from triage.scheduling.domain.handoff import hhmm as _hhmm
+from triage.scheduling.domain.handoff import release_due as _release
+from triage.scheduling.domain.handoff import requeued as _requeued
 from triage.scheduling.domain.limits import OFF_SHIFT, Load, availability
+from triage.scheduling.domain.paging import choose_on_call
+from triage.scheduling.domain.preempt import PREEMPTING, best_preemption, handback_note
 from triage.scheduling.domain.rules import StaffingRules
 from triage.scheduling.domain.snapshot import (
     Assignment,
@@ -31,41 +36,11 @@ def route(snapshot: Snapshot, rules: StaffingRules, now: datetime) -> RoutingDec
     return _Pass(snapshot, rules, now).run()
 
 
-def _hhmm(moment: datetime, now: datetime, zone: ZoneInfo) -> str:
-    local, today = moment.astimezone(zone), now.astimezone(zone).date()
-    return f"{local:%H:%M}" if local.date() == today else f"{local:%a %H:%M}"
-
-
 def _skill_words(group: Group) -> str:
     if not group:
         return ""
     names = ", ".join(f"'{s}'" for s in sorted(group))
     return f" with skill {names}" if len(group) == 1 else f" with skills {names}"
-
-
-def _release(person: PersonState, item: OpenItem, now: datetime, rules: StaffingRules,
-             zone: ZoneInfo) -> Release | None:
-    if item.via_page:
-        return None
-    state = f"started {_hhmm(item.started_at, now, zone)}" if item.started_at else "not started"
-    owner = person.name or person.id
-    if person.shift_at(now) is None:
-        ended = max((s.end for s in person.shifts if s.end <= now), default=None)
-        when = f" at {_hhmm(ended, now, zone)}" if ended else ""
-        return Release(item.id, person.id, f"shift ended{when}",
-                       f"handoff from {owner}: shift ended{when}; assigned"
-                       f" {_hhmm(item.assigned_at, now, zone)}, {state}, unfinished", "shift_end")
-    if item.started_at is None and now - item.assigned_at >= rules.stale_after:
-        minutes = int((now - item.assigned_at).total_seconds() // 60)
-        return Release(item.id, person.id, f"untouched for {minutes} min",
-                       f"handoff from {owner}: assigned {_hhmm(item.assigned_at, now, zone)}, not"
-                       f" opened within {int(rules.stale_after.total_seconds() // 60)} min", "untouched")
-    return None
-
-
-def _requeued(item: OpenItem, holder: str) -> WaitingItem:
-    return WaitingItem(item.id, item.urgency, item.priority, item.received_at or item.assigned_at,
-                       item.required_skills, item.author_id, None, holder)
 
 
 class _Pass:
@@ -77,6 +52,8 @@ class _Pass:
         self.waiting = list(snapshot.waiting)
         self.releases: list[Release] = []
         self.loads: dict[str, Load] = {}
+        self.held: dict[str, list[OpenItem]] = {}
+        self.no_room: set[tuple[Group, str]] = set()  # (skills, urgency) no hand-back can make room for
         for person in snapshot.people:
             kept = []
             for item in person.open_items:
@@ -87,6 +64,7 @@ class _Pass:
                     self.releases.append(released)
                     self.waiting.append(_requeued(item, person.id))
             self.loads[person.id] = Load(person, tuple(kept), rules)
+            self.held[person.id] = kept
         self.status = {pid: availability(p, now, rules) for pid, p in self.people.items()}
         self.by_skill: dict[str, set[str]] = defaultdict(set)
         for pid, person in self.people.items():
@@ -122,6 +100,8 @@ class _Pass:
                 continue
             key = (item.required_skills, item.urgency)
             if (key not in exhausted or item.author_id in holder) and self._place(item) is not None:
+                continue
+            if item.urgency in PREEMPTING and self._preempt(item):
                 continue
             ids = fast.get(key)  # hot path: same reason as the previous item of this kind
             if ids is not None:
@@ -203,6 +183,28 @@ class _Pass:
         heapq.heappush(heap, (self.loads[pid].stress(rules), pid, self.loads[pid].version))
         return pid
 
+    def _preempt(self, item: WaitingItem) -> bool:
+        """Make room for an urgent item by handing back unstarted, less urgent work (never started work)."""
+        key = (item.required_skills, item.urgency)
+        if key in self.no_room:  # loads only grow in a pass: a failed search fails again
+            return False
+        _, on_shift = self._skilled(item.required_skills)
+        found = best_preemption(item, on_shift, self.loads, self.held, self.status, self.rules)
+        if found is None:
+            self.no_room.add(key)
+            return False
+        pid, victims = found
+        owner = self.people[pid].name or pid
+        for v in victims:
+            self.held[pid].remove(v)
+            self.loads[pid].drop(v.urgency, self.rules)
+            self.releases.append(Release(v.id, pid, f"handed back for {item.urgency} item {item.id}",
+                                         handback_note(v, item, owner, self.now), "preempted"))
+            self.waiting.append(_requeued(v, pid))  # routed later in this pass, to someone else
+        self._assign(item, pid, f"{item.urgency} first: {len(victims)} unstarted, less urgent item(s) handed back",
+                     "priority")
+        return True
+
     def _batch(self, group: Group, items: list[WaitingItem]) -> None:
         rules = self.rules
         oldest = min(i.received_at for i in items)
@@ -277,20 +279,11 @@ class _Pass:
             self._page(item, reason)
 
     def _page(self, item: WaitingItem, why: str) -> None:
-        rules, now = self.rules, self.now
-        on_call = [p for p in self.people.values() if any(w.contains(now) for w in p.on_call)]
-        def used(p: PersonState) -> tuple[int, int]:
-            return p.pages_tonight + self.pages_used[p.id], p.pages_week + self.pages_used[p.id]
-        hours = rules.handling_hours["critical"]
-        within = [p for p in on_call
-                  if used(p)[0] < rules.pages_per_night and used(p)[1] < rules.pages_per_week
-                  and self.loads[p.id].hours_refusal(hours, rules) is None]
-        if within:
-            best = min(within, key=lambda p: (not item.required_skills <= p.skills, used(p)[1], p.id))
-            self.pages_used[best.id] += 1
-            self.loads[best.id].add_hours(hours)
-            self.pages.append(Page(item.id, best.id, f"critical item outside every shift: {why}"))
+        pid, reason = choose_on_call(item, tuple(self.people.values()), self.loads, self.pages_used,
+                                     self.rules, self.now)
+        if pid is None:
+            self.gaps.append(CoverageGap(item.id, f"critical item outside every shift: {why}; {reason}"))
             return
-        budget = (f"on-call page budget spent ({rules.pages_per_night} a night,"
-                  f" {rules.pages_per_week} a week)" if on_call else "no one on call")
-        self.gaps.append(CoverageGap(item.id, f"critical item outside every shift: {why}; {budget}"))
+        self.pages_used[pid] += 1
+        self.loads[pid].add_hours(self.rules.handling_hours[item.urgency])
+        self.pages.append(Page(item.id, pid, f"critical item outside every shift: {why}"))

@@ -53,11 +53,12 @@ class BusinessHours:
 
 @dataclass(frozen=True, slots=True)
 class ShiftTemplate:
-    """A shift pattern the planner rosters whole: local start time and length."""
+    """A shift pattern the planner rosters whole: start time and length, in team time or each person's own."""
 
     name: str
     start: time
     hours: float
+    local: bool = False  # "09:00 local": 09:00 in each person's own time zone, not the team's
 
     @property
     def start_hour(self) -> float:
@@ -261,6 +262,16 @@ def rules_from_dict(raw: Mapping[str, Any]) -> StaffingRules:
 
 
 def template_from_dict(raw: Mapping[str, Any]) -> ShiftTemplate:
-    """A ShiftTemplate from {name, start: 'HH:MM', hours}."""
-    return ShiftTemplate(name=str(raw["name"]), start=time.fromisoformat(str(raw["start"])),
-                         hours=float(raw["hours"]))
+    """A ShiftTemplate from {name, start: 'HH:MM' or 'HH:MM local', hours, local}."""
+    name = str(raw.get("name", ""))
+    text = str(raw.get("start", "")).strip()
+    local = text.endswith(" local") or bool(raw.get("local", False))
+    try:
+        start = time.fromisoformat(text.removesuffix(" local").strip())
+        hours = float(raw["hours"])
+    except (KeyError, ValueError, TypeError) as exc:
+        raise SchedulingError(f"template {name!r}: start must be 'HH:MM' or 'HH:MM local' and hours a"
+                              f" number (got start={raw.get('start')!r}, hours={raw.get('hours')!r}): {exc}") from None
+    if not name or not 0 < hours <= 24:
+        raise SchedulingError(f"template {name!r}: needs a name and 0 < hours <= 24 (got {hours:g})")
+    return ShiftTemplate(name=name, start=start, hours=hours, local=local)

@@ -56,6 +56,9 @@ class PersonState:
     pages_tonight: int = 0
     pages_week: int = 0
     name: str = ""
+    worked: tuple[Interval, ...] = ()  # work outside shifts in the last day (pages): it counts for rest
+    at_work_today: float | None = None  # hours at work in their local day, shifts included; None: unknown
+    at_work_week: float | None = None  # same for their local week
 
     def shift_at(self, moment: datetime) -> Interval | None:
         return next((s for s in self.shifts if s.contains(moment)), None)
@@ -71,9 +74,9 @@ class Snapshot:
 
 # Reason kinds: a few fixed words next to each free-text reason, so metrics and tests can count
 # decisions without parsing sentences.
-ASSIGN_KINDS = ("relationship", "batch", "freshest_fit")
+ASSIGN_KINDS = ("relationship", "batch", "freshest_fit", "priority")
 WAIT_KINDS = ("no_skill", "off_shift", "at_limit", "batching", "paged")
-RELEASE_KINDS = ("shift_end", "untouched")
+RELEASE_KINDS = ("shift_end", "untouched", "preempted")
 
 
 # Decision parts are NamedTuples: immutable like the rest, and cheap enough to build by the

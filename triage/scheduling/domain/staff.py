@@ -101,6 +101,7 @@ class Staff:
     time_off: tuple[Interval, ...] = ()
     on_call_eligible: bool = False
     preferences: Preferences = field(default_factory=Preferences)
+    night_opt_in: bool = False  # rostered shifts in local 23:00-06:00 only for people who asked for them
 
     def __post_init__(self) -> None:
         owner = f"staff {self.id!r}"
@@ -175,4 +176,5 @@ def staff_from_dict(raw: Mapping[str, Any]) -> Staff:
         preferences=Preferences(frozenset(prefs.get("prefer_templates", ())),
                                 frozenset(prefs.get("avoid_templates", ())),
                                 frozenset(int(d) for d in prefs.get("avoid_weekdays", ()))),
+        night_opt_in=bool(raw.get("night_opt_in", False)),
     )

@@ -19,7 +19,7 @@ from triage.scheduling.planning.simulate import RunLog
 @dataclass
 class Outcome:
     policy: str
-    sla: dict[str, float]  # share answered within SLA, per urgency
+    sla: dict[str, float | None]  # share answered within SLA, per urgency; None: no item to judge
     critical_sla_covered: float | None  # critical SLA for arrivals in hours the roster covers
     answered: int
     unanswered: int
@@ -31,6 +31,15 @@ class Outcome:
     after_hours_minutes: float
     seconds: float
     top_wait_reasons: list[tuple[str, int]] = field(default_factory=list)
+    sla_counts: dict[str, tuple[int, int]] = field(default_factory=dict)  # (met, judged) per urgency
+    answered_by: dict[str, tuple[int, int]] = field(default_factory=dict)  # (answered, unanswered) per urgency
+    deferred: int = 0
+    pages_per_person: dict[str, int] = field(default_factory=dict)
+
+    def sla_text(self, urgency: str) -> str:
+        """'97.1% (235/242)', or 'n/a (no items)' rather than a flattering 100 %."""
+        met, n = self.sla_counts.get(urgency, (0, 0))
+        return f"{met / n:.1%} ({met}/{n})" if n else "n/a (no items)"
 
     @property
     def total_breaches(self) -> int:
@@ -101,7 +110,16 @@ def outcome(log: RunLog, plan: Plan, rules: StaffingRules, start: datetime, end:
     week_max, day_max, after = _hours_per_person(log, ZoneInfo(rules.team_timezone))
     answered = sum(1 for i in log.items if i.started_at is not None)
     reasons = sorted(log.wait_reasons.items(), key=lambda kv: -kv[1])[:5]
-    return Outcome(log.policy, {u: (h / n if n else 1.0) for u, (h, n) in hit.items()},
+    by_urgency = {u: (sum(1 for i in log.items if i.arrival.urgency == u and i.started_at is not None),
+                      sum(1 for i in log.items if i.arrival.urgency == u and i.started_at is None))
+                  for u in URGENCIES}
+    pages: dict[str, int] = defaultdict(int)
+    for r in log.records:
+        if r["type"] == "page":
+            pages[r["person"]] += 1
+    extra = {"sla_counts": {u: (h, n) for u, (h, n) in hit.items()}, "answered_by": by_urgency,
+             "deferred": sum(1 for r in log.records if r["type"] == "deferral"), "pages_per_person": dict(pages)}
+    return Outcome(log.policy, {u: (h / n if n else None) for u, (h, n) in hit.items()},
                    crit_cov[0] / crit_cov[1] if crit_cov[1] else None, answered, len(log.items) - answered,
                    sum(1 for r in log.records if r["type"] == "page"), len(log.gaps),
-                   check_breaches(log.records, rules), week_max, day_max, after, log.seconds, reasons)
+                   check_breaches(log.records, rules), week_max, day_max, after, log.seconds, reasons, **extra)

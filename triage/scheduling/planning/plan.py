@@ -5,7 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 
+from triage.scheduling.domain.localtime import local_days_touched
 from triage.scheduling.domain.staff import Staff
 from triage.scheduling.planning.forecast import Forecast, forecast_by_skill, people_needed
 from triage.scheduling.planning.roster import plan_roster
@@ -35,17 +37,20 @@ def _history_after(roster: Roster, staff: Sequence[Staff], before: dict[str, Ros
     for person in staff:
         mine = sorted(roster.shifts_of(person.id), key=lambda s: s.start)
         prev = before.get(person.id, RosterHistory())
-        days = {s.day for s in mine}
+        zone, first = ZoneInfo(person.timezone), week_end.date() - timedelta(days=7)
+        days = {(d - first).days for s in mine for d in local_days_touched(s.start, s.end, zone)}
         streak = 0
         while 6 - streak in days:
             streak += 1
         if streak == 7:
             streak += prev.consecutive_days_before
+        monday = bool(streak) and 7 in days  # a Sunday night runs into next Monday: worked already
+        streak += monday
         out[person.id] = RosterHistory(
             nights_prev_3_weeks=prev.nights_prev_3_weeks + sum(s.night for s in mine),
             weekends_prev_3_weeks=prev.weekends_prev_3_weeks + sum(s.weekend for s in mine),
             on_call_prev_3_weeks=prev.on_call_prev_3_weeks + sum(p == person.id for p, _ in roster.on_call),
-            consecutive_days_before=streak,
+            consecutive_days_before=streak, monday_worked=monday,
             last_shift_end=mine[-1].end if mine else prev.last_shift_end)
     return out
 

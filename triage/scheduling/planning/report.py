@@ -89,7 +89,10 @@ def coverage_chart(plan: Plan, path: Path) -> Path:
 
 def _table(outcomes: Sequence[Outcome]) -> str:
     head = "".join(f"<th>{html.escape(o.policy)}</th>" for o in outcomes)
-    rows = [("SLA " + u, [f"{o.sla[u]:.1%}" for o in outcomes]) for u in URGENCIES]
+    rows = [("SLA " + u, [o.sla_text(u) for o in outcomes]) for u in URGENCIES]
+    rows += [(f"{u}: answered / unanswered", [f"{o.answered_by[u][0]} / {o.answered_by[u][1]}" for o in outcomes])
+             for u in URGENCIES]
+    rows += [("low items deferred (capacity went to more urgent work)", [str(o.deferred) for o in outcomes])]
     rows += [("critical SLA where roster covers demand",
               [f"{o.critical_sla_covered:.1%}" if o.critical_sla_covered is not None else "n/a" for o in outcomes]),
              ("answered / unanswered", [f"{o.answered} / {o.unanswered}" for o in outcomes]),

@@ -6,7 +6,8 @@ import dataclasses
 import math
 import time as clock
 from collections import defaultdict
-from datetime import timedelta
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from ortools.sat.python import cp_model
 
@@ -25,13 +26,18 @@ from triage.scheduling.planning.roster_model import (
     RosterRequest,
     candidates,
     rest_clash,
+    unworkable_templates,
 )
 
+SOLVER_SEED = 1  # any fixed value: the figures must not change from run to run
+WALL_SAFETY = 4  # wall-clock cap as a multiple of the deterministic budget
 UNCOVERED_WEIGHT = 1000  # one uncovered person-hour outweighs any fairness or preference cost
 FAIRNESS_WEIGHT = 20  # per extra night/weekend/on-call on the most loaded person
 PREFERENCE_WEIGHT = 5  # per shift a person asked to avoid
 DEFAULT_WORKERS = 2  # the planning box has two cores shared with the app
-ON_CALL_HOURS = (22, 31)  # 22:00 to 07:00 next day, the team's night
+# 17:00-22:00 in the on-call person's own zone: the evening after a day shift, never their night.
+# Follow the sun: someone else's working day covers the deep night; on-call covers the seams.
+ON_CALL_HOURS = (17, 22)
 ON_CALL_GAP_WEIGHT = 3000  # a night nobody can be paged turns every critical item into a gap
 
 
@@ -63,10 +69,8 @@ class _Builder:
                 day_vars[self.cands[i].day].append(self.x[i])
                 if hist.last_shift_end and self.cands[i].start - hist.last_shift_end < rules.min_rest:
                     m.Add(self.x[i] == 0)
-            works = []
             for d in range(DAYS):
                 m.AddAtMostOne(day_vars[d])
-                works.append(sum(day_vars[d]))
             for a in idx:  # rest between shifts on nearby days, Sunday -> Monday included (cyclic week)
                 for b in idx:
                     ca, cb = self.cands[a], self.cands[b]
@@ -75,10 +79,6 @@ class _Builder:
             cap = min(rules.max_hours_per_week, person.contract_hours)
             self.hours_used[p] = [(round(self.cands[i].length * 4), self.x[i]) for i in idx]
             m.Add(sum(q * x for q, x in self.hours_used[p]) <= int(cap * 4))
-            k = rules.max_consecutive_days
-            seq = [1] * min(hist.consecutive_days_before, k) + works
-            for s in range(len(seq) - k):
-                m.Add(sum(seq[s:s + k + 1]) <= k)
             m.Add(sum(self.x[i] for i in idx if self.cands[i].night)
                   <= max(0, rules.max_nights_per_4_weeks - hist.nights_prev_3_weeks))
             m.Add(sum(self.x[i] for i in idx if self.cands[i].weekend)
@@ -89,6 +89,40 @@ class _Builder:
                 name = self.request.templates[c.template].name
                 if name in avoid.avoid_templates or c.start.weekday() in avoid.avoid_weekdays:
                     self.cost.append(PREFERENCE_WEIGHT * self.x[i])
+
+    def consecutive_days(self) -> None:
+        """At most max_consecutive_days worked calendar days in a row, on-call evenings included
+        (a page is work on that day); runs carried in from last week count."""
+        k = self.rules.max_consecutive_days
+        for p, idx in self.by_person.items():
+            hist = self.history(p)
+            works = self._days_worked(p, idx)
+            # works starts on the Sunday before; a streak carried in from last week already holds it
+            # (and Monday too, when last week's Sunday night ran into it)
+            skip = 2 if hist.monday_worked else 1 if hist.consecutive_days_before else 0
+            seq = [1] * min(hist.consecutive_days_before, k) + works[skip:]
+            for s in range(len(seq) - k):
+                self.model.Add(sum(seq[s:s + k + 1]) <= k)
+
+    def _days_worked(self, p: int, idx: list[int]) -> list:
+        """One 0/1 per local calendar day from the Sunday before to the Monday after: a night shift
+        works two days, so chained nights leave no free calendar day unless the model sees both."""
+        touching: dict[int, list] = defaultdict(list)
+        for i in idx:
+            for day in self.cands[i].days:
+                touching[day].append(self.x[i])
+        for d in range(DAYS):
+            if (p, d) in self.on_call:  # the on-call evening lies inside local day d
+                touching[d].append(self.on_call[p, d])
+        out = []
+        for day in range(-1, DAYS + 1):
+            if not touching.get(day):
+                out.append(0)
+                continue
+            w = self.model.NewBoolVar(f"w{p}_{day}")
+            self.model.AddMaxEquality(w, touching[day])
+            out.append(w)
+        return out
 
     def coverage(self) -> None:
         staff, m = self.request.staff, self.model
@@ -124,13 +158,12 @@ class _Builder:
             return
         top = m.NewIntVar(0, 28, "max_on_call")
         for d in range(DAYS):
-            start = d * 24 + ON_CALL_HOURS[0]
-            window = (start, d * 24 + ON_CALL_HOURS[1] + 2)  # plus 2 h: no early shift after a night on call
             for p in eligible:
+                window = on_call_window(self.request, p, d)
                 v = self.on_call[p, d] = m.NewBoolVar(f"oc{p}_{d}")
                 for i in self.by_person.get(p, []):
                     c = self.cands[i]
-                    if _overlaps(c, window):
+                    if _spoils_rest(c, window, self.rules.min_rest):
                         m.AddImplication(v, self.x[i].Not())
             gap = m.NewBoolVar(f"oc_gap{d}")
             m.Add(sum(self.on_call[p, d] for p in eligible) + gap == 1)
@@ -151,12 +184,10 @@ class _Builder:
 
 
 def _near_clash(a: Candidate, b: Candidate, rules) -> bool:
-    if abs(a.day - b.day) <= 2 and rest_clash(a, b, rules):
-        return True
-    if abs(a.day - b.day) >= 5:  # the same pattern repeats next week: Sunday night vs Monday early
-        late, early = (a, b) if a.day > b.day else (b, a)
-        return early.start + timedelta(days=7) - late.end < rules.min_rest
-    return False
+    if abs(a.day - b.day) < 5:
+        return abs(a.day - b.day) <= 2 and rest_clash(a, b, rules)
+    late, early = (a, b) if a.day > b.day else (b, a)  # the week repeats: Sunday night vs Monday early
+    return early.start + timedelta(days=7) - late.end < rules.min_rest
 
 
 def _check(request: RosterRequest) -> None:
@@ -170,9 +201,28 @@ def _check(request: RosterRequest) -> None:
             raise SchedulingError(f"demand for {skill!r} has {len(need)} hours, expected {WEEK_HOURS}")
 
 
-def _overlaps(c: Candidate, window: tuple[int, int]) -> bool:
-    start = c.day * 24 + (c.start.hour + c.start.minute / 60)
-    return start < window[1] and window[0] < start + c.length
+def _spoils_rest(c: Candidate, window: Interval, min_rest: timedelta) -> bool:
+    """True when a page anywhere in `window` could leave less than `min_rest` off in some 24 h.
+
+    A shift may end by the window's start if it began at most 24 h - min_rest before the window's
+    end (then the rest after the last page fits in that shift's 24 h), and the next may start
+    min_rest after the window ends.
+    """
+    day = timedelta(hours=24)
+    if c.start < window.end and window.start < c.end:
+        return True
+    if window.end - day < c.start < window.end + min_rest - day:
+        return True
+    return window.end <= c.start < window.end + min_rest
+
+
+def on_call_window(request: RosterRequest, person: int, day: int) -> Interval:
+    """The on-call night of `day` in the person's own zone: 22:00 to 07:00 local, DST-correct."""
+    zone = ZoneInfo(request.staff[person].timezone)
+    first = request.week_start.astimezone(ZoneInfo(request.rules.team_timezone)).date() + timedelta(days=day)
+    start = datetime.combine(first, time(ON_CALL_HOURS[0]), zone)
+    end = datetime.combine(first + timedelta(days=ON_CALL_HOURS[1] // 24), time(ON_CALL_HOURS[1] % 24), zone)
+    return Interval(start, end)
 
 
 def plan_roster(request: RosterRequest, *, time_limit: float = 30.0, workers: int = DEFAULT_WORKERS,
@@ -184,6 +234,7 @@ def plan_roster(request: RosterRequest, *, time_limit: float = 30.0, workers: in
     b.person_rules()
     b.coverage()
     b.fairness()
+    b.consecutive_days()
     b.weekly_hours()
     b.model.Minimize(sum(b.cost))
     if hint:
@@ -193,7 +244,12 @@ def plan_roster(request: RosterRequest, *, time_limit: float = 30.0, workers: in
         for (p, d), var in b.on_call.items():
             b.model.AddHint(var, on_call.get(d) == p)
     solver = cp_model.CpSolver()
-    solver.parameters.max_time_in_seconds = time_limit
+    # Same request, same roster: a fixed seed, interleaved (deterministic) parallel search and a budget
+    # in deterministic time; wall time only as a safety net on a machine much slower than expected.
+    solver.parameters.random_seed = SOLVER_SEED
+    solver.parameters.interleave_search = True
+    solver.parameters.max_deterministic_time = time_limit
+    solver.parameters.max_time_in_seconds = time_limit * WALL_SAFETY
     solver.parameters.num_workers = workers
     solver.parameters.relative_gap_limit = gap_limit
     progress = _Progress(started)
@@ -233,10 +289,11 @@ def _extract(b: _Builder, solver: cp_model.CpSolver, status: int, seconds: float
                     for h in c.hours:
                         seats[h] += 1
     on_call = []
-    week = b.request.week_start
     for (p, d), v in sorted(b.on_call.items(), key=lambda kv: (kv[0][1], kv[0][0])):
         if solver.Value(v):
-            start = week + timedelta(hours=d * 24 + ON_CALL_HOURS[0])
-            on_call.append((staff[p].id, Interval(start, start + timedelta(hours=ON_CALL_HOURS[1] - ON_CALL_HOURS[0]))))
+            on_call.append((staff[p].id, on_call_window(b.request, p, d)))
+    idle = unworkable_templates(b.request, b.cands)
+    notes = tuple(f"nobody can work template {t!r} this week (local night without night_opt_in, or time off)"
+                  for t in idle)
     return Roster(shifts, tuple(on_call), uncovered, planned, name, solver.ObjectiveValue(),
-                  solver.BestObjectiveBound(), seconds)
+                  solver.BestObjectiveBound(), seconds, notes)

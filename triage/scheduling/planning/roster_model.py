@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from triage.scheduling.domain.rules import ShiftTemplate, StaffingRules
+from triage.scheduling.domain.localtime import local_days_touched, night_hours
+from triage.scheduling.domain.rules import NIGHT_MIN_HOURS, ShiftTemplate, StaffingRules
 from triage.scheduling.domain.staff import Interval, Staff
 
 ANY = "*"  # demand any person can cover, whatever their skills
 DAYS = 7
 WEEK_HOURS = 168
+HOUR = timedelta(hours=1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,6 +28,7 @@ class RosterHistory:
     on_call_prev_3_weeks: int = 0
     consecutive_days_before: int = 0
     last_shift_end: datetime | None = None
+    monday_worked: bool = False  # last week's Sunday night ran into this Monday (counted in the streak)
 
 
 @dataclass(frozen=True)
@@ -98,32 +102,57 @@ class Candidate:
     length: float
     night: bool
     weekend: bool
+    days: tuple[int, ...] = ()  # local calendar days touched, counted from the week's first date
 
 
-def local_start(week_start: datetime, day: int, template: ShiftTemplate, zone: str) -> datetime:
-    """Absolute start of `template` on `day` of the week, DST-correct in the team zone."""
-    date = (week_start.astimezone(ZoneInfo(zone)) + timedelta(days=day)).date()
-    return datetime.combine(date, template.start, ZoneInfo(zone))
+def local_start(first: date, day: int, template: ShiftTemplate, zone: str) -> datetime:
+    """Absolute start of `template` on `day` of the week beginning `first`, DST-correct in `zone`.
+
+    The day is counted from the week's first date in the team zone, so "Monday 09:00 local" is Monday
+    in Tokyo and in Los Angeles alike, whatever the team's clock says at that moment.
+    """
+    return datetime.combine(first + timedelta(days=day), template.start, ZoneInfo(zone))
+
+
+def _candidate(request: RosterRequest, pi: int, person: Staff, d: int, ti: int) -> Candidate | None:
+    rules, t = request.rules, request.templates[ti]
+    zone = ZoneInfo(person.timezone)
+    base = request.week_start.astimezone(ZoneInfo(rules.team_timezone)).date()
+    start = local_start(base, d, t, person.timezone if t.local else rules.team_timezone)
+    end = start + timedelta(hours=t.hours)
+    if person.is_away(Interval(start, end)):
+        return None
+    at_night = night_hours(start, end, zone)
+    if at_night > 0 and not person.night_opt_in:
+        return None  # local night work only for people who asked for it
+    # Coverage wraps (a steady-state week): a shift starting before Monday 00:00 team time, or
+    # running past Sunday midnight, staffs the matching hours at the other end of the week.
+    first = math.floor((start - request.week_start) / HOUR)
+    last = math.ceil((end - request.week_start) / HOUR)
+    covered = tuple(h % WEEK_HOURS for h in range(first, last))
+    days = tuple((day - base).days for day in local_days_touched(start, end, zone))
+    return Candidate(pi, d, ti, start, end, covered, t.hours, at_night >= NIGHT_MIN_HOURS,
+                     start.astimezone(zone).weekday() >= 5, days)
 
 
 def candidates(request: RosterRequest) -> list[Candidate]:
-    """Every (person, day, template) allowed by time off and the per-shift hour limit."""
-    rules, out = request.rules, []
+    """Every (person, day, template) allowed by time off, local nights and the per-shift hour limit."""
+    out = []
     for d in range(DAYS):
         for ti, t in enumerate(request.templates):
-            if t.hours > rules.max_hours_per_day:
+            if t.hours > request.rules.max_hours_per_day:
                 continue
-            start = local_start(request.week_start, d, t, rules.team_timezone)
-            end = start + timedelta(hours=t.hours)
-            # Coverage wraps (a steady-state week): Sunday's night shift staffs Monday 00:00-06:00,
-            # as last week's did; real carry-over limits come in through RosterHistory.
-            first = int(d * 24 + t.start_hour)
-            covered = tuple(h % WEEK_HOURS for h in range(first, int(d * 24 + t.end_hour + 0.999)))
-            weekend = start.astimezone(ZoneInfo(rules.team_timezone)).weekday() >= 5
             for pi, person in enumerate(request.staff):
-                if not person.is_away(Interval(start, end)):
-                    out.append(Candidate(pi, d, ti, start, end, covered, t.hours, t.is_night, weekend))
+                c = _candidate(request, pi, person, d, ti)
+                if c is not None:
+                    out.append(c)
     return out
+
+
+def unworkable_templates(request: RosterRequest, cands: Sequence[Candidate]) -> list[str]:
+    """Templates nobody can work on any day (local night without opt-in, time off, too long)."""
+    used = {c.template for c in cands}
+    return [t.name for i, t in enumerate(request.templates) if i not in used]
 
 
 def rest_clash(a: Candidate, b: Candidate, rules: StaffingRules) -> bool:

@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 import numpy as np
 
 from triage.core.scoring import URGENCIES
+from triage.scheduling.domain.errors import InvalidStaff
 from triage.scheduling.domain.rules import (
     ShiftTemplate,
     StaffingRules,
@@ -20,13 +21,22 @@ from triage.scheduling.domain.rules import (
     template_from_dict,
     validate_rules,
 )
-from triage.scheduling.domain.staff import Skills, Staff, index_staff, staff_from_dict
+from triage.scheduling.domain.staff import (
+    Skills,
+    Staff,
+    check_timezone,
+    index_staff,
+    staff_from_dict,
+)
+from triage.scheduling.planning.roster_model import RosterRequest, candidates, unworkable_templates
+from triage.scheduling.planning.sick_calls import SickCall, sick_calls_from_list, with_announced
 
 # A community inbox: quiet at night, a morning climb, an evening peak after work (weights per hour).
 DEFAULT_DAILY_PROFILE = (2, 1.5, 1, 1, 1, 1.5, 3, 5, 7, 8, 8, 8, 7.5, 7.5, 7.5, 7, 7, 7.5, 8, 8.5, 8, 6.5, 4.5, 3)
 DEFAULT_WEEKLY_PROFILE = (1.1, 1.05, 1.0, 1.0, 0.95, 0.7, 0.65)  # Monday busiest, weekends lighter
 DEFAULT_MIX = {"critical": 0.03, "high": 0.15, "normal": 0.52, "low": 0.30}
 DEFAULT_HANDLING_MIN = {"critical": 20.0, "high": 12.0, "normal": 6.0, "low": 3.0}
+DEFAULT_NIGHT_SHARE = 0.15  # of a generated team, this many volunteer for night shifts
 DEFAULT_TEMPLATES = ({"name": "early", "start": "07:00", "hours": 8}, {"name": "day", "start": "10:00", "hours": 8},
                      {"name": "late", "start": "15:00", "hours": 8}, {"name": "night", "start": "23:00", "hours": 8})
 
@@ -44,6 +54,7 @@ class Traffic:
     storm_hours: tuple[int, int] = (10, 18)
     sick_calls_per_day: float = 1.5
     authors: int = 5000
+    channels: Mapping[str, float] = field(default_factory=dict)  # channel mix; empty: channels not modelled
 
 
 @dataclass(frozen=True)
@@ -58,6 +69,7 @@ class Scenario:
     traffic: Traffic
     history_weeks: int = 3
     tick_minutes: int = 2
+    sick: tuple[SickCall, ...] = ()  # named sick calls, on top of the random ones
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,19 +81,51 @@ class Arrival:
     author: str
     relationship: float
     handling: float  # minutes of work this item really takes
+    channel: str = ""  # "" when the scenario has no channel mix (no channel skill needed)
+    incident: str | None = None  # storm incident this item belongs to, when grouped
 
 
-def _generated_staff(spec: Mapping[str, Any], seed: int) -> list[Staff]:
+def _generated_staff(spec: Mapping[str, Any], seed: int, team_zone: str) -> list[Staff]:
     rng = np.random.default_rng(seed)
     langs = spec.get("languages", {"en": 1.0, "es": 0.35, "de": 0.25})
     contracts = spec.get("contract_hours", [40, 40, 32])
+    count = int(spec.get("count", 40))
+    # Own streams, so adding zones or night volunteers leaves everyone's skills as they were.
+    zones = dict(spec.get("timezones", {team_zone: 1.0}))
+    for zone in zones:
+        check_timezone(zone, owner="staff.generate.timezones")
+    mix = np.asarray(list(zones.values()), float)
+    where = np.random.default_rng(seed + 11).choice(len(zones), count, p=mix / mix.sum()).tolist()
+    nights = round(count * float(spec.get("night_share", DEFAULT_NIGHT_SHARE)))
+    volunteers = set(np.random.default_rng(seed + 13).permutation(count)[:nights].tolist())
     out = []
-    for i in range(int(spec.get("count", 40))):
+    for i in range(count):
         mine = {lang for lang, share in langs.items() if rng.random() < share} or {"en"}
         out.append(Staff(id=f"cm{i:03d}", name=f"CM {i:03d}", skills=Skills(languages=frozenset(mine)),
-                         contract_hours=float(contracts[i % len(contracts)]),
-                         on_call_eligible=rng.random() < float(spec.get("on_call_share", 0.25))))
+                         timezone=list(zones)[where[i]], contract_hours=float(contracts[i % len(contracts)]),
+                         on_call_eligible=rng.random() < float(spec.get("on_call_share", 0.25)),
+                         night_opt_in=i in volunteers))
     return out
+
+
+def _staff(raw: Mapping[str, Any], seed: int, team_zone: str) -> list[Staff]:
+    """Listed people (each defaulting to the team's zone) or a generated team."""
+    staff_raw = raw.get("staff", {"generate": {"count": 40}})
+    if isinstance(staff_raw, Mapping):
+        return _generated_staff(staff_raw["generate"], seed, team_zone)
+    return [staff_from_dict({"timezone": team_zone, **s}) for s in staff_raw]
+
+
+def _check_templates(templates: Sequence[ShiftTemplate], staff: Sequence[Staff], rules: StaffingRules,
+                     monday: date) -> None:
+    """A template nobody can work in their own local day (no night opt-in) is a scenario error."""
+    week = datetime.combine(monday, datetime.min.time(), ZoneInfo(rules.team_timezone))
+    request = RosterRequest(week, staff, templates, {}, rules)
+    idle = unworkable_templates(request, candidates(request))
+    if idle and staff:
+        raise InvalidStaff(f"templates: nobody can work {', '.join(map(repr, idle))} (it falls in the local"
+                           " night of everyone without night_opt_in, or in their time off): set night_opt_in"
+                           " for someone, make it local ('09:00 local'), or drop it")
 
 
 def scenario_from_dict(raw: Mapping[str, Any]) -> Scenario:
@@ -97,17 +141,20 @@ def scenario_from_dict(raw: Mapping[str, Any]) -> Scenario:
     templates = tuple(template_from_dict(t) for t in raw.get("templates", DEFAULT_TEMPLATES))
     validate_rules(rules, templates)
     seed = int(raw.get("seed", 7))
-    staff_raw = raw.get("staff", {"generate": {"count": 40}})
-    staff = (_generated_staff(staff_raw["generate"], seed) if isinstance(staff_raw, Mapping)
-             else [staff_from_dict(s) for s in staff_raw])
+    staff = _staff(raw, seed, rules.team_timezone)
     index_staff(staff)
     start = date.fromisoformat(str(raw.get("start", "2026-03-02")))
+    monday = start - timedelta(days=start.weekday())
+    days = int(raw.get("days", 14))
+    sick = sick_calls_from_list(raw.get("sick_calls", ()), staff, days)
+    staff = list(with_announced(staff, sick, monday))
+    _check_templates(templates, staff, rules, monday)
     return Scenario(name=str(raw.get("name", "scenario")),
-                    start=datetime.combine(start - timedelta(days=start.weekday()), datetime.min.time(),
-                                           ZoneInfo(rules.team_timezone)),
-                    days=int(raw.get("days", 14)), seed=seed, rules=rules, templates=templates,
+                    start=datetime.combine(monday, datetime.min.time(), ZoneInfo(rules.team_timezone)),
+                    days=days, seed=seed, rules=rules, templates=templates,
                     staff=tuple(staff), traffic=traffic,
-                    history_weeks=int(raw.get("history_weeks", 3)), tick_minutes=int(raw.get("tick_minutes", 2)))
+                    history_weeks=int(raw.get("history_weeks", 3)), tick_minutes=int(raw.get("tick_minutes", 2)),
+                    sick=sick)
 
 
 def load_scenario(path: str | Path) -> Scenario:
@@ -156,11 +203,21 @@ def arrivals(traffic: Traffic, start: datetime, hours: int, *, seed: int, storm_
     cols = zip(offsets[order].tolist(), u_idx[order].tolist(), l_idx[order].tolist(), a_idx[order].tolist(),
                noise[order].tolist(), strict=False)  # plain Python lists: numpy scalar access per item is slow
     rel_list, handling = rel.tolist(), traffic.handling_minutes
+    chans = _channels(traffic, total, seed=seed, order=order)
     out = []
     for n, (off, u, lang, author, jitter) in enumerate(cols):
         out.append(Arrival(f"{prefix}{n}", start + off * minute, urg[u], langs[lang], f"a{author}",
-                           rel_list[author], max(1.0, handling[urg[u]] * jitter)))
+                           rel_list[author], max(1.0, handling[urg[u]] * jitter), chans[n]))
     return out
+
+
+def _channels(traffic: Traffic, total: int, *, seed: int, order: np.ndarray) -> list[str]:
+    """One channel per arrival, from its own random stream so adding a mix changes nothing else."""
+    if not traffic.channels:
+        return [""] * total
+    names, mix = list(traffic.channels), np.asarray(list(traffic.channels.values()), float)
+    drawn = np.random.default_rng(seed + 1_000_003).choice(len(names), total, p=mix / mix.sum())
+    return [names[i] for i in drawn[order].tolist()]
 
 
 def hourly_counts(items: Sequence[Arrival], start: datetime, hours: int) -> dict[str, list[float]]:

@@ -10,6 +10,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from triage.core.scoring import URGENCIES
+from triage.scheduling.domain.localtime import split_by_local_day
 from triage.scheduling.domain.rules import StaffingRules
 from triage.scheduling.domain.snapshot import OpenItem, PersonState
 from triage.scheduling.domain.staff import Interval, Staff
@@ -35,6 +36,12 @@ class SimItem:
     assigned_at: datetime | None = None
     held_started: datetime | None = None  # when the current holder started it
     record: dict[str, Any] | None = None
+    deferred: bool = False  # low work capacity could not reach; still served if capacity frees up
+
+    @property
+    def skills(self) -> frozenset[str]:
+        """What whoever takes this item must have: its language, and its channel when modelled."""
+        return frozenset({self.arrival.language, self.arrival.channel} - {""})
 
 
 @dataclass(eq=False)
@@ -58,6 +65,18 @@ class SimPerson:
     def __post_init__(self) -> None:
         self.shifts.sort(key=lambda s: s.start)
         self._starts = [s.start for s in self.shifts]
+        self.zone = ZoneInfo(self.staff.timezone)  # days, weeks and nights are this person's own
+        self.at_work_day: dict[Any, float] = {}  # hours at work per local day: shifts, then off-shift work
+        self.at_work_week: dict[Any, float] = {}
+        for s in self.shifts:
+            self._at_work(s.start, s.end)
+        self.off_shift: list[tuple[datetime, datetime]] = []  # paged work, for rest
+
+    def _at_work(self, start: datetime, end: datetime) -> None:
+        for day, hours in split_by_local_day(start, end, self.zone):
+            week = day.isocalendar()[:2]
+            self.at_work_day[day] = self.at_work_day.get(day, 0.0) + hours
+            self.at_work_week[week] = self.at_work_week.get(week, 0.0) + hours
 
     def shift_at(self, moment: datetime) -> Interval | None:
         i = bisect.bisect_right(self._starts, moment) - 1
@@ -70,8 +89,8 @@ class SimPerson:
     def open_count(self) -> int:
         return len(self.queue) + (self.current is not None)
 
-    def _charge(self, start: datetime, minutes: float, zone: ZoneInfo) -> None:
-        local = start.astimezone(zone).date()
+    def _charge(self, start: datetime, minutes: float) -> None:
+        local = start.astimezone(self.zone).date()
         week = local.isocalendar()[:2]
         self.minutes_by_day[local] = self.minutes_by_day.get(local, 0.0) + minutes
         self.minutes_by_week[week] = self.minutes_by_week.get(week, 0.0) + minutes
@@ -88,7 +107,7 @@ class SimPerson:
             return best
         return None
 
-    def work(self, t0: datetime, t1: datetime, *, rules: StaffingRules, always: bool, zone: ZoneInfo) -> None:
+    def work(self, t0: datetime, t1: datetime, *, rules: StaffingRules, always: bool) -> None:
         """Work from t0 to t1: current item, then the queue; breaks when due (scheduler mode)."""
         cursor = max(t0, self.cursor or t0, self.on_break_until or t0)
         while cursor < t1:
@@ -119,7 +138,14 @@ class SimPerson:
                     break  # off shift: the router hands the item over
                 limit = min(t1, shift.end)
             step = min(item.remaining, (limit - cursor) / MINUTE)
-            self._charge(cursor, step, zone)
+            self._charge(cursor, step)
+            if step > 0 and self.shift_at(cursor) is None:  # paged work: time at work outside a shift
+                end = cursor + step * MINUTE
+                self._at_work(cursor, end)
+                if self.off_shift and self.off_shift[-1][1] >= cursor:
+                    self.off_shift[-1] = (self.off_shift[-1][0], end)
+                else:
+                    self.off_shift.append((cursor, end))
             cursor += step * MINUTE
             item.remaining -= step
             if item.record is not None:
@@ -147,14 +173,16 @@ class SimPerson:
         elif item in self.queue:
             self.queue.remove(item)
 
-    def state(self, now: datetime, *, zone: ZoneInfo, waiting_authors: set[str]) -> PersonState:
-        """The router's view of this person at `now`."""
+    def state(self, now: datetime, *, waiting_authors: set[str]) -> PersonState:
+        """The router's view of this person at `now`, with days and weeks in their own zone."""
+        zone = self.zone
         while self.assigned and now - self.assigned[0] >= timedelta(hours=1):
             self.assigned.popleft()
         local = now.astimezone(zone).date()
         held = ([self.current] if self.current else []) + list(self.queue)
         open_items = tuple(OpenItem(i.arrival.id, i.arrival.urgency, i.assigned_at, i.held_started,
-                                    i.arrival.author, i.via_page) for i in held)
+                                    i.arrival.author, i.via_page, received_at=i.arrival.at,
+                                    required_skills=i.skills) for i in held)
         night = (now - timedelta(hours=12)).astimezone(zone).date()
         week = local.isocalendar()[:2]
         return PersonState(
@@ -166,4 +194,6 @@ class SimPerson:
             on_call=tuple(w for w in self.on_call if w.start <= now < w.end),
             pages_tonight=sum(1 for p in self.pages if (p - timedelta(hours=12)).astimezone(zone).date() == night),
             pages_week=sum(1 for p in self.pages if p.astimezone(zone).isocalendar()[:2] == week),
-            name=self.staff.name)
+            name=self.staff.name,
+            worked=tuple(Interval(s, e) for s, e in self.off_shift[-8:] if now - e < timedelta(hours=24)),
+            at_work_today=self.at_work_day.get(local, 0.0), at_work_week=self.at_work_week.get(week, 0.0))

@@ -17,13 +17,16 @@ from triage.scheduling.domain.router import route
 from triage.scheduling.domain.rules import StaffingRules, rules_as_dict
 from triage.scheduling.domain.snapshot import PersonState, Snapshot, WaitingItem
 from triage.scheduling.domain.staff import Interval
+from triage.scheduling.planning.event_log import header_records
 from triage.scheduling.planning.plan import Plan
 from triage.scheduling.planning.scenario import Arrival, Scenario
+from triage.scheduling.planning.sick_calls import same_morning_days
 from triage.scheduling.planning.sim_people import PAGE_RESPONSE, SimItem, SimPerson
 
 POLICIES = ("scheduler", "round-robin 24/7", "least-loaded, no limits")
 PRIORITY_REFRESH = timedelta(minutes=15)  # waiting items' priorities age in steps, not every tick
-NEARBY_REFRESH = timedelta(minutes=10)  # who is on or about to be on shift, recomputed this often
+NEARBY_REFRESH = timedelta(minutes=10)
+DEFER_AT = 0.5  # share of the low SLA waited, everyone with the skill at a limit: shown as deferred  # who is on or about to be on shift, recomputed this often
 
 
 @dataclass
@@ -41,7 +44,7 @@ class RunLog:
 
 
 def sick_calls(scenario: Scenario, shifts: dict[str, list[Interval]], *, seed: int) -> dict[str, list[Interval]]:
-    """Drop a Poisson number of rostered shifts per day: people calling in sick that morning."""
+    """Drop the named same-morning sick days' shifts and a Poisson number more per day."""
     rng = np.random.default_rng(seed)
     zone = ZoneInfo(scenario.rules.team_timezone)
     by_day: dict[Any, list[tuple[str, Interval]]] = {}
@@ -53,6 +56,9 @@ def sick_calls(scenario: Scenario, shifts: dict[str, list[Interval]], *, seed: i
         for k in rng.choice(len(entries), min(len(entries), rng.poisson(scenario.traffic.sick_calls_per_day)),
                             replace=False):
             dropped.add((entries[k][0], entries[k][1].start))
+    named = same_morning_days(scenario.staff, scenario.sick, scenario.start.astimezone(zone).date())
+    for pid, days in named.items():
+        dropped.update((pid, s.start) for s in shifts.get(pid, ()) if any(d.contains(s.start) for d in days))
     return {pid: [s for s in spans if (pid, s.start) not in dropped] for pid, spans in shifts.items()}
 
 
@@ -97,6 +103,7 @@ class _Engine:
         self.near: list[SimPerson] = []
         self.near_at: datetime | None = None
         self.idle: dict[str, PersonState] = {}
+        self.defer_after = self.rules.sla["low"] * DEFER_AT  # past this, waiting low work is deferred
 
     def run(self, start: datetime, end: datetime, progress: Callable[[float], None] | None = None) -> RunLog:
         t0 = clock.perf_counter()
@@ -108,7 +115,7 @@ class _Engine:
             always = self.policy != POLICIES[0]
             for person in self.people.values():
                 if person.current or person.queue:
-                    person.work(t, nxt, rules=self.rules, always=always, zone=self.zone)
+                    person.work(t, nxt, rules=self.rules, always=always)
                     for item in person.handed_back:
                         self._release(item.arrival.id, person.staff.id, nxt, "handed back before a break")
                     person.handed_back.clear()
@@ -128,6 +135,10 @@ class _Engine:
 
     def _log_shifts(self, start: datetime, end: datetime) -> None:
         self.log.records.append({"type": "rules", "policy": self.policy, **rules_as_dict(self.rules)})
+        self.log.records.extend(header_records(
+            policy=self.policy, scenario_name=self.scenario.name, seed=self.scenario.seed,
+            team_timezone=self.rules.team_timezone, start=start, end=end, staff=self.scenario.staff,
+            arrivals=self.arrivals, on_call={pid: p.on_call for pid, p in self.people.items()}))
         for pid, person in self.people.items():
             for s in person.shifts:
                 if s.start < end and s.end > start:
@@ -145,7 +156,7 @@ class _Engine:
     def _view(self, item: SimItem, now: datetime) -> WaitingItem:
         a = item.arrival
         return WaitingItem(a.id, a.urgency, priority(a.urgency, a.relationship, now - a.at, self.rules.sla),
-                           a.at, frozenset({a.language}), a.author, None, item.previous_holder)
+                           a.at, item.skills, a.author, None, item.previous_holder)
 
     def _assign(self, item: SimItem, pid: str, now: datetime, *, via_page: bool = False) -> None:
         person = self.people[pid]
@@ -189,7 +200,7 @@ class _Engine:
             if iid not in self.waiting_view:
                 self.waiting_view[iid] = self._view(item, now)
         authors = {v.author_id for v in self.waiting_view.values()}
-        relevant = [p.state(now, zone=self.zone, waiting_authors=authors) for p in self._nearby(now)
+        relevant = [p.state(now, waiting_authors=authors) for p in self._nearby(now)
                     if p.current or p.queue or p.shift_at(now) or any(w.contains(now) for w in p.on_call)]
         relevant += self._idle_states(now)
         decision = route(Snapshot(tuple(self.waiting_view.values()), tuple(relevant)), self.rules, now)
@@ -204,6 +215,17 @@ class _Engine:
             self.log.gaps.add(g.item_id)
         for w in decision.waits:
             self.log.wait_reasons[w.reason] = self.log.wait_reasons.get(w.reason, 0) + len(w.item_ids)
+            if w.kind == "at_limit":
+                self._defer(w.item_ids, now, w.reason)
+
+    def _defer(self, item_ids, now: datetime, reason: str) -> None:
+        """Low work that capacity cannot reach is marked deferred once, with the reason, not left silent."""
+        for iid in item_ids:
+            item = self.items[iid]
+            if item.arrival.urgency == "low" and not item.deferred and now - item.arrival.at >= self.defer_after:
+                item.deferred = True
+                self.log.records.append({"type": "deferral", "item": iid, "time": now.isoformat(),
+                                         "urgency": "low", "reason": f"capacity goes to more urgent work: {reason}"})
 
     def _nearby(self, now: datetime) -> list[SimPerson]:
         """People on shift, on call or holding work around `now`; refreshed every NEARBY_REFRESH."""

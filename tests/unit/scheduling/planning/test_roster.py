@@ -14,6 +14,7 @@ RULES = StaffingRules()
 
 
 def people(n: int, **kw) -> list[Staff]:
+    kw = {"night_opt_in": True, **kw}  # these teams may work nights; local-night rules are tested apart
     return [Staff(id=f"p{i}", name=f"P{i}", skills=Skills(languages=frozenset({"en"})), **kw)
             for i in range(n)]
 
@@ -104,3 +105,32 @@ def test_history_for_unknown_staff_is_rejected():
     from triage.scheduling.domain.errors import UnknownStaff
     with pytest.raises(UnknownStaff, match="'ghost'"):
         solve(people(2), history={"ghost": RosterHistory()})
+
+
+def test_the_same_request_gives_the_same_roster_every_time():
+    request = RosterRequest(MONDAY, people(8), TEMPLATES, around_the_clock(2), RULES)
+    first = plan_roster(request, time_limit=2)
+    second = plan_roster(request, time_limit=2)
+    assert first.shifts == second.shifts and first.on_call == second.on_call
+    assert first.objective == second.objective
+
+
+def test_a_local_template_starts_at_that_hour_in_each_persons_zone():
+    local = (ShiftTemplate("day", time(9), 8, local=True),)
+    staff = [Staff(id="ana", name="Ana", timezone="Europe/Paris"), Staff(id="ken", name="Ken", timezone="Asia/Tokyo")]
+    request = RosterRequest(MONDAY, staff, local, {ANY: [1] * 168}, RULES, on_call=False)
+    roster = plan_roster(request, time_limit=5)
+    for s in roster.shifts:
+        zone = ZoneInfo(next(p.timezone for p in staff if p.id == s.person_id))
+        assert s.start.astimezone(zone).hour == 9
+
+
+def test_nobody_who_did_not_opt_in_gets_a_shift_in_their_local_night():
+    staff = [Staff(id="ken", name="Ken", timezone="Asia/Tokyo"),
+             Staff(id="owl", name="Owl", timezone="Asia/Tokyo", night_opt_in=True)]
+    request = RosterRequest(MONDAY, staff, TEMPLATES, {ANY: [1] * 168}, RULES, on_call=False)
+    roster = plan_roster(request, time_limit=5)
+    tokyo = ZoneInfo("Asia/Tokyo")
+    # UTC 06:00/14:00/22:00 start at 15:00/23:00/07:00 in Tokyo: only the 14:00 one is a Tokyo night
+    assert roster.shifts_of("ken") and all(s.start.astimezone(tokyo).hour != 23 for s in roster.shifts_of("ken"))
+    assert any(s.start.astimezone(tokyo).hour == 23 for s in roster.shifts_of("owl"))

@@ -3,6 +3,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.checkers.schedule_checker import check
 from triage.scheduling.domain.errors import InvalidStaff, RuleConflict
 from triage.scheduling.domain.rules import StaffingRules
 from triage.scheduling.planning.breaches import check_breaches
@@ -34,6 +35,20 @@ def test_the_scheduler_breaks_no_rule_in_a_replay(tiny_run):
     _, _, outcomes = tiny_run
     assert outcomes[0].policy == POLICIES[0]
     assert outcomes[0].total_breaches == 0
+
+
+def test_the_independent_checker_finds_no_breach_in_the_schedulers_log(tiny_run):
+    _, logs, _ = tiny_run
+    report = check(logs[0].records)
+    assert report.total_breaches == 0, report.summary()
+    assert report.breaches["page without the skill"] == 0
+    assert sum(report.answered.values()) + sum(report.unanswered.values()) > 0
+
+
+def test_the_independent_checker_catches_the_round_the_clock_baseline(tiny_run):
+    _, logs, _ = tiny_run
+    report = check(logs[1].records)
+    assert report.breaches["worked off shift"] > 0 and report.breaches["rest"] > 0
 
 
 def test_the_round_the_clock_baseline_is_caught_working_off_shift(tiny_run):

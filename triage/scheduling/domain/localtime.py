@@ -1,0 +1,41 @@
+"""Each person's own clock: local days, weeks and night time of absolute (UTC) spans, DST-correct."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+NIGHT_START, NIGHT_END = time(23), time(6)  # EU working-time directive: a night includes 00:00-05:00
+HOUR = timedelta(hours=1)
+
+
+def local_midnight(day: date, zone: ZoneInfo) -> datetime:
+    """The absolute moment `day` starts in `zone` (23 or 25 h days around DST changes)."""
+    return datetime.combine(day, time(0), zone)
+
+
+def split_by_local_day(start: datetime, end: datetime, zone: ZoneInfo) -> Iterator[tuple[date, float]]:
+    """Hours of [start, end) falling in each local calendar day of `zone`."""
+    day = start.astimezone(zone).date()
+    while start < end:
+        cut = min(end, local_midnight(day + timedelta(days=1), zone))
+        if cut > start:
+            yield day, (cut - start) / HOUR
+        start, day = cut, day + timedelta(days=1)
+
+
+def night_hours(start: datetime, end: datetime, zone: ZoneInfo) -> float:
+    """Hours of [start, end) inside local 23:00-06:00 in `zone`."""
+    total, day = 0.0, start.astimezone(zone).date() - timedelta(days=1)
+    while datetime.combine(day, NIGHT_START, zone) < end:
+        lo = datetime.combine(day, NIGHT_START, zone)
+        hi = datetime.combine(day + timedelta(days=1), NIGHT_END, zone)
+        total += max(timedelta(0), min(end, hi) - max(start, lo)) / HOUR
+        day += timedelta(days=1)
+    return total
+
+
+def local_days_touched(start: datetime, end: datetime, zone: ZoneInfo) -> tuple[date, ...]:
+    """The local calendar days [start, end) touches: a night shift is work on two days."""
+    return tuple(day for day, hours in split_by_local_day(start, end, zone) if hours > 0)
