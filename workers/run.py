@@ -5,7 +5,7 @@ from __future__ import annotations
 from rq import SimpleWorker, Worker
 
 from triage.platform import logs, metrics
-from triage.platform.queue import WORK_ORDER, queue
+from triage.platform.queue import WORK_ORDER, PromptStop, queue
 from triage.scoring.domain.rules import RuleScorer
 from workers import jobs
 
@@ -14,7 +14,7 @@ from workers import jobs
 WORKER_TTL = 60
 
 
-class _Observed:
+class _Observed(PromptStop):
     """Binds the job id to every log line of the job and beats the heartbeat gauge with RQ's own."""
 
     def perform_job(self, job, queue, *args, **kwargs):

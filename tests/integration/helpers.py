@@ -12,7 +12,7 @@ from tests.conftest import TEST_SECRET
 from triage.accounts import store as users_repo
 from triage.devstack.webhook_client import signed_headers
 from triage.platform.db import transaction
-from triage.platform.queue import WORK_ORDER, queue
+from triage.platform.queue import WORK_ORDER, PromptStop, queue
 from workers import jobs
 
 PASSWORD = "correct-horse-battery"
@@ -39,10 +39,14 @@ def post_signed(client, payload, *, source="test", secret=TEST_SECRET, timestamp
                        headers=signed_headers(secret, body, timestamp=timestamp))
 
 
+class BurstWorker(PromptStop, SimpleWorker):
+    """RQ's SimpleWorker that stops promptly after a burst (see PromptStop)."""
+
+
 def run_jobs(services) -> None:
     """Run every queued job to completion in-process with a real RQ worker (burst mode)."""
     jobs.configure(services)
-    worker = SimpleWorker([queue(services.redis, n) for n in WORK_ORDER], connection=services.redis)
+    worker = BurstWorker([queue(services.redis, n) for n in WORK_ORDER], connection=services.redis)
     worker.work(burst=True)
 
 

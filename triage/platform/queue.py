@@ -259,3 +259,20 @@ class IngestBuffer:
         The flag expires so a lost job (enqueue failed after the flag was set) costs seconds, not messages.
         """
         return bool(self.conn.set(self.drain_flag_key, "1", nx=True, px=int(expire_seconds * 1000)))
+
+
+class PromptStop:
+    """A mix-in for RQ workers: listen for commands with a 1 s read instead of RQ's 60 s.
+
+    Stopping a worker joins its command-listener thread, which sits in that blocking read: with
+    60 s every shutdown (and every burst run in the tests) could stall for up to a minute.
+    """
+
+    COMMAND_POLL_SECONDS = 1
+
+    def subscribe(self) -> None:
+        self.pubsub = self.connection.pubsub()
+        self.pubsub.subscribe(**{self.pubsub_channel_name: self.handle_payload})
+        self.pubsub_thread = self.pubsub.run_in_thread(
+            sleep_time=self.COMMAND_POLL_SECONDS, daemon=True,
+            exception_handler=self._pubsub_exception_handler)
