@@ -101,7 +101,7 @@ def main() -> None:
     try:
         stack.start_api()
         health = hammer(stack.base_url, args.burst_seconds, args.threads,
-                        lambda c, i, n: c.get("/health"))
+                        lambda c, _i, _n: c.get("/health"))
         acked = hammer(stack.base_url, args.burst_seconds, args.threads, post_one)
         print(f"webhook 202/s: {acked:,.0f}   baseline GET /health/s: {health:,.0f}   "
               f"ratio {acked / health:.2f}  ({args.threads} client threads, 1 uvicorn worker)")

@@ -84,7 +84,7 @@ def make_settings(*, tmp_path: Path, db_url: str, redis_url: str, **extra) -> Se
 
 
 @pytest.fixture
-def settings(tmp_path, db_url, redis_server, redis_conn) -> Settings:
+def settings(tmp_path, db_url, redis_server, redis_conn) -> Settings:  # noqa: ARG001 (Redis flushed first)
     return make_settings(tmp_path=tmp_path, db_url=db_url, redis_url=redis_server.url)
 
 

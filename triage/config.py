@@ -75,7 +75,7 @@ class FileSecrets(PydanticBaseSettingsSource):
     on a default.
     """
 
-    def get_field_value(self, field: FieldInfo, field_name: str) -> tuple[Any, str, bool]:
+    def get_field_value(self, field: FieldInfo, field_name: str) -> tuple[Any, str, bool]:  # noqa: ARG002
         variable = f"TRIAGE_{field_name.upper()}_FILE"
         path = os.environ.get(variable)
         if not path:

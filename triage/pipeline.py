@@ -18,7 +18,7 @@ from triage.bootstrap import Services
 from triage.core.message import Message
 from triage.intake import messages as repo
 from triage.people.authors_auto import link_arrivals
-from triage.people.contacts_store import link_new_authors
+from triage.people.service import link_new_authors
 from triage.periodic import chunks, tick  # noqa: F401 - `pipeline.tick` stays the public name
 from triage.platform import metrics
 from triage.platform.db import transaction

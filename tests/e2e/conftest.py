@@ -56,7 +56,7 @@ class Stack:
 
 
 @pytest.fixture
-def stack(tmp_path, db_url, redis_server, redis_conn):
+def stack(tmp_path, db_url, redis_server, redis_conn):  # noqa: ARG001 (Redis flushed first)
     from triage.platform.db import migrate
 
     migrate(db_url)

@@ -69,7 +69,8 @@ def _csrf(c: httpx.Client) -> str:
     return page.split('name="csrf_token" value="')[1].split('"')[0]
 
 
-def test_import_reports_bad_lines_and_brings_in_the_rest(tmp_path, redis_server, redis_conn):
+@pytest.mark.usefixtures("redis_conn")
+def test_import_reports_bad_lines_and_brings_in_the_rest(tmp_path, redis_server):
     env = _env(tmp_path, TRIAGE_REDIS_URL=redis_server.url)
     assert triage("migrate", env=env).returncode == 0
     lines = [json.dumps({"external_id": "i1", "text": "hello", "author": {"id": "a"}}),
@@ -89,7 +90,8 @@ def test_import_reports_bad_lines_and_brings_in_the_rest(tmp_path, redis_server,
     assert r.returncode == 0 and "accepted 1" in r.stdout
 
 
-def test_users_and_jobs_commands(tmp_path, redis_server, redis_conn):
+@pytest.mark.usefixtures("redis_conn")
+def test_users_and_jobs_commands(tmp_path, redis_server):
     env = _env(tmp_path, TRIAGE_REDIS_URL=redis_server.url)
     triage("migrate", env=env)
     r = triage("users", "add", "maria", "--role", "lead", "--password", "a-long-password", env=env)

@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import ROOT
 from tests.integration.channel_server import FakePlatform, Reply, platform_fixture  # noqa: F401
 
@@ -30,8 +32,8 @@ def _env(tmp_path, redis_url: str, platform: FakePlatform) -> dict[str, str]:
     return env
 
 
-def test_poll_takes_new_comments_once_and_sources_shows_the_status(tmp_path, redis_server,
-                                                                   redis_conn, platform):
+@pytest.mark.usefixtures("redis_conn")
+def test_poll_takes_new_comments_once_and_sources_shows_the_status(tmp_path, redis_server, platform):
     env = _env(tmp_path, redis_server.url, platform)
     assert triage("migrate", env=env).returncode == 0
     platform.on("GET", "/feed/", Reply(200, FEED.read_bytes()))
@@ -53,7 +55,8 @@ def test_poll_takes_new_comments_once_and_sources_shows_the_status(tmp_path, red
     assert "tok-s3cr3t-value" not in table.stdout
 
 
-def test_poll_names_unknown_and_webhook_sources(tmp_path, redis_server, redis_conn, platform):
+@pytest.mark.usefixtures("redis_conn")
+def test_poll_names_unknown_and_webhook_sources(tmp_path, redis_server, platform):
     env = _env(tmp_path, redis_server.url, platform)
     triage("migrate", env=env)
     unknown = triage("poll", "nope", env=env)

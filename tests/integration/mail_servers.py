@@ -48,11 +48,11 @@ def smtp_fixture() -> Iterator[SmtpInbox]:
     inbox = SmtpInbox("127.0.0.1", free_port(), [])
 
     class Handler:
-        async def handle_DATA(self, server, session, envelope):
+        async def handle_DATA(self, _server, _session, envelope):
             inbox.received.append((envelope.mail_from, list(envelope.rcpt_tos), envelope.content))
             return "250 OK"
 
-    def authenticator(server, session, envelope, mechanism, auth_data):
+    def authenticator(_server, _session, _envelope, _mechanism, auth_data):
         ok = isinstance(auth_data, LoginPassword) and (auth_data.login, auth_data.password) == (
             b"cm", b"smtp-pw")
         return AuthResult(success=ok, handled=False)  # handled=False: aiosmtpd answers 535 itself

@@ -23,38 +23,6 @@ FORBIDDEN_IN_DOMAIN = {"fastapi", "starlette", "redis", "rq", "sqlalchemy", "ale
                        "matplotlib", "uvicorn", "psycopg", "jinja2"}
 
 
-# Debts the move found (issue 11), listed so that none can grow unseen: each entry removed when
-# its import goes through the other feature's service. A new violation, or a fixed one still
-# listed here, fails the tests below.
-KNOWN_CROSS_STORAGE = {
-    'triage.devstack.demo_staff': ['triage.accounts.store', 'triage.scheduling.store'],
-    'triage.inbox.service': ['triage.scoring.incident_store'],
-    'triage.inbox.store': ['triage.people.store', 'triage.scoring.incident_store'],
-    'triage.intake.messages': ['triage.people.store'],
-    'triage.pipeline': ['triage.people.contacts_store'],
-    'triage.replies.service': ['triage.inbox.store'],
-    'triage.scheduling.staffing': ['triage.accounts.store'],
-    'triage.scheduling.store': ['triage.scoring.incident_store'],
-    'triage.scoring.relationship': ['triage.people.contacts_store'],
-    'triage.scoring.rescoring': ['triage.people.store'],
-}
-KNOWN_EDGE_STORAGE = {
-    'triage.api.deps': ['triage.platform.tables'],
-    'triage.api.routes.authors': ['triage.people.store', 'triage.platform.tables'],
-    'triage.api.routes.inbox_api': ['triage.accounts.store', 'triage.inbox.store'],
-    'triage.api.routes.pages': ['triage.accounts.store'],
-    'triage.api.routes.relationship': ['triage.scoring.policy_store'],
-    'triage.api.routes.replies': ['triage.inbox.store', 'triage.platform.tables_replies', 'triage.replies.store'],
-    'triage.api.routes.scheduling': ['triage.platform.tables_scheduling', 'triage.scheduling.store'],
-    'triage.api.routes.scheduling_pages': ['triage.scheduling.store'],
-    'triage.api.routes.scheduling_time': ['triage.platform.tables'],
-    'triage.api.routes.users': ['triage.accounts.store'],
-    'triage.cli.main': ['triage.accounts.store'],
-    'triage.cli.run': ['triage.accounts.store'],
-    'triage.cli.scheduling': ['triage.scheduling.store'],
-}
-
-
 def module_name(path: Path, root: Path = ROOT) -> str:
     parts = path.relative_to(root).with_suffix("").parts
     return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
@@ -191,11 +159,11 @@ def test_core_and_every_feature_domain_stay_pure(graph):
 
 
 def test_no_feature_reaches_into_another_features_storage(graph):
-    assert cross_storage_violations(graph) == KNOWN_CROSS_STORAGE
+    assert cross_storage_violations(graph) == {}
 
 
 def test_api_cli_and_workers_call_services_not_storage(graph):
-    assert edge_violations(graph) == KNOWN_EDGE_STORAGE
+    assert edge_violations(graph) == {}
 
 
 def test_no_import_cycle_between_files(graph):

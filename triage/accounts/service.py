@@ -31,8 +31,42 @@ def _info(row: t.ApiToken) -> TokenInfo:
                      row.last_used_at, row.revoked)
 
 
+User = t.User  # the account entity: the edges type against it without importing the tables
+ROLES = repo.ROLES
+
+
 def list_users(*, session: Session) -> list[t.User]:
     return repo.list_users(session=session)
+
+
+def find_user(*, session: Session, username: str) -> t.User | None:
+    """The account with this username, or None (for callers that create it when missing)."""
+    return repo.get_by_username(session=session, username=username)
+
+
+def authenticate(*, session: Session, username: str, password: str) -> t.User | None:
+    """The active user with this password, else None; timing alike for unknown names."""
+    return repo.authenticate(session=session, username=username, password=password)
+
+
+def create_user(*, session: Session, username: str, password: str, role: str, now: datetime,
+                actor: str | None = None) -> t.User:
+    """A new sign-in account (Invalid or Conflict say why not), audited when an actor made it."""
+    user = repo.create_user(session=session, username=username, password=password, role=role,
+                            now=now)
+    if actor:
+        audit(session=session, actor=actor, action="user.create", entity="user", entity_id=user.id,
+              detail={"username": user.username, "role": user.role}, now=now)
+    return user
+
+
+def issue_token(*, session: Session, user: t.User, name: str, now: datetime,
+                actor: str | None = None) -> str:
+    """A new bearer token for `user`, returned once (only its digest is kept), audited."""
+    token = repo.issue_token(session=session, user=user, name=name, now=now)
+    audit(session=session, actor=actor or user.username, action="token.create", entity="user",
+          entity_id=user.id, detail={"name": name}, now=now)
+    return token
 
 
 def user_named(*, session: Session, username: str) -> t.User:

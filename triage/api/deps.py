@@ -19,7 +19,6 @@ from sqlalchemy.pool import Pool
 from triage.accounts import service as accounts
 from triage.accounts.sessions import LoginLimiter, SessionStore
 from triage.bootstrap import Services
-from triage.platform import tables as t
 
 ROLE_RANK = {"agent": 1, "lead": 2, "admin": 3}
 CSRF_HEADER = "X-CSRF-Token"
@@ -129,7 +128,7 @@ async def _check_csrf(request: Request) -> None:
 
 async def current_user(request: Request,
                        services: Annotated[Services, Depends(get_services)],
-                       session: Annotated[Session, Depends(get_session)]) -> t.User:
+                       session: Annotated[Session, Depends(get_session)]) -> accounts.User:
     """The caller: a bearer token (machine clients) or the session cookie (people, CSRF-checked)."""
     auth = request.headers.get("authorization", "")
     if auth.lower().startswith("bearer "):
@@ -143,7 +142,7 @@ async def current_user(request: Request,
     # cookie stops working at once.
     user_id = request.session.get("user_id")
     live = session_store(services).user_id(request.session.get("sid"))
-    user = session.get(t.User, user_id) if user_id and live == user_id else None
+    user = session.get(accounts.User, user_id) if user_id and live == user_id else None
     if user is None or not user.active:
         if request.url.path.startswith(("/api/", "/metrics")):
             raise HTTPException(status_code=401, detail="sign in or send a bearer token",
@@ -157,7 +156,7 @@ async def current_user(request: Request,
 def require(role: str):
     """A dependency that admits the role given and any above it (agent < lead < admin)."""
 
-    def check(user: Annotated[t.User, Depends(current_user)]) -> t.User:
+    def check(user: Annotated[accounts.User, Depends(current_user)]) -> accounts.User:
         if ROLE_RANK.get(user.role, 0) < ROLE_RANK[role]:
             raise HTTPException(status_code=403, detail=f"needs the {role} role")
         return user
@@ -167,6 +166,6 @@ def require(role: str):
 
 ServicesDep = Annotated[Services, Depends(get_services)]
 SessionDep = Annotated[Session, Depends(get_session)]
-UserDep = Annotated[t.User, Depends(current_user)]
-LeadDep = Annotated[t.User, Depends(require("lead"))]
-AdminDep = Annotated[t.User, Depends(require("admin"))]
+UserDep = Annotated[accounts.User, Depends(current_user)]
+LeadDep = Annotated[accounts.User, Depends(require("lead"))]
+AdminDep = Annotated[accounts.User, Depends(require("admin"))]

@@ -153,7 +153,7 @@ def import_(file: Path, source: str = typer.Option("import", help="source for re
 def users_add(username: str, role: str = typer.Option("agent", help="agent, lead or admin"),
               password: str | None = typer.Option(None, help="prompted for when not given")) -> None:
     """Create a sign-in account."""
-    from triage.accounts import store as repo
+    from triage.accounts import service as accounts
     from triage.core.errors import DomainError
     from triage.platform.db import transaction
 
@@ -161,8 +161,8 @@ def users_add(username: str, role: str = typer.Option("agent", help="agent, lead
     services = common.services()
     try:
         with transaction(services.db) as session:
-            user = repo.create_user(session=session, username=username, password=password,
-                                    role=role, now=datetime.now(UTC))
+            user = accounts.create_user(session=session, username=username, password=password,
+                                        role=role, now=datetime.now(UTC), actor="cli")
     except DomainError as exc:
         common.fail(str(exc))
     console.print(f"created {user.role} {user.username!r} (id {user.id})")
@@ -171,12 +171,12 @@ def users_add(username: str, role: str = typer.Option("agent", help="agent, lead
 @users_app.command("list")
 def users_list() -> None:
     """List accounts and roles."""
-    from triage.accounts import store as repo
+    from triage.accounts import service as accounts
 
     services = common.services()
     table = Table("id", "username", "role", "active")
     with services.db() as session:
-        for u in repo.list_users(session=session):
+        for u in accounts.list_users(session=session):
             table.add_row(str(u.id), u.username, u.role, str(u.active))
     console.print(table)
 
@@ -184,15 +184,16 @@ def users_list() -> None:
 @users_app.command("token")
 def users_token(username: str, name: str = typer.Option("cli", help="what the token is for")) -> None:
     """Issue an API token for a user (shown once)."""
-    from triage.accounts import store as repo
+    from triage.accounts import service as accounts
     from triage.platform.db import transaction
 
     services = common.services()
     with transaction(services.db) as session:
-        user = repo.get_by_username(session=session, username=username)
+        user = accounts.find_user(session=session, username=username)
         if user is None:
             common.fail(f"no user {username!r}")
-        token = repo.issue_token(session=session, user=user, name=name, now=datetime.now(UTC))
+        token = accounts.issue_token(session=session, user=user, name=name, now=datetime.now(UTC),
+                                     actor="cli")
     print(token)
 
 

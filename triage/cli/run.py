@@ -34,16 +34,16 @@ def _wait_http(url: str, timeout: float = 30.0) -> bool:
 
 
 def _seed_demo_users(password: str) -> None:
-    from triage.accounts import store as repo
+    from triage.accounts import service as accounts
     from triage.bootstrap import build_services
     from triage.platform.db import transaction
 
     services = build_services(get_settings())
     with transaction(services.db) as session:
         for role in DEMO_USERS:
-            if repo.get_by_username(session=session, username=role) is None:
-                repo.create_user(session=session, username=role, password=password, role=role,
-                                 now=datetime.now(UTC))
+            if accounts.find_user(session=session, username=role) is None:
+                accounts.create_user(session=session, username=role, password=password, role=role,
+                                     now=datetime.now(UTC))
         from triage.devstack.demo_staff import seed_demo_staff
 
         # Demo staff linked to `agent` and `lead`, on shift now, so routing shows assignments and waits.

@@ -77,13 +77,13 @@ def staff_add(name: str, login: str = typer.Option(None, help="link this usernam
 @staff_app.command("list")
 def staff_list() -> None:
     """Everyone on staff, with login, skills and contract."""
-    from triage.scheduling import store as repo
+    from triage.scheduling import team
 
     services = _services()
     with services.db() as session:
-        logins = {sid: u.username for sid, u in repo.users_by_staff(session=session).items()}
+        logins = team.logins(session=session)
         table = Table("id", "name", "login", "skills", "time zone", "contract", "on call", "active")
-        for s in repo.list_staff(session=session, active_only=False):
+        for s in team.list_staff(session=session, active_only=False):
             skills = ", ".join(v for vals in (s.skills or {}).values() for v in vals)
             table.add_row(str(s.id), s.name, logins.get(s.id, "-"), skills, s.timezone,
                           f"{s.contract_hours:g} h", "yes" if s.on_call else "no", "yes" if s.active else "no")
@@ -138,14 +138,14 @@ def shifts_add(staff_id: int, start: str, end: str, kind: str = "regular") -> No
 @shifts_app.command("list")
 def shifts_list(days: int = typer.Option(7, help="from now, this many days ahead")) -> None:
     """Shifts from now on, per person."""
-    from triage.scheduling import store as repo
+    from triage.scheduling import team
 
     services = _services()
     now = services.clock.now()
     with services.db() as session:
-        names = {s.id: s.name for s in repo.list_staff(session=session, active_only=False)}
+        names = {s.id: s.name for s in team.list_staff(session=session, active_only=False)}
         table = Table("id", "person", "kind", "start", "end")
-        for s in repo.shifts_between(session=session, start=now, end=now + timedelta(days=days)):
+        for s in team.shifts_between(session=session, start=now, end=now + timedelta(days=days)):
             table.add_row(str(s.id), names.get(s.staff_id, str(s.staff_id)), s.kind,
                           f"{s.start:%a %Y-%m-%d %H:%M}", f"{s.end:%a %H:%M}")
     console.print(table)

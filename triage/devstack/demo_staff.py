@@ -6,9 +6,8 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
 
-from triage.accounts import store as users_repo
-from triage.scheduling import staffing
-from triage.scheduling import store as repo
+from triage.accounts import service as accounts
+from triage.scheduling import staffing, team
 
 DEMO_DAYS = 7  # shifts for the coming week, so the roster and hours pages have something to show
 # (name, login, languages, first shift start in hours from now, days off (0 = today), on call)
@@ -22,11 +21,11 @@ SHIFT_HOURS = 8.0
 
 def seed_demo_staff(*, session: Session, now: datetime) -> bool:
     """Create the demo team once (no-op when any staff exists); True when it seeded."""
-    if repo.list_staff(session=session, active_only=False):
+    if team.list_staff(session=session, active_only=False):
         return False
     hour = now.replace(minute=0, second=0, microsecond=0)
     for name, login, languages, first, days_off, on_call in DEMO_STAFF:
-        if login and users_repo.get_by_username(session=session, username=login) is None:
+        if login and accounts.find_user(session=session, username=login) is None:
             login = None
         row = staffing.create_staff(session=session, actor="demo", now=now, data={
             "name": name, "username": login, "skills": {"languages": languages},

@@ -17,7 +17,7 @@ from triage.inbox import store as repo
 from triage.people.service import person_badge
 from triage.platform import tables as t
 from triage.platform.audit import audit
-from triage.scoring import incident_store as incidents_repo
+from triage.scoring import incidents
 from triage.scoring.domain.relationship import reach_reason
 from triage.scoring.storms import incident_reason
 
@@ -61,7 +61,7 @@ def act(*, session: Session, item_id: int, user: t.User, action: str, now: datet
 
 def resolve_incident(*, session: Session, incident_id: int, actor: str, now: datetime) -> int:
     """Bulk-resolve a storm's copies with its item, audited once; returns how many were resolved."""
-    members = incidents_repo.resolve(session=session, incident_id=incident_id, actor=actor, now=now)
+    members = incidents.resolve(session=session, incident_id=incident_id, actor=actor, now=now)
     if members:
         audit(session=session, actor=actor, action="incident.resolve", entity="incident",
                    entity_id=incident_id, detail={"members": members}, now=now)
@@ -86,6 +86,28 @@ def correct(*, session: Session, item_id: int, user: t.User, field: str, value: 
     audit(session=session, actor=user.username, action="correct", entity="message",
                entity_id=row.id, detail={"field": field, "old": old, "new": value}, now=now)
     return correction
+
+
+InboxFilter = repo.InboxFilter  # the list's filter: the edges build it from query parameters
+
+
+def list_items(*, session: Session, flt: repo.InboxFilter, now: datetime) -> tuple[list[t.Message], int]:
+    """One page of items under `flt` by priority (or newest), and the total count it pages through."""
+    return repo.list_items(session=session, flt=flt, now=now)
+
+
+def get_item(*, session: Session, item_id: int) -> t.Message:
+    """One item; NotFound when there is none."""
+    return repo.get_item(session=session, item_id=item_id)
+
+
+def item_with_history(*, session: Session, item_id: int, now: datetime) -> dict[str, Any]:
+    """An item as the API returns it, with who moved it and when, oldest first."""
+    item = serialize(repo.get_item(session=session, item_id=item_id), now)
+    item["history"] = [{"action": h.action, "actor": h.actor, "user_id": h.user_id,
+                        "note": h.note, "at": h.at.isoformat()}
+                       for h in repo.history(session=session, item_id=item_id)]
+    return item
 
 
 def serialize(row: t.Message, now: datetime) -> dict[str, Any]:
@@ -140,8 +162,8 @@ def _incident(row: t.Message) -> dict[str, Any] | None:
     if row.incident_id is None or row.incident_id != row.id:
         return None
     session = object_session(row)
-    inc = incidents_repo.cached(session=session, incident_id=row.incident_id) if session else None
-    if inc is None or inc.count < incidents_repo.STORM_MIN:
+    inc = incidents.cached(session=session, incident_id=row.incident_id) if session else None
+    if inc is None or inc.count < incidents.STORM_MIN:
         return None
     return {"id": inc.id, "count": inc.count, "status": inc.status,
             "first_seen": inc.first_seen.isoformat(), "last_seen": inc.last_seen.isoformat(),

@@ -11,10 +11,10 @@ from sqlalchemy.orm import Session, joinedload, selectinload
 
 from triage.core.errors import NotFound
 from triage.inbox import domain as rules
-from triage.people import store as authors
+from triage.people import service as people
 from triage.platform import tables as t
 from triage.platform.tables_replies import Reply
-from triage.scoring import incident_store as incidents
+from triage.scoring import incidents
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,7 +100,7 @@ def list_items(*, session: Session, flt: InboxFilter, now: datetime) -> tuple[li
         .offset((flt.page - 1) * flt.per_page).limit(flt.per_page)
     ).all()
     incidents.preload(session=session, ids=[r.incident_id for r in rows if r.incident_id])
-    authors.preload_people(session=session, rows=rows)  # the inbox's "same person as" line
+    people.preload_people(session=session, rows=rows)  # the inbox's "same person as" line
     return list(rows), total
 
 

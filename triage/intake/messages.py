@@ -20,7 +20,7 @@ from triage.core.priority import (
     due_in,
 )
 from triage.core.scoring import AuthorContext, Score
-from triage.people import store as authors_repo
+from triage.people import service as people
 from triage.platform import tables as t
 
 
@@ -89,7 +89,7 @@ def author_contexts(*, session: Session, rows: Sequence[t.Message]) -> list[Auth
     if not rows:
         return []
     # History follows the person: every identity linked to the same contact counts.
-    person = authors_repo.same_person_ids(session=session, author_ids={r.author_id for r in rows})
+    person = people.same_person_ids(session=session, author_ids={r.author_id for r in rows})
     author_ids = set().union(*person.values())
     counts = dict(session.execute(
         select(t.Message.author_id, func.count()).where(t.Message.author_id.in_(author_ids))

@@ -264,7 +264,7 @@ def _save(services: Services, source: str, state: PollState, digest: str,
           cursor: dict | None = None) -> None:
     with transaction(services.db) as session:
         row = repo.get(session=session, slug=source)
-        repo.save(session=session, row=row, state=state, digest=digest, cursor=cursor)
+        repo.save(row=row, state=state, digest=digest, cursor=cursor)
 
 
 def secrets_of(channel: Poller) -> list[str]:

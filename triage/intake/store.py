@@ -41,7 +41,7 @@ def state_of(row: t.Source) -> PollState:
                      last_error=row.last_error, taken=row.taken or 0)
 
 
-def save(*, session: Session, row: t.Source, state: PollState, digest: str,
+def save(*, row: t.Source, state: PollState, digest: str,
          cursor: dict[str, Any] | None = None) -> None:
     """Write the new schedule, and the cursor only when given (a failed poll keeps the old one)."""
     row.status, row.next_poll_at, row.failures = state.status, state.next_poll_at, state.failures

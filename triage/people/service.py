@@ -7,10 +7,17 @@ from typing import Any
 from sqlalchemy.orm import Session, object_session
 
 from triage.core.errors import Invalid
+from triage.people import contacts_store
 from triage.people import store as repo
 from triage.platform import tables as t
 
 BADGE_SHOWN = 3  # other identities named on an inbox item; the person page lists them all
+
+# What other features ask of people, under the feature's public names (they never import its storage).
+same_person_ids = repo.same_person_ids  # author -> every identity of the same person (a batch at once)
+open_message_ids = repo.open_message_ids  # unresolved scored messages of these identities
+preload_people = repo.preload_people  # a page's "same person as" identities in one query
+link_new_authors = contacts_store.link_new_authors  # new authors matched to CRM contacts imported earlier
 
 
 def author_public(a: t.Author) -> dict[str, Any]:
@@ -74,6 +81,22 @@ def _entry(e: t.AuditLog) -> dict[str, Any]:
     return {"at": e.at.isoformat(), "actor": e.actor, "action": e.action, "via": d.get("via"),
             "reason": d.get("reason"), "undoes": d.get("undoes"), "split": bool(d.get("split")),
             "moved": [{"author_id": a, "from": b, "to": c} for a, b, c in d.get("authors", [])]}
+
+
+def search_authors(*, session: Session, query: str | None, source: str | None, page: int,
+                   per_page: int) -> tuple[list[t.Author], int]:
+    """Identities matching a handle, name or id fragment (case-insensitive), newest first."""
+    return repo.search(session=session, query=query, source=source, page=page, per_page=per_page)
+
+
+def get_author(*, session: Session, author_id: int) -> t.Author:
+    """One identity; NotFound naming the id."""
+    return repo.get_author(session=session, author_id=author_id)
+
+
+def person_exists(*, session: Session, contact_id: int) -> bool:
+    """Whether the person (contact) still exists, e.g. after an unlink emptied it."""
+    return session.get(t.Contact, contact_id) is not None
 
 
 def author_by_ref(*, session: Session, ref: str) -> t.Author:

@@ -14,8 +14,7 @@ from sqlalchemy.orm import Session
 
 from triage.config import Settings
 from triage.core.errors import Forbidden, Invalid
-from triage.inbox import store as inbox_repo
-from triage.inbox.service import is_lead
+from triage.inbox import service as inbox_service
 from triage.platform import tables as t
 from triage.platform.audit import audit
 from triage.platform.tables_replies import Reply
@@ -36,7 +35,7 @@ log = logging.getLogger(__name__)
 
 def check_may_reply(user: t.User, message: t.Message) -> None:
     """Agents reply to items they hold or nobody holds; leads and admins to any."""
-    if is_lead(user) or message.assignee_id in (None, user.id):
+    if inbox_service.is_lead(user) or message.assignee_id in (None, user.id):
         return
     holder = message.assignee.username if message.assignee else f"user {message.assignee_id}"
     raise Forbidden(f"this item is held by {holder}; ask them or a lead to release it")
@@ -62,7 +61,7 @@ def checked_text(settings: Settings, message: t.Message, text: str) -> str:
 def queue_reply(*, session: Session, settings: Settings, message_id: int, user: t.User, text: str,
                 now: datetime, defer: bool = False, keep_open: bool = False) -> Reply:
     """Write the reply to the outbox: queued now, or deferred to business hours' next start."""
-    message = inbox_repo.get_item(session=session, item_id=message_id)
+    message = inbox_service.get_item(session=session, item_id=message_id)
     check_may_reply(user, message)
     body = checked_text(settings, message, text)
     send_after = next_business_start(now, current_rules(session=session)) if defer else None
@@ -100,9 +99,14 @@ def outbox(*, session: Session, statuses: Sequence[str] | None, limit: int,
     return repo.depth_by_status(session=session), [serialize(r, now=now, zone=zone) for r in rows]
 
 
+def message_of(*, session: Session, reply_id: int) -> int:
+    """The id of the inbox item a reply answers; NotFound when the reply does not exist."""
+    return repo.get(session=session, reply_id=reply_id).message_id
+
+
 def thread_of(*, session: Session, message_id: int) -> list[Reply]:
     """Every reply into the thread of `message_id`, oldest first."""
-    message = inbox_repo.get_item(session=session, item_id=message_id)
+    message = inbox_service.get_item(session=session, item_id=message_id)
     return repo.for_threads(session=session, threads=[(message.source, message.thread_id)])
 
 

@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from triage.accounts import store as users_repo
+from triage.accounts import service as accounts
 from triage.core.errors import NotFound
 from triage.platform import tables as t
 from triage.platform import tables_scheduling as ts
@@ -54,7 +54,7 @@ def _check(values: dict[str, Any], owner: str) -> dict[str, Any]:
 def _link(session: Session, staff: t.Staff, username: str | None) -> None:
     if username is None:
         return
-    user = users_repo.get_by_username(session=session, username=username)
+    user = accounts.find_user(session=session, username=username)
     if user is None:
         raise NotFound(f"no user {username!r} to link to staff {staff.name!r}")
     user.staff_id = staff.id

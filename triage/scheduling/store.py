@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from triage.core.errors import NotFound
 from triage.platform import tables as t
 from triage.platform import tables_scheduling as ts
-from triage.scoring.incident_store import shown_in_inbox
+from triage.scoring.incidents import shown_in_inbox
 
 ACTIVE_ITEM = ("open", "claimed")
 

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session, selectinload
 from triage.core.priority import priority
 from triage.core.scoring import AuthorContext, Score
 from triage.intake import messages as messages_repo
-from triage.people import contacts_store as contacts_repo
+from triage.people import service as people
 from triage.platform import tables as t
 from triage.platform.db import transaction
 from triage.scoring import policy_store as policy_repo
@@ -71,6 +71,22 @@ def policy_in_force(*, session: Session) -> tuple[int, RelationshipPolicy]:
     return policy_repo.active(session=session)
 
 
+def policy_public(*, session: Session) -> dict[str, Any]:
+    """The active policy, its version and its version history, as the lead's API shows them."""
+    version, policy = policy_repo.active(session=session)
+    return {"version": version, "policy": policy.as_dict(),
+            "history": [{"version": r.version, "actor": r.actor, "note": r.note,
+                         "created_at": r.created_at.isoformat()}
+                        for r in policy_repo.history(session=session)]}
+
+
+def save_policy(*, session: Session, doc: dict[str, Any], actor: str, note: str | None,
+                now: datetime) -> tuple[int, RelationshipPolicy]:
+    """Validate and store a new policy version, audited; the caller commits, then publishes it."""
+    row, policy = policy_repo.save(session=session, doc=doc, actor=actor, note=note, now=now)
+    return row.version, policy
+
+
 def apply_policy(score: Score, ctx: AuthorContext, policy: RelationshipPolicy) -> Score:
     """Recompute relationship value, tier and priority under the policy; reach gets its own line."""
     rel = relationship_value(ctx, intent=score.intent, policy=policy)
@@ -118,7 +134,7 @@ def rescore_chunk(*, db, conn: redis.Redis, ids: Sequence[int], now: datetime) -
 
 def rescore_messages(*, session: Session, conn: redis.Redis, ids: Sequence[int]) -> int:
     """Re-rank `ids` under the policy in force from their stored scores (one chunk, one transaction)."""
-    contacts_repo.link_new_authors(session=session, message_ids=ids)
+    people.link_new_authors(session=session, message_ids=ids)
     rows = list(session.scalars(select(t.Message).where(t.Message.id.in_(ids)).options(
         selectinload(t.Message.author).selectinload(t.Author.contact),
         selectinload(t.Message.score)).order_by(t.Message.id)))

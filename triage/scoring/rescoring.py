@@ -20,7 +20,7 @@ import redis
 from rq.job import Job, JobStatus
 
 from triage.bootstrap import Services
-from triage.people import store as authors_repo
+from triage.people import service as people
 from triage.platform.queue import RESCORE, RESCORE_JOB, enqueue_many
 from triage.scoring import relationship
 
@@ -111,7 +111,7 @@ def start_open(*, services: Services, by: str) -> Progress:
 def start_people(*, services: Services, author_ids: Iterable[int]) -> dict[str, int]:
     """Queue the re-ranking of these identities' open items (after a link commits): items, jobs."""
     with services.db() as session:
-        ids = authors_repo.open_message_ids(session=session, author_ids=sorted(set(author_ids)))
+        ids = people.open_message_ids(session=session, author_ids=sorted(set(author_ids)))
     with services.redis.pipeline() as pipe:
         jobs = _enqueue(pipe, services.redis, ids, retries=services.settings.job_retries)
         pipe.execute()
@@ -135,7 +135,7 @@ def rescore_people(*, db, conn: redis.Redis, author_ids: Iterable[int], now: dat
     The API queues the same chunks as jobs instead (`rescoring.start_people`).
     """
     with db() as session:
-        ids = authors_repo.open_message_ids(session=session, author_ids=sorted(set(author_ids)))
+        ids = people.open_message_ids(session=session, author_ids=sorted(set(author_ids)))
     return relationship.rescore_ids(db=db, conn=conn, ids=ids, now=now)
 
 

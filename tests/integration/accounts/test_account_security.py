@@ -161,7 +161,7 @@ def test_the_cli_lists_tokens_revokes_one_and_deactivates_a_user(services, monke
     import triage.cli.main
 
     agent = add_user(services, "ana")
-    monkeypatch.setattr(triage.cli.common, "services", lambda settings=None: services)
+    monkeypatch.setattr(triage.cli.common, "services", lambda *_, **__: services)
     runner = CliRunner()
     listed = runner.invoke(triage.cli.main.app, ["users", "tokens", "ana"])
     assert listed.exit_code == 0 and "ana" in listed.output and "never" in listed.output

@@ -54,7 +54,8 @@ def test_the_holder_and_anyone_on_an_unheld_item_may_still_snooze(client, people
                        json={"minutes": 30}).status_code == 200
 
 
-def test_corrections_and_replies_on_a_held_item_are_refused_to_other_agents(client, services, people):
+@pytest.mark.usefixtures("services")
+def test_corrections_and_replies_on_a_held_item_are_refused_to_other_agents(client, people):
     item = held_by_ana(client, people)
     fix = {"field": "urgency", "value": "low"}
     assert client.post(f"/api/inbox/{item}/corrections", headers=bearer(people["bo"]),
@@ -90,7 +91,8 @@ def test_hostile_inbox_parameters_get_a_4xx_not_a_500(client, people, query):
     "/api/inbox/99999999999999999999/claim", "/api/inbox/99999999999999999999/corrections",
     "/inbox/99999999999999999999/claim", "/api/inbox/2147483647",
 ])
-def test_hostile_item_ids_get_a_4xx_not_a_500(client, services, people, path):
+@pytest.mark.usefixtures("services")
+def test_hostile_item_ids_get_a_4xx_not_a_500(client, people, path):
     h = bearer(people["ana"])
     r = client.post(path, headers=h, json={"field": "urgency", "value": "low"}) \
         if "claim" in path or "corrections" in path else client.get(path, headers=h)

@@ -214,7 +214,8 @@ def test_a_route_without_a_decision_fails_the_matrix():
 
 
 @pytest.mark.parametrize("db_url", ["sqlite", "postgresql"], indirect=True)
-def test_no_route_answers_a_huge_or_negative_id_with_a_500(services, app_and_callers):
+@pytest.mark.usefixtures("services")
+def test_no_route_answers_a_huge_or_negative_id_with_a_500(app_and_callers):
     app, tokens, _cookies, anon = app_and_callers
     endpoints, _ = _routes(app)
     failures = []

@@ -96,7 +96,8 @@ def test_a_correction_is_stored_with_who_and_when(client, loaded, services):
         assert (c.field, c.new_value, c.user_id is not None) == ("urgency", "high", True)
 
 
-def test_every_route_but_health_and_webhooks_needs_authentication(client, loaded):
+@pytest.mark.usefixtures("loaded")
+def test_every_route_but_health_and_webhooks_needs_authentication(client):
     assert client.get("/health").status_code == 200
     for path in ("/api/inbox", "/api/inbox/1", "/metrics", "/api/users", "/api/me"):
         assert client.get(path).status_code == 401, path

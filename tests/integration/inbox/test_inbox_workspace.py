@@ -55,7 +55,8 @@ def test_every_item_has_its_own_page_with_the_thread_in_order(services, inbox):
     assert client.get("/inbox/999999").status_code == 404
 
 
-def test_the_list_is_dense_and_keeps_the_newcomer_markers(services, inbox):
+@pytest.mark.usefixtures("inbox")
+def test_the_list_is_dense_and_keeps_the_newcomer_markers(services):
     client, _ = signed_in(services)
     html = client.get("/inbox").text
     assert html.count('class="item ') == 4 and 'class="why"' in html

@@ -116,7 +116,7 @@ def test_the_cursor_is_saved_only_after_the_messages_are_buffered(services, cloc
     serve_feed(platform)
 
     class DownBuffer:
-        def accept(self, items):
+        def accept(self, _items):
             raise redis.ConnectionError("redis went away")
 
     real = services.buffer
@@ -246,7 +246,8 @@ def test_a_running_poll_holds_its_source(services, clock, platform):
     assert platform.requests == []
 
 
-def test_a_misconfigured_source_shows_the_field_but_not_the_values(services, clock, platform):
+@pytest.mark.usefixtures("platform")
+def test_a_misconfigured_source_shows_the_field_but_not_the_values(services, clock):
     use_sources(services, clock, {"masto": SourceSettings(channel="mastodon", options={
         "access_token": TOKEN})})
     report = polling.run_poll(services=services, source="masto")
@@ -254,7 +255,8 @@ def test_a_misconfigured_source_shows_the_field_but_not_the_values(services, clo
     assert TOKEN not in status(services, "masto").last_error
 
 
-def test_unknown_and_webhook_sources_cannot_be_polled(services, clock, platform):
+@pytest.mark.usefixtures("platform")
+def test_unknown_and_webhook_sources_cannot_be_polled(services, clock):
     use_sources(services, clock, {"hook": SourceSettings(secret="x" * 20)})
     with pytest.raises(polling.NotAPoller):
         polling.request_poll(services=services, source="hook")

@@ -106,7 +106,8 @@ def _sign_in(client: TestClient, username: str) -> str:
     return token
 
 
-def test_the_sources_page_shows_status_and_polls_now_with_a_csrf_token(client, tokens, configured):
+@pytest.mark.usefixtures("tokens")
+def test_the_sources_page_shows_status_and_polls_now_with_a_csrf_token(client, configured):
     polling.run_poll(services=configured, source="masto")
     _sign_in(client, "lead")
     page = client.get("/sources")
@@ -119,7 +120,8 @@ def test_the_sources_page_shows_status_and_polls_now_with_a_csrf_token(client, t
     assert "A poll of <strong>blog</strong> is queued" in client.get("/sources?polled=blog").text
 
 
-def test_agents_do_not_get_the_sources_page(client, tokens):
+@pytest.mark.usefixtures("tokens")
+def test_agents_do_not_get_the_sources_page(client):
     _sign_in(client, "agent")
     assert client.get("/sources").status_code == 403
 

@@ -90,7 +90,8 @@ def test_bad_input_answers_404_409_or_422_with_the_reason(client, services, toke
     assert r.status_code == 409 and "CRM id 'C-2'" in r.json()["detail"]
 
 
-def test_the_inbox_says_same_person_and_links_the_person_page(client, services, tokens, sam):
+@pytest.mark.usefixtures("services")
+def test_the_inbox_says_same_person_and_links_the_person_page(client, tokens, sam):
     mail, x = sam
     client.post(f"/api/authors/{x.id}/link", json={"other_author_id": mail.id},
                 headers=bearer(tokens["lead"]))
@@ -110,8 +111,9 @@ def test_the_inbox_says_same_person_and_links_the_person_page(client, services, 
     assert client.post(f"/authors/{x.id}/unlink", data={"csrf_token": csrf}).status_code == 403
 
 
+@pytest.mark.usefixtures("tokens")
 def test_a_lead_links_from_the_authors_page_by_source_and_id_and_unlinks_on_the_person_page(
-        client, services, tokens, sam):
+        client, services, sam):
     mail, x = sam
     _sign_in(client, "lee")
     page = client.get("/authors?q=sam")

@@ -21,7 +21,8 @@ def pg_database(postgres_reason):
 
 
 @pytest.mark.ml
-def test_every_compose_service_starts_and_passes_its_healthcheck(tmp_path, redis_server, redis_conn,
+@pytest.mark.usefixtures("redis_conn")
+def test_every_compose_service_starts_and_passes_its_healthcheck(tmp_path, redis_server,
                                                                  pg_database):
     stack = started(tmp_path, redis_server.url, pg_database)
     try:

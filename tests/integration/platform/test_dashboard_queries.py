@@ -129,8 +129,9 @@ def render_previews(results: dict[str, list[tuple[str, list]]], out: Path) -> li
 
 @pytest.mark.ml
 @pytest.mark.skipif(PROMETHEUS is None, reason="prometheus not installed (Debian package prometheus; make test installs it)")
+@pytest.mark.usefixtures("redis_conn")
 def test_every_dashboard_query_runs_on_a_real_prometheus_and_the_expected_ones_have_data(
-        tmp_path, redis_server, redis_conn, pg_database):
+        tmp_path, redis_server, pg_database):
     build = load_build()
     stack = started(tmp_path, redis_server.url, pg_database)
     prom = Prometheus(tmp_path, stack)

@@ -188,7 +188,8 @@ def test_set_aside_messages_can_be_taken_back_for_scoring(services):
     assert services.buffer.quarantined_stored() == {}
 
 
-def test_health_answers_within_seconds_when_redis_is_down(services):
+@pytest.mark.usefixtures("services")
+def test_health_answers_within_seconds_when_redis_is_down():
     from triage.bootstrap import connect_redis, without_retries
     from triage.platform.redis_server import free_port
 

@@ -43,7 +43,7 @@ def test_a_failing_score_job_retries_then_waits_in_the_failed_registry(services,
     class Broken:
         name = "broken"
 
-        def score_batch(self, messages, contexts):
+        def score_batch(self, _messages, _contexts):
             raise RuntimeError("model exploded")
 
     buffer_messages(services=services, messages=_msgs(services, 4))
@@ -66,7 +66,7 @@ def test_the_scorer_falling_over_on_a_batch_hands_it_to_the_rules(services):
     class Flaky:
         name = "flaky"
 
-        def score_batch(self, messages, contexts):
+        def score_batch(self, _messages, _contexts):
             raise ValueError("bad tensor")
 
     services._scorer = Flaky()

@@ -93,7 +93,7 @@ def test_the_outbox_cli_lists_by_status_and_retries(make_services, monkeypatch):
     item = arrive(services, "masto", "c1")
     client, token = signed_in(services)
     client.post(f"/inbox/{item}/reply", data={"text": "hello"}, headers={"X-CSRF-Token": token})
-    monkeypatch.setattr(triage.cli.common, "services", lambda settings=None: services)
+    monkeypatch.setattr(triage.cli.common, "services", lambda *_, **__: services)
     runner = CliRunner()
     listed = runner.invoke(triage.cli.main.app, ["outbox", "--status", "queued"])
     assert listed.exit_code == 0 and "queued: 1" in listed.output and "masto" in listed.output

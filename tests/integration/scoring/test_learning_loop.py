@@ -79,8 +79,9 @@ def deliver(client, services, external_id: str) -> t.Score:
 
 
 @pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+@pytest.mark.usefixtures("cli_env")
 def test_a_correction_retrains_promotes_and_reaches_the_running_worker(
-        services, cli_env, tmp_path):
+        services, tmp_path):
     from triage.scoring.classifier.embedder import CachedEmbedder, MiniLMEmbedder
     from triage.scoring.classifier.loader import build_model_scorer
 

@@ -81,7 +81,8 @@ def _csrf(html: str) -> str:
     return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
 
 
-def test_the_policy_page_saves_a_version_with_csrf_and_shows_the_history(client, services, tokens):
+@pytest.mark.usefixtures("services", "tokens")
+def test_the_policy_page_saves_a_version_with_csrf_and_shows_the_history(client):
     token = _csrf(client.get("/login").text)
     client.post("/login", data={"username": "lee", "password": PASSWORD, "csrf_token": token})
     page = client.get("/policy")

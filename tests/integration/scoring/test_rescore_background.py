@@ -74,8 +74,9 @@ def test_the_api_queues_chunks_and_answers_202_without_rescoring_inline(
         ([backlog[0], backlog[1]],), ([backlog[2], backlog[3]],), ([backlog[4]],)]
 
 
+@pytest.mark.usefixtures("backlog")
 def test_after_the_workers_ran_every_open_item_ranks_under_the_new_policy(
-        client, services, tokens, backlog):
+        client, services, tokens):
     before = ranks(services)
     new_policy(client, tokens)
     ingest(services, [doc("fresh", CHURN)], at=T0)  # scored under the new policy from the start
@@ -87,7 +88,8 @@ def test_after_the_workers_ran_every_open_item_ranks_under_the_new_policy(
     assert {e: after[e] for e in before} == {e: pytest.approx(expected) for e in before}
 
 
-def test_the_status_reports_progress_from_rq_job_states(client, services, tokens, backlog):
+@pytest.mark.usefixtures("backlog")
+def test_the_status_reports_progress_from_rq_job_states(client, services, tokens):
     lead = bearer(tokens["lead"])
     empty = client.get(STATUS, headers=lead).json()
     assert (empty["items"], empty["jobs"], empty["done"], empty["started_at"]) == (0, 0, True, None)
@@ -103,7 +105,8 @@ def test_the_status_reports_progress_from_rq_job_states(client, services, tokens
     assert (status["finished"], status["queued"], status["done"]) == (3, 0, True)
 
 
-def test_agents_may_neither_start_a_rescore_nor_read_its_status(client, services, tokens, backlog):
+@pytest.mark.usefixtures("backlog")
+def test_agents_may_neither_start_a_rescore_nor_read_its_status(client, services, tokens):
     agent = bearer(tokens["agent"])
     denied = client.post("/api/policy/rescore", headers=agent)
     assert denied.status_code == 403 and "lead" in denied.json()["detail"]
@@ -112,8 +115,9 @@ def test_agents_may_neither_start_a_rescore_nor_read_its_status(client, services
     assert queue(services.redis, RESCORE).count == 0
 
 
+@pytest.mark.usefixtures("backlog")
 def test_a_chunk_that_fails_half_way_writes_nothing_and_its_retry_recomputes(
-        client, services, tokens, backlog, monkeypatch):
+        client, services, tokens, monkeypatch):
     before = ranks(services)
     new_policy(client, tokens)
     monkeypatch.setattr(services.settings, "job_retries", 0)  # straight to the failed registry
@@ -155,8 +159,9 @@ def _csrf(html: str) -> str:
     return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
 
 
+@pytest.mark.usefixtures("tokens", "backlog")
 def test_the_policy_page_queues_the_rescore_and_shows_it_running_then_done(
-        client, services, tokens, backlog):
+        client, services):
     client.post("/login", data={"username": "lee", "password": PASSWORD,
                                 "csrf_token": _csrf(client.get("/login").text)})
     page = client.get("/policy")

@@ -65,7 +65,7 @@ def _feed(path: Path, raw: bytes) -> list[Message]:
         return poller.poll(cursor=None, http=http, now=NOW).messages
 
 
-def _mail(path: Path, raw: bytes) -> list[Message]:
+def _mail(_path: Path, raw: bytes) -> list[Message]:
     poller = ImapPoller(ImapConfig(host="imap.test", username="u", password="p"), source="corpus")
     message = poller._message(1, 1, raw, NOW)  # what poll() does with each fetched message
     return [message] if message else []

@@ -34,7 +34,7 @@ def mail(raw: bytes, **config):
 
 def feed(body: bytes, headers: dict[str, str] | None = None):
     poller = FeedPoller(FeedConfig(url="http://feed.test/x"), source="blog")
-    transport = httpx.MockTransport(lambda request: httpx.Response(
+    transport = httpx.MockTransport(lambda _request: httpx.Response(
         200, content=body, headers=headers or {"Content-Type": "application/xml"}))
     with httpx.Client(transport=transport) as http:
         return poller.poll(cursor=None, http=http, now=NOW)

@@ -16,8 +16,6 @@ from triage.api.routes.pages import templates
 from triage.core.errors import Conflict, DomainError, Invalid, NotFound
 from triage.people import authors as service
 from triage.people import service as people
-from triage.people import store as repo
-from triage.platform import tables as t
 from triage.scoring import rescoring
 
 router = APIRouter(tags=["authors"])
@@ -53,14 +51,15 @@ def list_authors(session: SessionDep, _user: UserDep, q: str | None = None,
                  source: str | None = None, page: int = Query(1, ge=1),
                  per_page: int = Query(PER_PAGE, ge=1, le=500)) -> dict[str, Any]:
     """Identities matching a handle, name or id fragment, newest first."""
-    rows, total = repo.search(session=session, query=q, source=source, page=page, per_page=per_page)
+    rows, total = people.search_authors(session=session, query=q, source=source, page=page,
+                                        per_page=per_page)
     return {"items": [people.author_public(a) for a in rows], "total": total, "page": page}
 
 
 @router.get("/api/authors/{author_id}")
 def get_author(author_id: int, session: SessionDep, _user: UserDep) -> dict[str, Any]:
     """One identity and the person it belongs to, if any."""
-    author = repo.get_author(session=session, author_id=author_id)
+    author = people.get_author(session=session, author_id=author_id)
     person = (people.person_view(session=session, contact_id=author.contact_id, messages=10)
               if author.contact_id else None)
     return {"author": people.author_public(author), "person": person}
@@ -97,8 +96,8 @@ def get_person(contact_id: int, session: SessionDep, _user: UserDep) -> dict[str
 def authors_page(request: Request, session: SessionDep, user: UserDep, q: str = "",
                  source: str = "", page: int = 1, error: str | None = None) -> Response:
     """Find identities by handle, name or id; leads link them from here."""
-    rows, total = repo.search(session=session, query=q or None, source=source or None,
-                              page=max(page, 1), per_page=PER_PAGE)
+    rows, total = people.search_authors(session=session, query=q or None, source=source or None,
+                                        page=max(page, 1), per_page=PER_PAGE)
     ctx = {"user": user, "csrf": csrf_token(request), "authors": rows, "total": total, "q": q,
            "source": source, "page": max(page, 1), "pages": max(1, -(-total // PER_PAGE)),
            "error": error}
@@ -146,14 +145,14 @@ async def unlink_form(author_id: int, request: Request, services: ServicesDep,
                       session: SessionDep, user: LeadDep) -> Response:
     """The person page's unlink button; lands on the person the author came from."""
     try:
-        before = repo.get_author(session=session, author_id=author_id).contact_id
+        before = people.get_author(session=session, author_id=author_id).contact_id
         result = service.unlink(session=session, author_id=author_id, actor=user.username,
                                 now=services.clock.now())
         _after(services, session, result)
     except DomainError as exc:
         return _failed(request, session, user, exc)
     for person_id in (before, result.person_id):
-        if person_id is not None and session.get(t.Contact, person_id) is not None:
+        if person_id is not None and people.person_exists(session=session, contact_id=person_id):
             return RedirectResponse(f"/people/{person_id}", status_code=303)
     return RedirectResponse("/authors", status_code=303)
 
@@ -169,7 +168,4 @@ def _form_target(session, form) -> tuple[int | None, int | None]:
         raise Invalid("name the other author (id or source:external_id) or a person id")
     if other.isdigit():
         return None, int(other)
-    source, sep, external = other.partition(":")
-    if not sep or not external:
-        raise Invalid(f"{other!r} is neither an author id nor source:external_id")
-    return None, repo.find_author(session=session, source=source, external_id=external).id
+    return None, people.author_by_ref(session=session, ref=other).id

@@ -7,12 +7,11 @@ from typing import Literal
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
-from triage.accounts import store as users_repo
+from triage.accounts import service as accounts
 from triage.api.deps import MAX_ID, ItemId, ServicesDep, SessionDep, UserDep
 from triage.core.errors import Invalid, NotFound
 from triage.core.scoring import URGENCIES
 from triage.inbox import service as inbox_service
-from triage.inbox import store as repo
 
 router = APIRouter(prefix="/api", tags=["inbox"])
 MAX_PAGE = 100_000  # 50 million items at the largest page size: past that a number is an attack
@@ -40,7 +39,7 @@ def _assignee_filter(session, assignee: str | None, user) -> tuple[int | None, b
         if len(assignee) > 10 or not 1 <= int(assignee) <= MAX_ID:
             raise Invalid(f"assignee id must be between 1 and {MAX_ID}")
         return int(assignee), False
-    found = users_repo.get_by_username(session=session, username=assignee)
+    found = accounts.find_user(session=session, username=assignee)
     if found is None:
         raise NotFound(f"no user {assignee!r}")
     return found.id, False
@@ -60,7 +59,7 @@ def list_inbox(
     """Items sorted by priority, highest first; ties go to the nearest answer deadline."""
     assignee_id, unassigned = _assignee_filter(session, assignee, user)
     now = services.clock.now()
-    rows, total = repo.list_items(session=session, now=now, flt=repo.InboxFilter(
+    rows, total = inbox_service.list_items(session=session, now=now, flt=inbox_service.InboxFilter(
         status=status, source=source, urgency=urgency, assignee_id=assignee_id,
         unassigned=unassigned, page=page, per_page=per_page, sort=sort))
     return {"items": [inbox_service.serialize(r, now) for r in rows], "total": total,
@@ -69,13 +68,8 @@ def list_inbox(
 
 @router.get("/inbox/{item_id}")
 def get_item(item_id: ItemId, services: ServicesDep, session: SessionDep, _user: UserDep) -> dict:
-    now = services.clock.now()
-    row = repo.get_item(session=session, item_id=item_id)
-    item = inbox_service.serialize(row, now)
-    item["history"] = [{"action": h.action, "actor": h.actor, "user_id": h.user_id,
-                        "note": h.note, "at": h.at.isoformat()}
-                       for h in repo.history(session=session, item_id=item_id)]
-    return item
+    return inbox_service.item_with_history(session=session, item_id=item_id,
+                                           now=services.clock.now())
 
 
 @router.post("/inbox/{item_id}/corrections", status_code=201)
@@ -98,4 +92,4 @@ def act(item_id: ItemId, action: Literal["claim", "release", "resolve", "snooze"
                             snooze_minutes=body.minutes, note=body.note)
     session.commit()
     inbox_service.after_move(services=services, action=action)
-    return inbox_service.serialize(repo.get_item(session=session, item_id=row.id), now)
+    return inbox_service.serialize(inbox_service.get_item(session=session, item_id=row.id), now)

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
-from triage.accounts import store as users_repo
+from triage.accounts import service as accounts
 from triage.api.browser_safety import safe_url
 from triage.api.deps import (
     ServicesDep,
@@ -54,7 +54,7 @@ async def login(request: Request, services: ServicesDep, session: SessionDep,
         return templates.TemplateResponse(request, "login.html", {
             "csrf": csrf_token(request), "error": refusal.reason}, status_code=429,
             headers={"Retry-After": str(refusal.retry_after_s)})
-    user = users_repo.authenticate(session=session, username=username, password=password)
+    user = accounts.authenticate(session=session, username=username, password=password)
     if user is None:
         limiter.failed(username=username, address=address)
         audit(session=session, actor=username[:64], action="login.failed", entity="user",

@@ -12,7 +12,6 @@ from triage.api.deps import LeadDep, ServicesDep, SessionDep, csrf_token
 from triage.api.routes.pages import templates
 from triage.core.errors import Invalid
 from triage.core.scoring import INTENTS
-from triage.scoring import policy_store as policy_repo
 from triage.scoring import relationship as service
 from triage.scoring import rescoring
 from triage.scoring.domain.relationship import DEFAULT_SIGNALS, GROUPS
@@ -33,19 +32,15 @@ class PolicyUpdate(BaseModel):
 
 
 def _public(session) -> dict[str, Any]:
-    version, policy = policy_repo.active(session=session)
-    return {"version": version, "policy": policy.as_dict(),
-            "history": [{"version": r.version, "actor": r.actor, "note": r.note,
-                         "created_at": r.created_at.isoformat()}
-                        for r in policy_repo.history(session=session)]}
+    return service.policy_public(session=session)
 
 
 def _save(services, session, user, doc: dict[str, Any], note: str | None) -> int:
-    row, policy = policy_repo.save(session=session, doc=doc, actor=user.username, note=note,
-                                   now=services.clock.now())
+    version, policy = service.save_policy(session=session, doc=doc, actor=user.username, note=note,
+                                          now=services.clock.now())
     session.commit()
-    service.PolicyCache.publish(services.redis, row.version, policy)  # workers reload on next batch
-    return row.version
+    service.PolicyCache.publish(services.redis, version, policy)  # workers reload on next batch
+    return version
 
 
 @router.get("/api/policy")

@@ -12,10 +12,9 @@ from sqlalchemy.orm import Session
 from triage.api.deps import ServicesDep, SessionDep, UserDep, csrf_token
 from triage.api.routes.pages import templates
 from triage.core.errors import DomainError
-from triage.inbox import store as inbox_repo
-from triage.platform.tables_replies import Reply
+from triage.inbox import service as inbox_service
 from triage.replies import outbox, service
-from triage.replies import store as replies_repo
+from triage.replies.service import Reply
 from triage.scheduling.staffing import current_rules
 
 router = APIRouter(tags=["replies"])
@@ -71,7 +70,7 @@ def retry(reply_id: int, services: ServicesDep, session: SessionDep, user: UserD
 def _partial(request: Request, services, session: Session, message_id: int,
              error: str | None = None, draft: str = "") -> Response:
     now = services.clock.now()
-    item = inbox_repo.get_item(session=session, item_id=message_id)
+    item = inbox_service.get_item(session=session, item_id=message_id)
     ctx = {"item": {"id": item.id, "status": item.status, "source": item.source},
            "csrf": csrf_token(request),
            "reply_ctx": service.page_context(session=session, messages=[item], now=now),
@@ -115,7 +114,7 @@ async def reply_form(message_id: int, request: Request, services: ServicesDep,
 @router.post("/replies/{reply_id}/retry", response_class=HTMLResponse, include_in_schema=False)
 def retry_form(reply_id: int, request: Request, services: ServicesDep, session: SessionDep,
                user: UserDep) -> Response:
-    message_id = replies_repo.get(session=session, reply_id=reply_id).message_id
+    message_id = service.message_of(session=session, reply_id=reply_id)
     try:
         service.retry(session=session, reply_id=reply_id, user=user, now=services.clock.now())
         session.commit()

@@ -12,13 +12,11 @@ from pydantic import BaseModel, Field
 
 from triage.api.deps import LeadDep, ServicesDep, SessionDep, UserDep
 from triage.api.routes import scheduling_pages, scheduling_time
-from triage.core.errors import Forbidden, NotFound
-from triage.platform import tables_scheduling as ts
+from triage.core.errors import Forbidden
 from triage.scheduling import breaks as breaks_service
 from triage.scheduling import hours as hours_service
 from triage.scheduling import roster as roster_service
-from triage.scheduling import routing, staffing
-from triage.scheduling import store as repo
+from triage.scheduling import routing, staffing, team
 from triage.scheduling.domain.errors import RuleConflict, SchedulingError
 from triage.scheduling.domain.rules import rules_as_dict
 
@@ -88,7 +86,7 @@ class RulesPut(BaseModel):
 
 
 def _logins(session) -> dict[int, str]:
-    return {sid: u.username for sid, u in repo.users_by_staff(session=session).items()}
+    return team.logins(session=session)
 
 
 def _own_or_lead(user, staff_id: int) -> None:
@@ -96,10 +94,7 @@ def _own_or_lead(user, staff_id: int) -> None:
         raise Forbidden("agents can read only their own staff record")
 
 
-def _span(row) -> dict[str, Any]:
-    out = {"id": row.id, "staff_id": row.staff_id, "start": row.start.isoformat(), "end": row.end.isoformat()}
-    out.update({"kind": row.kind} if isinstance(row, ts.Shift) else {"reason": row.reason})
-    return out
+_span = team.span_public
 
 
 @router.get("/api/staff")
@@ -122,7 +117,7 @@ def create_staff(body: StaffCreate, services: ServicesDep, session: SessionDep, 
 @router.get("/api/staff/{staff_id}")
 def get_staff(staff_id: int, session: SessionDep, user: UserDep) -> dict:
     _own_or_lead(user, staff_id)
-    return staffing.staff_public(repo.get_staff(session=session, staff_id=staff_id),
+    return staffing.staff_public(team.get_staff(session=session, staff_id=staff_id),
                                  _logins(session).get(staff_id))
 
 
@@ -140,10 +135,10 @@ def update_staff(staff_id: int, body: StaffUpdate, services: ServicesDep, sessio
 def list_shifts(staff_id: int, session: SessionDep, user: UserDep, start: datetime, end: datetime) -> dict:
     """Shifts and time off of one person touching [start, end)."""
     _own_or_lead(user, staff_id)
-    repo.get_staff(session=session, staff_id=staff_id)
-    return {"shifts": [_span(r) for r in repo.shifts_between(session=session, start=start, end=end,
+    team.get_staff(session=session, staff_id=staff_id)
+    return {"shifts": [_span(r) for r in team.shifts_between(session=session, start=start, end=end,
                                                              staff_ids=[staff_id])],
-            "time_off": [_span(r) for r in repo.time_off_between(session=session, start=start, end=end,
+            "time_off": [_span(r) for r in team.time_off_between(session=session, start=start, end=end,
                                                                  staff_ids=[staff_id])]}
 
 
@@ -160,7 +155,7 @@ def add_shift(staff_id: int, body: ShiftCreate, services: ServicesDep, session: 
 
 @router.delete("/api/shifts/{shift_id}", status_code=204)
 def delete_shift(shift_id: int, session: SessionDep, _user: LeadDep) -> None:
-    repo.delete_shift(session=session, shift_id=shift_id)
+    team.delete_shift(session=session, shift_id=shift_id)
     session.commit()
 
 
@@ -219,15 +214,13 @@ def coverage_gaps(session: SessionDep, _user: LeadDep, unseen: bool = False) -> 
     """Work nobody could take within the rules, newest first."""
     return {"gaps": [{"id": g.id, "message_id": g.message_id, "hour": g.hour.isoformat(),
                       "reason": g.reason, "at": g.at.isoformat(), "seen_by": g.seen_by}
-                     for g in repo.list_gaps(session=session, unseen_only=unseen)]}
+                     for g in team.list_gaps(session=session, unseen_only=unseen)]}
 
 
 @router.post("/api/coverage-gaps/{gap_id}/seen")
 def gap_seen(gap_id: int, services: ServicesDep, session: SessionDep, user: LeadDep) -> dict:
-    gap = session.get(ts.CoverageGapRow, gap_id)
-    if gap is None:
-        raise NotFound(f"unknown coverage gap {gap_id}")
-    gap.seen_by, gap.seen_at = user.username, services.clock.now()
+    gap = team.mark_gap_seen(session=session, gap_id=gap_id, actor=user.username,
+                             now=services.clock.now())
     session.commit()
     return {"id": gap.id, "seen_by": gap.seen_by}
 

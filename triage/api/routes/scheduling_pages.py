@@ -16,8 +16,7 @@ from triage.core.errors import DomainError
 from triage.scheduling import breaks as breaks_service
 from triage.scheduling import hours as hours_service
 from triage.scheduling import roster as roster_service
-from triage.scheduling import routing, staffing
-from triage.scheduling import store as repo
+from triage.scheduling import routing, staffing, team
 from triage.scheduling.domain.errors import RuleConflict, SchedulingError
 from triage.scheduling.domain.rules import rules_as_dict
 
@@ -31,10 +30,10 @@ def _page(request: Request, name: str, user, status: int = 200, **ctx: Any) -> R
 
 
 def _staff_rows(session, now: datetime) -> list[dict[str, Any]]:
-    logins = {sid: u.username for sid, u in repo.users_by_staff(session=session).items()}
-    shifts = repo.shifts_between(session=session, start=now - timedelta(hours=12), end=now + timedelta(days=7))
+    logins = team.logins(session=session)
+    shifts = team.shifts_between(session=session, start=now - timedelta(hours=12), end=now + timedelta(days=7))
     rows = []
-    for s in repo.list_staff(session=session, active_only=False):
+    for s in team.list_staff(session=session, active_only=False):
         mine = [x for x in shifts if x.staff_id == s.id and x.kind == "regular" and x.end > now]
         rows.append({"staff": s, "login": logins.get(s.id), "next": mine[0] if mine else None,
                      "on_shift": bool(mine and mine[0].start <= now),
@@ -51,7 +50,7 @@ def _staff_page(request, services, session, user, *, status: int = 200, rules_te
     return _page(request, "staff.html", user, status=status, rows=_staff_rows(session, services.clock.now()),
                  rules_text=text, version=row.version if row else 0, set_by=row.created_by if row else None,
                  conflicts=conflicts or [], error=error, templates_=shapes,
-                 history=repo.rule_set_history(session=session, limit=5))
+                 history=team.rule_set_history(session=session, limit=5))
 
 
 @router.get("/staff", response_class=HTMLResponse)
@@ -118,9 +117,9 @@ def roster_page(request: Request, services: ServicesDep, session: SessionDep, us
     start = roster_service.week_start(now, rules.team_timezone) + timedelta(weeks=offset)
     demand, source = roster_service.history_demand(session=session, rules=rules, now=now)
     scheduled = roster_service.scheduled_per_hour(session=session, start=start)
-    shifts = repo.shifts_between(session=session, start=start, end=start + timedelta(weeks=1))
+    shifts = team.shifts_between(session=session, start=start, end=start + timedelta(weeks=1))
     grid = []
-    for s in repo.list_staff(session=session):
+    for s in team.list_staff(session=session):
         days: list[list[str]] = [[] for _ in DAYS]
         for x in shifts:
             if x.staff_id == s.id:
@@ -135,7 +134,7 @@ def roster_page(request: Request, services: ServicesDep, session: SessionDep, us
     if plan:
         planned = plan["planned"].get("*", [0] * 168)
         plan_map = heatmap(plan["demand"], planned)
-    published = repo.latest_publication(session=session, week_start=start)
+    published = team.latest_publication(session=session, week_start=start)
     return _page(request, "roster.html", user, week=start, offset=offset, days=[
         f"{DAYS[i]} {(start + timedelta(days=i)):%d %b}" for i in range(7)], grid=grid,
         coverage=heatmap(demand, scheduled), source=source, plan=plan, plan_map=plan_map,
@@ -144,7 +143,7 @@ def roster_page(request: Request, services: ServicesDep, session: SessionDep, us
 
 
 @router.post("/roster/plan")
-async def roster_plan(request: Request, services: ServicesDep, session: SessionDep, _user: LeadDep) -> Response:
+async def roster_plan(services: ServicesDep, session: SessionDep, _user: LeadDep) -> Response:
     rules, shapes, _ = staffing.current_rule_set(session=session)
     result = roster_service.plan_week(session=session, rules=rules, templates=shapes, now=services.clock.now())
     roster_service.remember(services.redis, result)
@@ -171,7 +170,7 @@ def hours_page(request: Request, services: ServicesDep, session: SessionDep, use
         for b in p["breaks"]:
             b["from"], b["to"] = _hhmm(b["start"], zone), _hhmm(b["end"], zone)
     mine = next((p for p in people if p["staff_id"] == user.staff_id), None)
-    gaps = repo.list_gaps(session=session, unseen_only=True) if lead else []
+    gaps = team.list_gaps(session=session, unseen_only=True) if lead else []
     return _page(request, "hours.html", user, people=people, rules=rules, lead=lead, gaps=gaps[:20],
                  linked=user.staff_id is not None, mine=mine, warn_pct=round(100 * rules.warn_fraction))
 

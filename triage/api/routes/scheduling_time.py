@@ -8,9 +8,9 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 from pydantic import BaseModel, Field
 
+from triage.accounts.service import User
 from triage.api.deps import LeadDep, ServicesDep, SessionDep, UserDep
 from triage.core.errors import DomainError, Invalid
-from triage.platform import tables as t
 from triage.scheduling import breaks as breaks_service
 from triage.scheduling import publish as publish_service
 from triage.scheduling import roster as roster_service
@@ -23,13 +23,13 @@ class BreakIn(BaseModel):
     minutes: int | None = Field(default=None, ge=1, le=120, description="default: the rules' break_length")
 
 
-def _staff_id(user: t.User) -> int:
+def _staff_id(user: User) -> int:
     if user.staff_id is None:
         raise Invalid("your login is not linked to a staff record, so there is no break to log")
     return user.staff_id
 
 
-def _take(services, session, user: t.User, minutes: int | None) -> dict:
+def _take(services, session, user: User, minutes: int | None) -> dict:
     rules, _, _ = staffing.current_rule_set(session=session)
     row = breaks_service.take_break(session=session, staff_id=_staff_id(user), actor=user.username,
                                     now=services.clock.now(), rules=rules, minutes=minutes)
@@ -37,7 +37,7 @@ def _take(services, session, user: t.User, minutes: int | None) -> dict:
     return {"staff_id": row.staff_id, "start": row.start.isoformat(), "end": row.end.isoformat()}
 
 
-def _end(services, session, user: t.User) -> dict:
+def _end(services, session, user: User) -> dict:
     row = breaks_service.end_break(session=session, staff_id=_staff_id(user), now=services.clock.now())
     session.commit()
     routing.request_pass(services.redis, retries=services.settings.job_retries)  # back: work may flow

@@ -10,7 +10,6 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
 from triage.accounts import service as accounts
-from triage.accounts import store as repo
 from triage.accounts.domain import MAX_PASSWORD, MIN_PASSWORD
 from triage.api.deps import (
     MAX_ID,
@@ -21,7 +20,6 @@ from triage.api.deps import (
     UserDep,
     session_store,
 )
-from triage.platform.audit import audit
 
 router = APIRouter(prefix="/api", tags=["users"])
 
@@ -57,10 +55,8 @@ def list_users(session: SessionDep, _admin: AdminDep) -> list[UserPublic]:
 def create_user(body: UserCreate, services: ServicesDep, session: SessionDep,
                 admin: AdminDep) -> UserPublic:
     now = services.clock.now()
-    u = repo.create_user(session=session, username=body.username, password=body.password,
-                         role=body.role, now=now)
-    audit(session=session, actor=admin.username, action="user.create", entity="user",
-          entity_id=u.id, detail={"username": u.username, "role": u.role}, now=now)
+    u = accounts.create_user(session=session, username=body.username, password=body.password,
+                             role=body.role, now=now, actor=admin.username)
     session.commit()
     return UserPublic(id=u.id, username=u.username, role=u.role, active=u.active)
 
@@ -70,9 +66,7 @@ def create_token(body: TokenCreate, services: ServicesDep, session: SessionDep,
                  user: UserDep) -> dict:
     """A bearer token for a machine client, shown once."""
     now = services.clock.now()
-    token = repo.issue_token(session=session, user=user, name=body.name, now=now)
-    audit(session=session, actor=user.username, action="token.create", entity="user",
-          entity_id=user.id, detail={"name": body.name}, now=now)
+    token = accounts.issue_token(session=session, user=user, name=body.name, now=now)
     session.commit()
     return {"token": token, "name": body.name}
 

@@ -60,7 +60,7 @@ class _Log:
     def shift_at(self, pid: str, t: datetime) -> tuple[datetime, datetime] | None:
         return next(((s, e) for s, e in self.shifts.get(pid, ()) if s <= t < e), None)
 
-    def handling(self, pid_filter: str | None = None, via_page: bool | None = None):
+    def handling(self, via_page: bool | None = None):
         for a in self.assignments:
             start = _t(a["started"])
             end = _t(a.get("worked_until")) or _t(a["resolved"]) or _t(a["released"])

@@ -40,7 +40,7 @@ Track = Callable[[str, int], Callable[[int], None]]
 
 
 def _no_track(_: str, __: int) -> Callable[[int], None]:
-    return lambda n: None
+    return lambda _n: None
 
 
 def default_embedder(cache_dir: Path = DEFAULT_CACHE) -> CachedEmbedder:

@@ -167,7 +167,7 @@ feeds = st.one_of(
 def test_the_feed_poller_raises_nothing_but_channel_error(body):
     poller = FeedPoller(FeedConfig(url="https://feed.test/x"), source="f")
 
-    def handler(request: httpx.Request) -> httpx.Response:
+    def handler(_request: httpx.Request) -> httpx.Response:
         return httpx.Response(200, content=body, headers={"Content-Type": "application/xml"})
 
     with httpx.Client(transport=httpx.MockTransport(handler)) as http:

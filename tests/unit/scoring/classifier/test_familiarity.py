@@ -96,7 +96,8 @@ def test_gate_and_reference_survive_save_and_load(gated, embedder, tmp_path):
                        gated.predict_proba(emb, [UNSEEN, SEEN])["urgency"], atol=5e-3)
 
 
-def test_a_reference_of_the_wrong_width_is_refused(gated, embedder, tmp_path):
+@pytest.mark.usefixtures("embedder")
+def test_a_reference_of_the_wrong_width_is_refused(gated, tmp_path):
     gated.save(tmp_path)
     where = tmp_path / gated.version
     with np.load(where / ARRAYS) as npz:

@@ -31,7 +31,7 @@ class FixedDetector:
 class ExplodingEmbedder(HashingEmbedder):
     """Fails on any batch holding the poison word, like a tokenizer crash on one input."""
 
-    def embed(self, texts, progress=None):
+    def embed(self, texts, progress=None):  # noqa: ARG002 (the embedder interface)
         if any("poison" in t for t in texts):
             raise RuntimeError("tokenizer exploded")
         return super().embed(texts)
@@ -101,7 +101,7 @@ def test_one_failing_message_falls_back_to_rules_and_the_rest_are_modelled(heads
 
 def test_malformed_embeddings_fall_back_instead_of_scoring_garbage(heads):
     class NaNEmbedder(HashingEmbedder):
-        def embed(self, texts, progress=None):
+        def embed(self, texts, progress=None):  # noqa: ARG002 (the embedder interface)
             return np.full((len(texts), 64), np.nan, dtype=np.float32)
 
     (s,) = scores_for(ModelScorer(NaNEmbedder(dim=64), heads), ["anything"])
