@@ -125,7 +125,10 @@ def replay_deliveries(*, services: Services) -> tuple[int, int]:
                                                 headers=item["headers"], error=str(exc))
             failed += 1
             continue
-        buffer_messages(services=services, messages=result.messages)
+        kept, own = drop_own(services=services, source=item["source"], messages=result.messages)
+        buffer_messages(services=services, messages=kept)
+        SkipLog(services.redis).record(source=item["source"], skipped=result.skipped,
+                                       ignored=result.ignored + own, now=services.clock.now())
         replayed += 1
     return replayed, failed
 
