@@ -6,12 +6,15 @@ import json
 import os
 import subprocess
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
 from tests.conftest import ROOT
 from tests.integration.channel_server import FakePlatform, Reply, platform_fixture  # noqa: F401
+from triage.intake.connectors.base import Skipped
+from triage.intake.skips import SkipLog
 
 FEED = Path(__file__).resolve().parents[1] / "fixtures" / "channels" / "rss" / "wordpress_comments.xml"
 
@@ -47,12 +50,20 @@ def test_poll_takes_new_comments_once_and_sources_shows_the_status(tmp_path, red
     expired = triage("poll", "masto", env=env)
     assert expired.returncode == 1 and "auth_expired" in expired.stdout
     assert "tok-s3cr3t-value" not in expired.stdout + expired.stderr
+    SkipLog(redis_conn).record(source="shop", ignored=0, now=datetime(2026, 3, 3, 12, tzinfo=UTC),
+                               skipped=[Skipped("messages[1]", "PayloadError: messages[1].author: "
+                                                "Field required", '{"external_id": "bad"}')])
     table = triage("sources", env=env)
     assert table.returncode == 0
     lines = {line.split()[1]: line for line in table.stdout.splitlines() if line.count("│") > 3}
     assert "ok" in lines["blog"] and lines["blog"].split("│")[6].strip() == "2"
     assert "auth_expired" in lines["masto"] and "listening" in lines["shop"]
+    assert lines["shop"].split("│")[7].strip() == "1"  # the skipped column
     assert "tok-s3cr3t-value" not in table.stdout
+    skips = triage("sources", "skips", "shop", env=env)
+    assert skips.returncode == 0, skips.stdout + skips.stderr
+    assert "messages[1]" in skips.stdout and "Field required" in skips.stdout
+    assert "2026-03-03 12:00" in skips.stdout and '"external_id": "bad"' in skips.stdout
 
 
 @pytest.mark.usefixtures("redis_conn")

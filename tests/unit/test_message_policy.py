@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from pydantic import ValidationError
 
-from triage.core.message import FLAGS_KEY, MAX_FOLLOWERS, Message
+from triage.core.message import FLAGS_KEY, MAX_FOLLOWERS, TIME_FLAG_KEY, Message, date_note
 
 NOW = datetime(2026, 11, 20, 10, 0, tzinfo=UTC)
 
@@ -50,3 +50,14 @@ def test_nul_bytes_are_dropped_and_lone_surrogates_replaced_in_every_string():
              author={"id": "u\x00", "name": "n\ud800", "handle": "h"}, raw={"k\x00": ["v\udcff"]})
     assert (m.text, m.external_id, m.author.id, m.author.name) == ("ab\ufffd", "xy", "u", "n\ufffd")
     assert m.raw == {"k": ["v\ufffd"]}
+
+
+def test_a_replaced_date_gives_a_note_for_people_and_a_plausible_one_none():
+    stored = Message(source="s", external_id="1", text="t", author={"id": "a"},
+                     created_at=datetime(3609, 1, 1, tzinfo=UTC)).received(datetime(2026, 3, 3, tzinfo=UTC))
+    assert date_note(stored.raw) == ("date from the platform looked wrong; receive time used",
+                                     "the platform said 3609-01-01T00:00:00+00:00")
+    by_connector = {TIME_FLAG_KEY: "date 1999-01-01T00:00:00+00:00 predates slack: receive time used"}
+    assert date_note(by_connector)[1].startswith("date 1999-01-01")
+    assert date_note({TIME_FLAG_KEY: "no date: receive time used"})[0].startswith("no date")
+    assert date_note({"id": "1"}) is None and date_note(None) is None

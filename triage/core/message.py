@@ -18,6 +18,7 @@ FUTURE_TOLERANCE = timedelta(days=1)
 EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")  # a valid pair is one code point in a str
 FLAGS_KEY = "_triage_flags"  # where `raw` records what normalisation changed, for people to see
+TIME_FLAG_KEY = "_triage_time"  # where a connector says why the platform's date was not used
 
 
 def clean_text(value: str) -> str:
@@ -122,3 +123,21 @@ class Message(BaseModel):
     def thread_key(self) -> str:
         """Messages of one conversation share this; a message with no thread starts its own."""
         return self.thread_id or self.external_id
+
+
+def date_note(raw: Any) -> tuple[str, str] | None:
+    """(what to tell a person, the detail) when the platform's date was replaced, else None.
+
+    Read from the flags a connector (`TIME_FLAG_KEY`) or storage (`FLAGS_KEY`) left in `raw`, so
+    the inbox and the API show why an item's time is the receive time."""
+    if not isinstance(raw, dict):
+        return None
+    why = raw.get(TIME_FLAG_KEY)
+    flags = raw.get(FLAGS_KEY)
+    replaced = flags.get("created_at_replaced") if isinstance(flags, dict) else None
+    if isinstance(why, str) and why.startswith("no date"):
+        return "no date from the platform; receive time used", why
+    if why or replaced:
+        detail = str(why) if why else f"the platform said {replaced}"
+        return "date from the platform looked wrong; receive time used", detail
+    return None

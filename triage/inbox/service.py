@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy.orm import Session, object_session
 
 from triage.core.errors import Invalid
+from triage.core.message import date_note
 from triage.core.priority import span, waiting_reason
 from triage.core.scoring import INTENTS, TIERS, URGENCIES, AuthorContext
 from triage.inbox import claims
@@ -120,6 +121,7 @@ def serialize(row: t.Message, now: datetime) -> dict[str, Any]:
         "author": {"id": row.author.external_id, "handle": row.author.handle,
                    "name": row.author.name, "followers": row.author.followers},
         "created_at": row.created_at.isoformat(), "received_at": row.received_at.isoformat(),
+        **_date_note(row.raw),
         "status": rules.effective_status(state, now), "assignee_id": row.assignee_id,
         "assignee": row.assignee.username if row.assignee_id and row.assignee else None,
         "waiting": span(now - row.received_at),
@@ -137,6 +139,12 @@ def serialize(row: t.Message, now: datetime) -> dict[str, Any]:
         "person": person_badge(row),  # "same person as @sam on demo-x"
         **_routing(row),
     }
+
+
+def _date_note(raw: Any) -> dict[str, str | None]:
+    """Why created_at is the receive time, when the platform's date was missing or implausible."""
+    note = date_note(raw)
+    return {"date_note": note[0] if note else None, "date_detail": note[1] if note else None}
 
 
 def _routing(row: t.Message) -> dict[str, Any]:

@@ -8,16 +8,27 @@ from dataclasses import dataclass
 
 from triage.bootstrap import Services
 from triage.core.message import Message
-from triage.intake.connectors.base import HandshakeReply, PayloadError, SignatureError
+from triage.intake.connectors.base import (
+    Channel,
+    HandshakeReply,
+    PayloadError,
+    SignatureError,
+    Skipped,
+)
+from triage.intake.skips import SkipLog
 from triage.platform import metrics
 from triage.platform.queue import DRAIN_JOB, INGEST, Accepted, enqueue
+from triage.platform.sent_ids import SentIds
 
 
 @dataclass(frozen=True, slots=True)
 class WebhookOutcome:
+    """What became of one delivery: accepted, left out on purpose, or entries skipped."""
+
     accepted: Accepted
     ignored: int = 0
     quarantined: bool = False
+    skipped: tuple[Skipped, ...] = ()
 
 
 # Headers a parser may read (event type, content type); signatures are not kept.
@@ -56,24 +67,47 @@ def receive_webhook(*, services: Services, source: str, headers: Mapping[str, st
         raise SignatureError(f"signature could not be checked ({type(exc).__name__})") from exc
     try:
         result = channel.parse(headers=headers, body=body)
-        # Serialise here, inside the guard: a payload too deep or odd to encode fails this one delivery.
-        items = [(m.source, m.external_id, m.model_dump_json()) for m in result.messages]
     except Exception as exc:  # noqa: BLE001 - any parser bug (RecursionError too): keep the body, 202
-        metrics.REJECTED.labels(source=source, reason="payload").inc()
-        if channel.slug == "generic":  # our own format: the sender can fix it, so tell them (422)
-            if isinstance(exc, PayloadError):
-                raise
-            raise PayloadError(f"unreadable payload ({type(exc).__name__})") from exc
-        # A platform retries anything but a 2xx for days: keep the verified body and acknowledge.
-        kept = {k.lower(): v for k, v in headers.items() if k.lower() in KEPT_HEADERS}
-        services.buffer.quarantine_delivery(source=source, body=body, headers=kept,
-                                            error=f"{type(exc).__name__}: {str(exc)[:500]}")
-        metrics.QUARANTINED.labels(stage="webhook").inc()
-        return WebhookOutcome(accepted=Accepted(0, 0), quarantined=True)
+        return _unreadable(services=services, channel=channel, source=source, headers=headers,
+                           body=body, exc=exc)
+    kept, own = drop_own(services=services, source=source, messages=result.messages)
+    try:
+        # Serialise here, inside the guard: a payload too deep or odd to encode fails this one delivery.
+        items = [(m.source, m.external_id, m.model_dump_json()) for m in kept]
+    except Exception as exc:  # noqa: BLE001
+        return _unreadable(services=services, channel=channel, source=source, headers=headers,
+                           body=body, exc=exc)
     accepted = _buffer(services=services, items=items, source=source)
-    if result.ignored:
-        metrics.IGNORED.labels(source=source).inc(result.ignored)
-    return WebhookOutcome(accepted=accepted, ignored=result.ignored)
+    ignored = result.ignored + own
+    SkipLog(services.redis).record(source=source, skipped=result.skipped, ignored=ignored,
+                                   now=services.clock.now())
+    if ignored:
+        metrics.IGNORED.labels(source=source).inc(ignored)
+    return WebhookOutcome(accepted=accepted, ignored=ignored, skipped=tuple(result.skipped))
+
+
+def _unreadable(*, services: Services, channel: Channel, source: str, headers: Mapping[str, str],
+                body: bytes, exc: Exception) -> WebhookOutcome:
+    """A delivery whose envelope cannot be read: 422 for our own format, else kept and 202."""
+    metrics.REJECTED.labels(source=source, reason="payload").inc()
+    if channel.slug == "generic":  # our own format: the sender can fix it, so tell them (422)
+        if isinstance(exc, PayloadError):
+            raise exc
+        raise PayloadError(f"unreadable payload ({type(exc).__name__})") from exc
+    # A platform retries anything but a 2xx for days: keep the verified body and acknowledge.
+    kept = {k.lower(): v for k, v in headers.items() if k.lower() in KEPT_HEADERS}
+    services.buffer.quarantine_delivery(source=source, body=body, headers=kept,
+                                        error=f"{type(exc).__name__}: {str(exc)[:500]}")
+    metrics.QUARANTINED.labels(stage="webhook").inc()
+    return WebhookOutcome(accepted=Accepted(0, 0), quarantined=True)
+
+
+def drop_own(*, services: Services, source: str,
+             messages: Sequence[Message]) -> tuple[list[Message], int]:
+    """Leave out what our own outbox posted (the platform echoing our reply); returns (kept, n)."""
+    ours = SentIds(services.redis).ours(source=source, ids=(m.external_id for m in messages))
+    kept = [m for m in messages if m.external_id not in ours]
+    return kept, len(messages) - len(kept)
 
 
 def replay_deliveries(*, services: Services) -> tuple[int, int]:
@@ -91,7 +125,10 @@ def replay_deliveries(*, services: Services) -> tuple[int, int]:
                                                 headers=item["headers"], error=str(exc))
             failed += 1
             continue
-        buffer_messages(services=services, messages=result.messages)
+        kept, own = drop_own(services=services, source=item["source"], messages=result.messages)
+        buffer_messages(services=services, messages=kept)
+        SkipLog(services.redis).record(source=item["source"], skipped=result.skipped,
+                                       ignored=result.ignored + own, now=services.clock.now())
         replayed += 1
     return replayed, failed
 

@@ -35,7 +35,7 @@ from triage.intake.domain import (
     interval_from,
     is_due,
 )
-from triage.intake.ingest import buffer_messages
+from triage.intake.ingest import buffer_messages, drop_own
 from triage.intake.netguard import guarded_client
 from triage.intake.skips import SkipLog
 from triage.platform import metrics
@@ -210,9 +210,10 @@ def _poll_locked(services: Services, source: str, *, force: bool,
         return failed(kind="error", error=hide(f"{type(exc).__name__}: {exc}"), interval=interval)
     # Durable in the buffer first: a crash before the cursor is saved re-polls, and the buffer's
     # (source, external id) dedup keeps the second copy out.
-    accepted = buffer_messages(services=services, messages=result.messages)
-    SkipLog(services.redis).record(source=source, skipped=result.skipped, ignored=result.ignored,
-                                   now=now)
+    kept, own = drop_own(services=services, source=source, messages=result.messages)
+    accepted = buffer_messages(services=services, messages=kept)
+    SkipLog(services.redis).record(source=source, skipped=result.skipped,
+                                   ignored=result.ignored + own, now=now)
     for s in result.skipped:  # ids and reasons only: an entry's text may be personal data
         log.warning("poll of %s skipped entry %s: %s", source, s.entry_id, hide(s.reason))
     backlog = result.status == "backlog"
@@ -223,8 +224,8 @@ def _poll_locked(services: Services, source: str, *, force: bool,
     metrics.POLLS.labels(source=source, outcome=outcome).inc()
     return PollReport(source, outcome, new_state.status, new=accepted.new,
                       duplicates=accepted.duplicates, skipped=len(result.skipped),
-                      ignored=result.ignored, next_poll_at=new_state.next_poll_at,
-                      messages=list(result.messages))
+                      ignored=result.ignored + own, next_poll_at=new_state.next_poll_at,
+                      messages=kept)
 
 
 def _build(services: Services, source: str) -> Poller:

@@ -1,4 +1,5 @@
-"""Entries a poll could not read, kept per source for a person to see, and the skip counts."""
+"""Entries a poll or webhook delivery could not read, kept per source for a person to see, and
+the skip counts (in Redis for the records, in Prometheus for the rates)."""
 
 from __future__ import annotations
 
@@ -9,8 +10,20 @@ from datetime import datetime
 import redis
 
 from triage.intake.connectors.base import Skipped
+from triage.platform import metrics
 
 KEPT_PER_SOURCE = 500  # quarantine records per source: enough to diagnose, bounded in Redis
+# The `kind` label of triage_entries_skipped_total: the error classes a connector raises on a bad
+# entry (connectors.polling.ENTRY_ERRORS); anything else is "other", so the label stays bounded.
+SKIP_KINDS = frozenset({"PayloadError", "ValidationError", "KeyError", "TypeError", "ValueError",
+                        "AttributeError", "IndexError", "OverflowError", "RecursionError",
+                        "ChannelError"})
+
+
+def skip_kind(reason: str) -> str:
+    """The error class named at the start of a skip reason ("KeyError: 'id'"), or "other"."""
+    name = reason.split(":", 1)[0].strip()
+    return name if name in SKIP_KINDS else "other"
 
 
 class SkipLog:
@@ -23,10 +36,11 @@ class SkipLog:
         self.conn = conn
 
     def record(self, *, source: str, skipped: Sequence[Skipped], ignored: int, now: datetime) -> None:
-        """Quarantine each skipped entry with its reason, and add to the source's counts."""
+        """Quarantine each skipped entry with its reason, count it, and add to the source's counts."""
         key = self.records_key.format(source=source)
         pipe = self.conn.pipeline()
         for s in skipped:
+            metrics.ENTRIES_SKIPPED.labels(source=source, kind=skip_kind(s.reason)).inc()
             pipe.rpush(key, json.dumps({"source": source, "entry_id": s.entry_id,
                                         "reason": s.reason, "entry": s.excerpt,
                                         "at": now.isoformat()}))

@@ -6,7 +6,7 @@ from collections import Counter
 from dataclasses import asdict, dataclass
 from datetime import datetime
 
-from triage.bootstrap import Services
+from triage.bootstrap import Services, UnknownSource
 from triage.intake import store as repo
 from triage.intake.domain import PollState, describe, interval_from
 from triage.intake.polling import PollGate, pollers
@@ -31,7 +31,7 @@ class SourceStatus:
     failures: int = 0
     interval_seconds: float | None = None
     in_flight: bool = False
-    skipped: int = 0  # entries a poll could not read (quarantined), over the source's life
+    skipped: int = 0  # entries a poll or delivery could not read (quarantined), over its life
     ignored: int = 0  # deleted, empty, automated or our own entries left out on purpose
     note: str = ""
 
@@ -49,8 +49,10 @@ def list_statuses(*, services: Services) -> list[SourceStatus]:
     out = []
     for slug, cfg in sorted(services.settings.sources.items()):
         if slug not in polled:
+            counts = skips.counts(slug)
             out.append(SourceStatus(slug=slug, channel=cfg.channel, kind="webhook",
-                                    status=WEBHOOK_STATUS, note=f"signed deliveries to /webhooks/{slug}"))
+                                    status=WEBHOOK_STATUS, **counts,
+                                    note=_with_skips(f"signed deliveries to /webhooks/{slug}", counts)))
             continue
         row = rows.get(slug)
         state = repo.state_of(row) if row is not None and row.channel == cfg.channel else PollState()
@@ -62,6 +64,13 @@ def list_statuses(*, services: Services) -> list[SourceStatus]:
             in_flight=gate.in_flight(slug), **skips.counts(slug),
             note=_with_skips(describe(state, now), skips.counts(slug))))
     return out
+
+
+def skip_records(*, services: Services, source: str, limit: int = 50) -> list[dict]:
+    """The newest quarantine records of one configured source (newest last), for the CLI."""
+    if source not in services.settings.sources:
+        raise UnknownSource(source)
+    return SkipLog(services.redis).records(source, limit=limit)
 
 
 def counts_by_status(*, services: Services) -> dict[str, float]:

@@ -84,6 +84,10 @@ ROSTER_PUBLISHED = Counter("triage_roster_shifts_published_total", "Shift rows w
 POLLS = Counter("triage_polls_total", "Source polls by outcome (ok, backlog, rate_limited, "
                 "transient, auth_expired, error)", ["source", "outcome"])
 POLL_ERRORS = Counter("triage_poll_errors_total", "Failed source polls by kind", ["source", "kind"])
+ENTRIES_SKIPPED = Counter("triage_entries_skipped_total",
+                          "Unreadable entries of a poll or webhook delivery, each quarantined on its "
+                          "own while the rest went in, by error kind (a fixed set)",
+                          ["source", "kind"])
 QUARANTINED = Counter("triage_messages_quarantined_total",
                       "Messages set aside with their reason instead of blocking the rest", ["stage"])
 TICK_ERRORS = Counter("triage_tick_errors_total", "Periodic duties that raised (logged, retried)",

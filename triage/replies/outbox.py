@@ -23,6 +23,7 @@ from triage.platform import metrics
 from triage.platform import tables as t
 from triage.platform.db import transaction
 from triage.platform.queue import REPLY, SEND_JOB, enqueue, queue
+from triage.platform.sent_ids import SentIds
 from triage.replies import store as repo
 from triage.replies.domain import retry_at, wants_holding
 from triage.replies.repliers import build_replier, channel_of, dry_run
@@ -99,12 +100,24 @@ def _send_one(*, services: Services, reply_id: int, http: httpx.Client, build: B
                     external_id=f"dry-run-{reply_id}" if simulated else receipt.external_id,
                     raw=receipt.raw, dry_run=simulated, next_attempt_at=None)
     metrics.REPLIES.labels(channel=channel, outcome="dry_run" if simulated else "sent").inc()
+    if not simulated:
+        _remember_sent(services=services, source=row.source, external_id=receipt.external_id)
     if row.kind == "reply" and not row.keep_open:  # apart from `sent`: failing here resends nothing
         with transaction(services.db) as session:
             resolved = _resolve(session, row, now)
         if resolved:
             inbox.after_move(services=services, action="resolve")
     return 1
+
+
+def _remember_sent(*, services: Services, source: str, external_id: str) -> None:
+    """Tell intake this id is ours, so the platform's echo of our reply is dropped; the reply is
+    already sent and stored, so Redis being away only costs a possible echo, never a resend."""
+    try:
+        SentIds(services.redis).remember(source=source, external_id=external_id,
+                                         now=services.clock.now())
+    except redis.RedisError:
+        log.warning("reply id %s on %s not remembered as ours (Redis)", external_id, source)
 
 
 def _resolve(session, row, now: datetime) -> bool:

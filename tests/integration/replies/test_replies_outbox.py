@@ -22,6 +22,7 @@ from tests.integration.replies_support import (  # noqa: F401
     reply_row,
 )
 from triage.core.message import Author
+from triage.platform.sent_ids import SentIds
 from triage.replies import outbox
 from triage.replies.outbox import SENDING_STALE
 
@@ -37,6 +38,7 @@ def test_a_dry_run_reply_is_recorded_as_sent_without_touching_the_network(make_s
     assert [(x["status"], x["label"]) for x in replies] == [("sent", "sent (dry run)")]
     assert platform.requests == []
     assert item_status(services, item) == "resolved"
+    assert SentIds(services.redis).ours(source="masto", ids=["dry-run-1", "111"]) == set()
 
 
 def test_keep_open_leaves_the_item_open_after_the_reply_is_sent(make_services):
@@ -94,6 +96,8 @@ def test_mastodon_rate_limit_is_retried_after_retry_after_with_the_same_idempote
     run_jobs(services)
     row = reply_row(services, reply_id)
     assert (row.status, row.external_id, row.attempts) == ("sent", "1099", 2)
+    # Recorded for intake: the platform's copy of our reply (status 1099) never becomes an item.
+    assert SentIds(services.redis).ours(source="masto", ids=["1099", "200"]) == {"1099"}
     first, second = platform.requests
     assert first.headers["Idempotency-Key"] == second.headers["Idempotency-Key"]
     assert second.json() == {"status": "@sam Thanks, checking now.", "in_reply_to_id": "200"}

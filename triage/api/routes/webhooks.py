@@ -70,6 +70,8 @@ async def webhook_receive(source: str, request: Request, services: ServicesDep) 
         metrics.REJECTED.labels(source=source, reason="buffer_down").inc()
         raise HTTPException(status_code=503, detail="the buffer is unavailable; retry later",
                             headers={"Retry-After": "5"}) from None
+    skipped = [{"entry": s.entry_id, "reason": s.reason} for s in outcome.skipped]
     return JSONResponse(status_code=202, content={
         "accepted": outcome.accepted.new, "duplicates": outcome.accepted.duplicates,
-        "ignored": outcome.ignored, **({"quarantined": True} if outcome.quarantined else {})})
+        "ignored": outcome.ignored, **({"quarantined": True} if outcome.quarantined else {}),
+        **({"skipped": skipped} if skipped else {})})

@@ -73,11 +73,13 @@ class Skipped:
 class ParseResult:
     """Messages found in one delivery; events we don't handle are counted, not retried.
 
-    A delivery with an unreadable entry fails whole (PayloadError): the edge quarantines the
-    signed body, so nothing is lost and a replay after a fix takes every entry."""
+    An unreadable entry of a multi-entry delivery is `skipped` (quarantined on its own, the rest
+    ingested); an unreadable envelope fails the delivery whole (PayloadError), and the edge
+    quarantines the signed body, so nothing is lost and a replay after a fix takes every entry."""
 
     messages: list[Message] = field(default_factory=list)
     ignored: int = 0
+    skipped: list[Skipped] = field(default_factory=list)
 
 
 def excerpt(entry: Any) -> str:
@@ -90,8 +92,6 @@ def excerpt(entry: Any) -> str:
         except (TypeError, ValueError, RecursionError):
             text = repr(entry)
     return text[:EXCERPT_CHARS]
-
-
 
 
 class ChannelConfig(BaseModel):

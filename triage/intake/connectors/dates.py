@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from triage.core.message import TIME_FLAG_KEY
+
 FUTURE_TOLERANCE = timedelta(days=1)  # clock skew and time zones; more is a wrong or forged date
 # Nothing on a channel can predate the channel itself. Conservative: the company's founding or
 # first internal use, not the public launch (Slack's own docs show a 2012 message; the web: 1991).
@@ -15,7 +17,7 @@ PLATFORM_START = {
     "discourse": datetime(2012, 1, 1, tzinfo=UTC), "mastodon": datetime(2016, 1, 1, tzinfo=UTC),
     "youtube": datetime(2005, 1, 1, tzinfo=UTC), "linkedin": datetime(2002, 1, 1, tzinfo=UTC),
 }
-FLAG_KEY = "_triage_time"  # in Message.raw: why the platform's date was not used
+FLAG_KEY = TIME_FLAG_KEY  # in Message.raw: why the platform's date was not used
 
 
 def received() -> datetime:

@@ -15,6 +15,8 @@ from triage.intake.connectors.base import (
     ParseResult,
     PayloadError,
     SignatureError,
+    Skipped,
+    excerpt,
     header,
     loads_json,
 )
@@ -53,18 +55,32 @@ class GenericWebhook(Channel):
         data = loads_json(body)
         if not isinstance(data, dict):
             raise PayloadError("body must be a JSON object", field="body")
-        items = data.get("messages", [data])
+        if "messages" not in data:
+            return ParseResult(messages=[self._one(data, prefix="")])
+        items = data["messages"]
         if not isinstance(items, list) or not items:
             raise PayloadError("'messages' must be a non-empty list", field="messages")
-        messages = []
+        # A batch: each bad message is skipped with its reason (the 202 names it), the rest go in.
+        messages: list[Message] = []
+        skipped: list[Skipped] = []
+        errors: list[PayloadError] = []
         for i, item in enumerate(items):
-            if not isinstance(item, dict):
-                raise PayloadError("each message must be a JSON object", field=f"messages[{i}]")
             try:
-                messages.append(Message.model_validate({**item, "source": self.source, "raw": item}))
-            except ValidationError as exc:
-                err = exc.errors()[0]
-                loc = ".".join(str(p) for p in err["loc"])
-                prefix = f"messages[{i}]." if "messages" in data else ""
-                raise PayloadError(f"{prefix}{loc}: {err['msg']}", field=prefix + loc) from exc
-        return ParseResult(messages=messages)
+                messages.append(self._one(item, prefix=f"messages[{i}]."))
+            except PayloadError as exc:
+                errors.append(exc)
+                skipped.append(Skipped(f"messages[{i}]", f"PayloadError: {exc}"[:500], excerpt(item)))
+        if not messages:  # nothing usable: the sender's format is wrong, tell them (422)
+            raise errors[0]
+        return ParseResult(messages=messages, skipped=skipped)
+
+    def _one(self, item: object, *, prefix: str) -> Message:
+        """One message in our format, or PayloadError naming the field at fault."""
+        if not isinstance(item, dict):
+            raise PayloadError("each message must be a JSON object", field=prefix.rstrip(".") or "body")
+        try:
+            return Message.model_validate({**item, "source": self.source, "raw": item})
+        except ValidationError as exc:
+            err = exc.errors()[0]
+            loc = ".".join(str(p) for p in err["loc"])
+            raise PayloadError(f"{prefix}{loc}: {err['msg']}", field=prefix + loc) from exc

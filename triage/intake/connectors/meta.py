@@ -5,6 +5,7 @@ from __future__ import annotations
 import hmac
 from collections.abc import Mapping
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 from pydantic import Field, SecretStr
@@ -20,6 +21,7 @@ from triage.intake.connectors.base import (
     loads_json,
 )
 from triage.intake.connectors.dates import checked, flagged, received
+from triage.intake.connectors.polling import Entries
 from triage.intake.connectors.signing import epoch, hex_sig, need, require_match
 
 SIGNATURE_HEADER = "X-Hub-Signature-256"
@@ -63,40 +65,35 @@ class MetaWebhook(Channel):
         data = loads_json(body)
         # The Instagram examples page shows the body wrapped in a list; accept both shapes.
         deliveries = data if isinstance(data, list) else [data]
-        messages: list[Message] = []
-        ignored = 0
+        entries = Entries()
         for d, delivery in enumerate(deliveries):
             obj = need(delivery, "object", field=f"[{d}].object")
-            entries = delivery.get("entry")
-            if not isinstance(entries, list):
+            entry_list = delivery.get("entry")
+            if not isinstance(entry_list, list):
                 raise PayloadError("entry must be a list", field="entry")
             if obj not in OBJECTS:
-                ignored += len(entries)
+                entries.ignored += len(entry_list)
                 continue
-            for e, entry in enumerate(entries):
-                got, skipped = self._entry(obj, entry, f"entry[{e}]")
-                messages += got
-                ignored += skipped
-        return ParseResult(messages=messages, ignored=ignored)
+            for e, entry in enumerate(entry_list):
+                self._entry(obj, entry, f"entry[{e}]", entries)
+        return entries.parsed()
 
-    def _entry(self, obj: str, entry: dict, path: str) -> tuple[list[Message], int]:
-        messages: list[Message] = []
-        ignored = 0
-        account = str(need(entry, "id", field=f"{path}.id"))
+    def _entry(self, obj: str, entry: Any, path: str, entries: Entries) -> None:
+        """Each event of one entry, a bad one skipped on its own (Meta batches up to 1,000)."""
+        try:
+            account = str(need(entry, "id", field=f"{path}.id"))
+        except PayloadError as exc:
+            entries.skip(path, exc, entry)
+            return
         for i, event in enumerate(entry.get("messaging") or []):
-            msg = self._direct(obj, account, event, f"{path}.messaging[{i}]")
-            messages += [msg] if msg else []
-            ignored += 0 if msg else 1
+            where = f"{path}.messaging[{i}]"
+            entries.take(where, partial(self._direct, obj, account, event, where), event)
         for i, change in enumerate(entry.get("changes") or []):
-            msg = self._change(obj, entry, change, f"{path}.changes[{i}]")
-            messages += [msg] if msg else []
-            ignored += 0 if msg else 1
+            where = f"{path}.changes[{i}]"
+            entries.take(where, partial(self._change, obj, entry, change, where), change)
         if not entry.get("messaging") and not entry.get("changes") and "field" in entry:
             # Instagram's Business Login examples put field/value directly on the entry.
-            msg = self._change(obj, entry, entry, path)
-            messages += [msg] if msg else []
-            ignored += 0 if msg else 1
-        return messages, ignored
+            entries.take(path, partial(self._change, obj, entry, entry, path), entry)
 
     def _direct(self, obj: str, account: str, event: dict, path: str) -> Message | None:
         message = event.get("message") if isinstance(event, dict) else None

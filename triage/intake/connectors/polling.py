@@ -12,7 +12,14 @@ import httpx
 from pydantic import ValidationError
 
 from triage.core.message import Message
-from triage.intake.connectors.base import Channel, ChannelError, Skipped, excerpt
+from triage.intake.connectors.base import (
+    Channel,
+    ChannelError,
+    ParseResult,
+    PayloadError,
+    Skipped,
+    excerpt,
+)
 
 SEEN_IDS_KEPT = 1000  # ids remembered per account: more than any overlap between two polls
 DEFAULT_RETRY_AFTER = 60.0  # seconds, when a 429 or 5xx gives no Retry-After
@@ -36,7 +43,8 @@ class PollResult:
 
 @dataclass
 class Entries:
-    """Collects one poll's entries: a bad one is skipped with its reason, the rest go on."""
+    """Collects the entries of one poll or delivery: a bad one is skipped with its reason, the
+    rest go on."""
 
     messages: list[Message] = field(default_factory=list)
     skipped: list[Skipped] = field(default_factory=list)
@@ -47,14 +55,25 @@ class Entries:
         try:
             message = build()
         except ENTRY_ERRORS as exc:
-            self.skipped.append(Skipped(str(entry_id or "?")[:256], f"{type(exc).__name__}: {exc}"[:500],
-                                        excerpt(entry)))
+            self.skip(entry_id, exc, entry)
             return None
         if message is None:
             self.ignored += 1
         else:
             self.messages.append(message)
         return message
+
+    def skip(self, entry_id: Any, exc: BaseException, entry: Any) -> None:
+        """Quarantine one unreadable entry with its reason (naming the field when known)."""
+        reason = f"{type(exc).__name__}: {exc}"
+        field_name = getattr(exc, "field", None) if isinstance(exc, PayloadError) else None
+        if field_name and field_name not in reason:
+            reason += f" (field {field_name})"
+        self.skipped.append(Skipped(str(entry_id or "?")[:256], reason[:500], excerpt(entry)))
+
+    def parsed(self) -> ParseResult:
+        """These entries as one webhook delivery's ParseResult."""
+        return ParseResult(messages=self.messages, ignored=self.ignored, skipped=self.skipped)
 
     def result(self, *, cursor: dict[str, Any], backlog: bool = False) -> PollResult:
         """The PollResult of these entries; `backlog` asks to poll again right away."""

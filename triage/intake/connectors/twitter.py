@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from datetime import datetime
+from functools import partial
 from html import unescape
 
 from pydantic import Field, SecretStr
@@ -20,6 +21,7 @@ from triage.intake.connectors.base import (
     loads_json,
 )
 from triage.intake.connectors.dates import checked, flagged, received
+from triage.intake.connectors.polling import Entries
 from triage.intake.connectors.signing import b64_sig, epoch, need, require_match
 
 SIGNATURE_HEADER = "x-twitter-webhooks-signature"
@@ -61,25 +63,22 @@ class XWebhook(Channel):
         if not isinstance(data, dict):
             raise PayloadError("body must be a JSON object", field="body")
         me = str(data.get("for_user_id") or self.config.user_id or "")
-        messages: list[Message] = []
-        ignored = 0
+        entries = Entries()
         for key, events in data.items():
             if not isinstance(events, list):
                 continue  # for_user_id, users, apps, user_has_blocked
             if key == "tweet_create_events":
                 for i, tweet in enumerate(events):
-                    msg = self._tweet(tweet, me, f"tweet_create_events[{i}]")
-                    messages += [msg] if msg else []
-                    ignored += 0 if msg else 1
+                    where = f"tweet_create_events[{i}]"
+                    entries.take(where, partial(self._tweet, tweet, me, where), tweet)
             elif key == "direct_message_events":
                 users = data.get("users") or {}
                 for i, event in enumerate(events):
-                    msg = self._dm(event, me, users, f"direct_message_events[{i}]")
-                    messages += [msg] if msg else []
-                    ignored += 0 if msg else 1
+                    where = f"direct_message_events[{i}]"
+                    entries.take(where, partial(self._dm, event, me, users, where), event)
             else:
-                ignored += len(events)  # likes, follows, typing, reads, deletes ...
-        return ParseResult(messages=messages, ignored=ignored)
+                entries.ignored += len(events)  # likes, follows, typing, reads, deletes ...
+        return entries.parsed()
 
     def _tweet(self, tweet: dict, me: str, path: str) -> Message | None:
         user = need(tweet, "user", field=f"{path}.user")

@@ -1,9 +1,11 @@
+import json
 from datetime import UTC, datetime
 
 import pytest
 
 from tests.unit.intake.connectors.payloads import fixture_bytes
-from triage.intake.connectors.base import PayloadError, SignatureError
+from tests.unit.intake.corpus import CORPUS
+from triage.intake.connectors.base import SignatureError
 from triage.intake.connectors.meta import MetaConfig, MetaWebhook
 from triage.intake.connectors.signing import hex_sig
 
@@ -90,12 +92,22 @@ def test_an_unknown_object_is_ignored_not_an_error(meta):
     assert meta.parse(headers={}, body=body).ignored == 1
 
 
-def test_a_comment_without_an_author_names_the_field(meta):
+def test_a_comment_without_an_author_is_skipped_naming_the_field(meta):
     body = (b'{"object":"page","entry":[{"id":"1","time":1,"changes":[{"field":"feed","value":'
             b'{"item":"comment","verb":"add","message":"hi","post_id":"1_2","comment_id":"3"}}]}]}')
-    with pytest.raises(PayloadError) as err:
-        meta.parse(headers={}, body=body)
-    assert err.value.field == "entry[0].changes[0].value.from.id"
+    result = meta.parse(headers={}, body=body)
+    [skipped] = result.skipped
+    assert result.messages == [] and skipped.entry_id == "entry[0].changes[0]"
+    assert "entry[0].changes[0].value.from.id" in skipped.reason and '"comment_id": "3"' in skipped.excerpt
+
+
+def test_one_bad_entry_of_a_real_batch_is_skipped_and_the_other_entry_is_read(meta):
+    batch = json.loads((CORPUS / "meta" / "bottender-messenger-batch-two-entries.json").read_text())
+    del batch["entry"][1]["messaging"][0]["sender"]
+    result = meta.parse(headers={}, body=json.dumps(batch).encode())
+    assert [m.text for m in result.messages] == ["test 1"]
+    assert [s.entry_id for s in result.skipped] == ["entry[1].messaging[0]"]
+    assert "sender" in result.skipped[0].reason
 
 
 def test_secrets_do_not_leak_into_the_config_repr():

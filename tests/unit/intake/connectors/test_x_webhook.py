@@ -7,7 +7,8 @@ from datetime import UTC, datetime
 import pytest
 
 from tests.unit.intake.connectors.payloads import fixture_bytes
-from triage.intake.connectors.base import PayloadError, SignatureError
+from tests.unit.intake.corpus import CORPUS
+from triage.intake.connectors.base import SignatureError
 from triage.intake.connectors.twitter import XConfig, XWebhook
 
 # X's published CRC sample values (see tests/fixtures/channels/x/README.md).
@@ -76,8 +77,11 @@ def test_tweet_time_falls_back_to_created_at_when_timestamp_ms_is_absent(x):
     assert tweet.created_at == datetime(2018, 10, 10, 20, 19, 24, tzinfo=UTC)
 
 
-def test_a_tweet_without_user_names_the_field(x):
-    body = b'{"for_user_id": "1", "tweet_create_events": [{"id_str": "5"}]}'
-    with pytest.raises(PayloadError) as err:
-        x.parse(headers={}, body=body)
-    assert err.value.field == "tweet_create_events[0].user"
+def test_a_tweet_without_user_is_skipped_naming_the_field_and_the_next_tweet_is_read(x):
+    wrapped = json.loads((CORPUS / "x" / "python-twitter-mentions-wrapped.json").read_text())
+    del wrapped["tweet_create_events"][0]["user"]
+    result = x.parse(headers={}, body=json.dumps(wrapped).encode())
+    assert [m.external_id for m in result.messages] == ["675710124057432065"]
+    [skipped] = result.skipped
+    assert skipped.entry_id == "tweet_create_events[0]"
+    assert "tweet_create_events[0].user is missing" in skipped.reason
