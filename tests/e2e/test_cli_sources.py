@@ -35,8 +35,8 @@ def _env(tmp_path, redis_url: str, platform: FakePlatform) -> dict[str, str]:
     return env
 
 
-@pytest.mark.usefixtures("redis_conn")
-def test_poll_takes_new_comments_once_and_sources_shows_the_status(tmp_path, redis_server, platform):
+def test_poll_takes_new_comments_once_and_sources_shows_the_status(tmp_path, redis_server, redis_conn,
+                                                                   platform):
     env = _env(tmp_path, redis_server.url, platform)
     assert triage("migrate", env=env).returncode == 0
     platform.on("GET", "/feed/", Reply(200, FEED.read_bytes()))
