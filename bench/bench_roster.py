@@ -36,7 +36,8 @@ def request(people: int = 50, seed: int = 3, scale: float = 1.0, zones: bool = F
     need = []
     for h in range(168):
         hod, dow = h % 24, h // 24
-        need.append(round(scale * 2 + scale * 9 * max(0.0, math.sin((hod - 6) / 16 * math.pi)) * (0.6 if dow >= 5 else 1)))
+        day = max(0.0, math.sin((hod - 6) / 16 * math.pi))
+        need.append(round(scale * 2 + scale * 9 * day * (0.6 if dow >= 5 else 1)))
     demand = {ANY: need, "es": [round(n / 4) for n in need], "de": [round(n / 5) for n in need]}
     return RosterRequest(datetime(2026, 3, 2, tzinfo=ZoneInfo("UTC")), staff, LOCAL if zones else TEMPLATES,
                          demand, StaffingRules())
@@ -79,11 +80,13 @@ def main() -> None:
     again = plan_roster(req, time_limit=limit)
     first = plan_roster(req, time_limit=limit)
     same = again.shifts == first.shifts and again.on_call == first.on_call
-    print(f"deterministic: {'same roster twice' if same else 'ROSTERS DIFFER'} (objective {first.objective:.0f})")
+    verdict = 'same roster twice' if same else 'ROSTERS DIFFER'
+    print(f"deterministic: {verdict} (objective {first.objective:.0f})")
 
 
 def run(req: RosterRequest, limit: float, scale: float) -> None:
-    print(f"demand x{scale:g}: {len(req.staff)} people x 168 h, {len(req.templates)} shift templates, demand {sum(req.demand[ANY])} person-hours"
+    print(f"demand x{scale:g}: {len(req.staff)} people x 168 h, {len(req.templates)} shift templates, "
+          f"demand {sum(req.demand[ANY])} person-hours"
           f" (+ es/de), 2 workers, limit {limit:g} s")
     print(f"{'greedy only':<22} uncovered person-hours {greedy_uncovered(req)}"
           f" (objective >= {greedy_uncovered(req) * UNCOVERED_WEIGHT})")

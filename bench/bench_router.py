@@ -33,8 +33,12 @@ def build(items: int = 10_000, people: int = 200, seed: int = 7) -> Snapshot:
                                  open_items, hours_today=rng.uniform(0, 4), hours_week=rng.uniform(0, 30),
                                  assigned_last_hour=rng.randint(0, 4),
                                  relationships=frozenset(f"a{k}" for k in range(n, 5000, people))))
-    waiting = tuple(WaitingItem(f"i{k}", u, priority(u, rng.random(), timedelta(minutes=rng.randint(0, 600))), NOW - timedelta(minutes=rng.randint(0, 600)),
-                                frozenset({rng.choice(LANGS), rng.choice(CHANNELS)}), f"a{rng.randint(0, 20000)}")
+    def minutes() -> timedelta:
+        return timedelta(minutes=rng.randint(0, 600))
+
+    waiting = tuple(WaitingItem(f"i{k}", u, priority(u, rng.random(), minutes()), NOW - minutes(),
+                                frozenset({rng.choice(LANGS), rng.choice(CHANNELS)}),
+                                f"a{rng.randint(0, 20000)}")
                     for k in range(items) for u in [rng.choices(URGENCIES, (2, 15, 53, 30))[0]])
     return Snapshot(waiting, tuple(staff))
 

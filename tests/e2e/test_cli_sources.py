@@ -26,8 +26,9 @@ def triage(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
 
 def _env(tmp_path, redis_url: str, platform: FakePlatform) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("TRIAGE_", "PROMETHEUS_"))}
-    sources = {"blog": {"channel": "rss", "options": {"url": platform.url + "/feed/", "allow_private_network": True}},
-               "masto": {"channel": "mastodon", "options": {"base_url": platform.url, "allow_private_network": True,
+    local = {"allow_private_network": True}
+    sources = {"blog": {"channel": "rss", "options": {"url": platform.url + "/feed/", **local}},
+               "masto": {"channel": "mastodon", "options": {"base_url": platform.url, **local,
                                                             "access_token": "tok-s3cr3t-value"}},
                "shop": {"channel": "generic", "secret": "shop-secret-0123456789"}}
     env.update(TRIAGE_DATA_DIR=str(tmp_path / "var"), TRIAGE_REDIS_URL=redis_url,

@@ -53,7 +53,10 @@ def axe_findings(page) -> list[str]:
     page.wait_for_timeout(2500)  # let arrival highlights and transitions finish: axe reads colours
     results = Axe().run(page, options={"runOnly": {"type": "tag", "values": [
         "wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]}})
-    return [f"{v['id']} ({v['impact']}): {v['help']} at {[(n['target'], n.get('failureSummary')) for n in v['nodes']][:3]}"
+    def where(v: dict) -> list:
+        return [(n["target"], n.get("failureSummary")) for n in v["nodes"]][:3]
+
+    return [f"{v['id']} ({v['impact']}): {v['help']} at {where(v)}"
             for v in results.response["violations"] if v["impact"] in SEVERE]
 
 

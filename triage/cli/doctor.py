@@ -100,7 +100,8 @@ def check_model(settings: Settings) -> Finding:
     if settings.scorer == "rules":
         return Finding("model", "ok", "TRIAGE_SCORER=rules: keyword rules, no model needed")
     current = settings.model_dir / "CURRENT"
-    missing = [m for m in ("torch", "sentence_transformers", "sklearn") if importlib.util.find_spec(m) is None]
+    missing = [m for m in ("torch", "sentence_transformers", "sklearn")
+               if importlib.util.find_spec(m) is None]
     level: Level = "fail" if settings.scorer == "model" else "warn"
     if missing:
         return Finding("model", level, f"not installed: {', '.join(missing)}",

@@ -39,7 +39,8 @@ def test_the_inbox_lists_items_by_priority_highest_first(client, loaded):
 
 def test_the_inbox_filters_by_source_urgency_and_pages(client, loaded):
     h = bearer(loaded["agent"])
-    assert {i["source"] for i in client.get("/api/inbox?source=other", headers=h).json()["items"]} == {"other"}
+    other = client.get("/api/inbox?source=other", headers=h).json()["items"]
+    assert {i["source"] for i in other} == {"other"}
     crit = client.get("/api/inbox?urgency=critical", headers=h).json()
     assert crit["total"] == 1 and crit["items"][0]["external_id"] == "fraud"
     page1 = client.get("/api/inbox?per_page=2&page=1", headers=h).json()

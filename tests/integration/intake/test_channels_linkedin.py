@@ -114,8 +114,10 @@ def test_deleted_comments_make_it_rescan_without_repeats(platform, http):
 
 
 @pytest.mark.parametrize("reply, error", [
-    (Reply(401, {"serviceErrorCode": 65601, "message": "The token used in the request has been revoked by the user", "status": 401}), AuthExpired),
-    (Reply(429, {"message": "Resource level throttle limit", "status": 429}, {"Retry-After": "5"}), RateLimited),
+    (Reply(401, {"serviceErrorCode": 65601, "status": 401,
+                 "message": "The token used in the request has been revoked by the user"}), AuthExpired),
+    (Reply(429, {"message": "Resource level throttle limit", "status": 429}, {"Retry-After": "5"}),
+     RateLimited),
 ])
 def test_revoked_tokens_and_throttles_are_typed(platform, http, reply, error):
     platform.on("GET", "/rest/posts", reply)
@@ -149,7 +151,8 @@ def test_the_notifications_query_is_sent_as_restli_2_wants_it(platform):
     """List(...) and (start:..,end:..) unescaped, only the URN percent-encoded."""
     the_documented_mentions(platform)
     sent: list[bytes] = []
-    with httpx.Client(timeout=5.0, event_hooks={"request": [lambda r: sent.append(r.url.raw_path)]}) as client:
+    hooks = {"request": [lambda r: sent.append(r.url.raw_path)]}
+    with httpx.Client(timeout=5.0, event_hooks=hooks) as client:
         poller(platform).poll(cursor=None, http=client, now=NOW)
     (raw,) = [u for u in sent if u.startswith(NOTIFICATIONS_PATH.encode())]
     assert b"&actions=List(SHARE_MENTION)&" in raw
@@ -245,8 +248,10 @@ def test_a_mention_the_page_may_not_read_is_skipped_not_taken_for_an_expired_tok
 
 
 @pytest.mark.parametrize("reply", [
-    Reply(403, {"serviceErrorCode": 100, "message": "Not enough permissions to access: organizationalEntityNotifications.FINDER-criteria", "status": 403}),
-    Reply(401, {"serviceErrorCode": 65601, "message": "The token used in the request has been revoked by the user", "status": 401}),
+    Reply(403, {"serviceErrorCode": 100, "status": 403, "message": "Not enough permissions to access: "
+                "organizationalEntityNotifications.FINDER-criteria"}),
+    Reply(401, {"serviceErrorCode": 65601, "status": 401,
+                "message": "The token used in the request has been revoked by the user"}),
 ])
 def test_a_token_without_the_mentions_scope_still_takes_comments(platform, http, reply):
     platform.on("GET", "/rest/posts", Reply(200, POSTS))

@@ -54,8 +54,8 @@ def three_mentions_the_middle_one_broken() -> list[dict]:
 
 def test_a_bad_mention_is_quarantined_and_the_rest_of_the_page_is_ingested(
         services, clock, platform):
-    configure(services, clock, {"masto": SourceSettings(channel="mastodon", options={"allow_private_network": True,
-        "base_url": platform.url, "access_token": "tok-s3cr3t"})})
+    configure(services, clock, {"masto": SourceSettings(channel="mastodon", options={
+        "allow_private_network": True, "base_url": platform.url, "access_token": "tok-s3cr3t"})})
     platform.on("GET", NOTES, Reply(200, three_mentions_the_middle_one_broken()))
 
     report = polling.run_poll(services=services, source="masto", force=True)
@@ -98,8 +98,9 @@ def test_deleted_and_own_entries_are_counted_as_ignored_on_the_status(services, 
     notes[1]["status"]["created_at"] = notes[0]["status"]["created_at"]
     notes[0]["status"] = None  # the mentioning status was deleted
     notes[2]["account"]["id"] = "our-own-account"
-    configure(services, clock, {"masto": SourceSettings(channel="mastodon", options={"allow_private_network": True,
-        "base_url": platform.url, "access_token": "tok", "own_account_ids": ["our-own-account"]})})
+    configure(services, clock, {"masto": SourceSettings(channel="mastodon", options={
+        "allow_private_network": True, "base_url": platform.url, "access_token": "tok",
+        "own_account_ids": ["our-own-account"]})})
     platform.on("GET", NOTES, Reply(200, notes))
 
     report = polling.run_poll(services=services, source="masto", force=True)

@@ -121,7 +121,8 @@ class Stack:
         argv = self.command(test[1:], service)
         while True:
             proc = self.procs[service]
-            assert proc.poll() is None, f"{service} exited with {proc.returncode}:\n{self.log(service)[-4000:]}"
+            assert proc.poll() is None, \
+                f"{service} exited with {proc.returncode}:\n{self.log(service)[-4000:]}"
             if subprocess.run(argv, env=self.env(service), capture_output=True).returncode == 0:
                 return
             assert time.monotonic() < deadline, f"{service} never healthy:\n{self.log(service)[-4000:]}"

@@ -1,4 +1,5 @@
-"""CRM facts feed relationship value: import-crm links authors by id, handle or email, before or after they write."""
+"""CRM facts feed relationship value: import-crm links authors by id, handle or email, before or
+after they write."""
 
 from __future__ import annotations
 

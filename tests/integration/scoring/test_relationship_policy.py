@@ -1,4 +1,5 @@
-"""The relationship policy: leads version it over the API and a page; workers pick it up; rescore applies it."""
+"""The relationship policy: leads version it over the API and a page; workers pick it up; rescore
+applies it."""
 
 from __future__ import annotations
 

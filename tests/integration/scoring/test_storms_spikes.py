@@ -1,4 +1,5 @@
-"""Spike alerts: a topic far above its recent baseline raises a metric and an inbox banner; a steady one does not."""
+"""Spike alerts: a topic far above its recent baseline raises a metric and an inbox banner; a steady
+one does not."""
 
 from __future__ import annotations
 

@@ -10,45 +10,47 @@ from triage.core.priority import priority
 from triage.core.scoring import AuthorContext, Reason, Score
 from triage.scoring.domain.relationship import relationship_value
 
+_I = re.IGNORECASE  # every rule matches regardless of case
+
 # Each rule: (urgency, label shown to managers, pattern). First matching urgency band wins.
 _URGENCY_RULES: tuple[tuple[str, str, re.Pattern[str]], ...] = (
     ("critical", "safety words", re.compile(
         r"\b(suicid\w*|kill (my|him|her|them)self|overdose|injur\w*|bleeding|fire|explosion|"
-        r"emergency|trapped|collapsed?|dying|dead|death|ambulance|threat\w*|bomb)\b", re.IGNORECASE)),
+        r"emergency|trapped|collapsed?|dying|dead|death|ambulance|threat\w*|bomb)\b", _I)),
     ("critical", "security or fraud", re.compile(
         r"\b(hack(ed|er)?|fraud\w*|stolen|unauthori[sz]ed|not recogni[sz]e\w*|compromised|"
         r"data (breach|leak)|phishing|scam(med)?|identity theft|didn'?t make this (payment|transaction))\b",
         re.IGNORECASE)),
     ("critical", "legal threat", re.compile(
-        r"\b(lawsuit|sue you|suing|lawyer|attorney|legal action|gdpr complaint|regulator)\b", re.IGNORECASE)),
+        r"\b(lawsuit|sue you|suing|lawyer|attorney|legal action|gdpr complaint|regulator)\b", _I)),
     ("high", "outage or blocked customer", re.compile(
         r"\b(down|outage|not working|doesn'?t work|can'?t (log ?in|login|access|pay|sign ?up)|"
         r"declined|failed|error|broken|stuck|stranded|cancel+ed|lost (my )?(bag|luggage)|"
-        r"charged twice|double charged|refund|missing|urgent\w*|asap|immediately)\b", re.IGNORECASE)),
+        r"charged twice|double charged|refund|missing|urgent\w*|asap|immediately)\b", _I)),
     ("normal", "question or request", re.compile(
-        r"(\?|\b(how (do|can|to)|where|when|what|why|could you|can you|please|help)\b)", re.IGNORECASE)),
+        r"(\?|\b(how (do|can|to)|where|when|what|why|could you|can you|please|help)\b)", _I)),
 )
 
 _INTENT_RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("churn_risk", re.compile(r"\b(cancel (my )?(account|subscription|membership)|close (my )?account|"
-                              r"delete (my )?account|switch(ing)? to|unsubscribe|leaving you)\b", re.IGNORECASE)),
-    ("purchase_intent", re.compile(r"\b(buy|purchase|order|pricing|price|quote|upgrade|subscribe)\b", re.IGNORECASE)),
-    ("partnership", re.compile(r"\b(partner(ship)?|collaborat\w+|sponsor\w*|integration)\b", re.IGNORECASE)),
-    ("press", re.compile(r"\b(journalist|reporter|press|for an article|comment for)\b", re.IGNORECASE)),
-    ("spam", re.compile(r"\b(free followers|crypto giveaway|click here|earn \$\d+|dm me for)\b", re.IGNORECASE)),
+                              r"delete (my )?account|switch(ing)? to|unsubscribe|leaving you)\b", _I)),
+    ("purchase_intent", re.compile(r"\b(buy|purchase|order|pricing|price|quote|upgrade|subscribe)\b", _I)),
+    ("partnership", re.compile(r"\b(partner(ship)?|collaborat\w+|sponsor\w*|integration)\b", _I)),
+    ("press", re.compile(r"\b(journalist|reporter|press|for an article|comment for)\b", _I)),
+    ("spam", re.compile(r"\b(free followers|crypto giveaway|click here|earn \$\d+|dm me for)\b", _I)),
     ("complaint", re.compile(r"\b(worst|terrible|awful|unacceptable|disappointed|complain\w*|"
-                             r"not working|broken|never again|ridiculous|failed|declined)\b", re.IGNORECASE)),
-    ("praise", re.compile(r"\b(thank(s| you)|love|great|awesome|amazing|excellent|best)\b", re.IGNORECASE)),
-    ("feedback", re.compile(r"\b(suggest\w*|feature request|would be nice|feedback|idea)\b", re.IGNORECASE)),
-    ("question", re.compile(r"(\?|\b(how|where|when|what|why|can i|could you)\b)", re.IGNORECASE)),
+                             r"not working|broken|never again|ridiculous|failed|declined)\b", _I)),
+    ("praise", re.compile(r"\b(thank(s| you)|love|great|awesome|amazing|excellent|best)\b", _I)),
+    ("feedback", re.compile(r"\b(suggest\w*|feature request|would be nice|feedback|idea)\b", _I)),
+    ("question", re.compile(r"(\?|\b(how|where|when|what|why|can i|could you)\b)", _I)),
 )
 
 _NEGATIVE = re.compile(r"\b(worst|terrible|awful|hate|angry|furious|unacceptable|disappointed|"
-                       r"ridiculous|useless|horrible|never again|sucks?|fail\w*|broken|rude)\b", re.IGNORECASE)
+                       r"ridiculous|useless|horrible|never again|sucks?|fail\w*|broken|rude)\b", _I)
 _POSITIVE = re.compile(r"\b(thank\w*|love|great|awesome|amazing|excellent|best|happy|helpful|"
-                       r"fantastic|perfect|wonderful)\b", re.IGNORECASE)
+                       r"fantastic|perfect|wonderful)\b", _I)
 _WORDS = re.compile(r"[^\W\d_]{2,}", re.UNICODE)
-_URLS = re.compile(r"https?://\S+|www\.\S+", re.IGNORECASE)
+_URLS = re.compile(r"https?://\S+|www\.\S+", _I)
 
 
 def _sentiment(text: str) -> tuple[str, int]:
