@@ -127,8 +127,8 @@ def roster_grid(*, session: Session, start: datetime, team_zone: str) -> list[di
         zone = zones[str(s.id)]
         cells: list[list[dict[str, str]]] = [[] for _ in range(days)]
         for x in shifts:
-            day = (x.start.astimezone(tz).date() - start.astimezone(tz).date()).days
-            if x.staff_id == s.id and x.end > start and 0 <= day < days:
+            day = max(0, (x.start.astimezone(tz).date() - start.astimezone(tz).date()).days)  # in progress at
+            if x.staff_id == s.id and x.end > start and day < days:  # ... the week's start shows on day one
                 cells[day].append({"on_call": x.kind == "on_call", "team": span_text(x.start, x.end, team_zone, day=False),
                                    "local": span_text(x.start, x.end, zone)})
         grid.append({"name": s.name, "zone": zone, "own_zone": zone != team_zone, "days": cells,

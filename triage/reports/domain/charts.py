@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-WIDTH, HEIGHT, PAD_LEFT, PAD_BOTTOM, PAD_TOP = 560, 180, 44, 24, 10
+WIDTH, HEIGHT, PAD_LEFT, PAD_RIGHT, PAD_BOTTOM, PAD_TOP = 400, 170, 36, 22, 22, 10
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,7 +34,7 @@ def line_chart(title: str, labels: Sequence[str], series: Mapping[str, Sequence[
     lo = min(values, default=0.0) if low is None else low
     hi = max(values, default=1.0) if high is None else high
     hi = hi if hi > lo else lo + 1
-    plot_w, plot_h = WIDTH - PAD_LEFT - 8, HEIGHT - PAD_BOTTOM - PAD_TOP
+    plot_w, plot_h = WIDTH - PAD_LEFT - PAD_RIGHT, HEIGHT - PAD_BOTTOM - PAD_TOP
     step = plot_w / max(1, len(labels) - 1)
 
     def xy(i: int, v: float) -> tuple[float, float]:
@@ -48,4 +48,6 @@ def line_chart(title: str, labels: Sequence[str], series: Mapping[str, Sequence[
             lines.append(Line(name, points, dots))
     ticks = tuple((xy(0, lo + (hi - lo) * k / 2)[1], fmt.format(round(lo + (hi - lo) * k / 2, 2)))
                   for k in range(3))
-    return Chart(title, tuple(lines), tuple((xy(i, lo)[0], label) for i, label in enumerate(labels)), ticks)
+    every = max(1, -(-len(labels) // 8))  # at most eight labels under the axis, so they never overlap
+    return Chart(title, tuple(lines), tuple((xy(i, lo)[0], label) for i, label in enumerate(labels)
+                                            if (len(labels) - 1 - i) % every == 0), ticks)  # the latest week always

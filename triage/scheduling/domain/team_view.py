@@ -21,14 +21,14 @@ def uncovered(spans: Iterable[Interval], *, start: datetime, end: datetime,
     """
     spans = sorted(spans, key=lambda s: s.start)
     gaps: list[Interval] = []
-    moment = start
+    moment = start - (start - start.replace(minute=0, second=0, microsecond=0)) % step  # on the clock's steps
     while moment < end:
-        if is_open(moment) and not any(s.start <= moment < s.end for s in spans):
-            stop = min(moment + step, end)
-            if gaps and gaps[-1].end == moment:
+        begin, stop = max(moment, start), min(moment + step, end)
+        if is_open(begin) and not any(s.start <= begin < s.end for s in spans):
+            if gaps and gaps[-1].end == begin:
                 gaps[-1] = Interval(gaps[-1].start, stop)
             else:
-                gaps.append(Interval(moment, stop))
+                gaps.append(Interval(begin, stop))
         moment += step
     return gaps
 
