@@ -100,3 +100,18 @@ def test_the_audit_page_filters_by_who_what_and_when_and_pages_through(client, s
                                                           bad.text).group(1)})
     _sign_in(client, "alex")
     assert client.get("/audit").status_code == 403 and client.get("/reports/health.csv").status_code == 403
+
+
+def test_the_demo_history_gives_the_report_six_answered_weeks_once(services):
+    from triage.devstack.demo_history import WEEKS, seed_demo_history
+    from triage.reports import health
+
+    with transaction(services.db) as session:
+        assert seed_demo_history(session=session, now=NOW, resolver_id=None) > 100
+        assert seed_demo_history(session=session, now=NOW, resolver_id=None) == 0  # once only
+    with services.db() as session:
+        rows, _ = health.report(session=session, now=NOW, weeks=WEEKS + 1)
+    customers = [r for r in rows if r.group == "customer" and r.volume]
+    assert len(customers) >= WEEKS and all(r.answered == r.volume for r in customers)
+    assert all(0 < r.within_target_share <= 1 for r in customers if r.within_target_share is not None)
+    assert {r.group for r in rows if r.volume} == set(health.GROUPS)

@@ -4,7 +4,12 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from triage.scheduling.domain.rule_form import FIELDS, conflicts_by_field, display_values, parse_form
+from triage.scheduling.domain.rule_form import (
+    FIELDS,
+    conflicts_by_field,
+    display_values,
+    parse_form,
+)
 from triage.scheduling.domain.rules import StaffingRules, rules_as_dict, rules_from_dict
 from triage.scheduling.domain.staff import Interval
 from triage.scheduling.domain.team_view import clock, on_call_nights, span_text, uncovered
