@@ -16,10 +16,11 @@ from triage.reports.domain.health import Conversation
 def conversations(*, session: Session, since: datetime, until: datetime) -> Iterator[Conversation]:
     """Messages received in [since, until), first answer = the earliest sent reply or resolve."""
     replied = (select(tr.Reply.message_id, func.min(tr.Reply.sent_at).label("at"))
-               .where(tr.Reply.kind == "reply", tr.Reply.sent_at.is_not(None))
+               .where(tr.Reply.kind == "reply", tr.Reply.sent_at >= since)  # answers follow receipt
                .group_by(tr.Reply.message_id).subquery())
     resolved = (select(t.Assignment.message_id, func.min(t.Assignment.at).label("at"))
-                .where(t.Assignment.action == "resolve").group_by(t.Assignment.message_id).subquery())
+                .where(t.Assignment.action == "resolve", t.Assignment.at >= since)
+                .group_by(t.Assignment.message_id).subquery())
     q = (select(t.Message.received_at, t.Contact.group, t.Message.urgency, t.Score.sentiment,
                 t.Score.intent, t.Score.tier, replied.c.at, resolved.c.at)
          .join(t.Author, t.Author.id == t.Message.author_id)

@@ -102,6 +102,7 @@ def test_the_audit_page_filters_by_who_what_and_when_and_pages_through(client, s
     assert client.get("/audit").status_code == 403 and client.get("/reports/health.csv").status_code == 403
 
 
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 def test_the_demo_history_gives_the_report_six_answered_weeks_once(services):
     from triage.devstack.demo_history import WEEKS, seed_demo_history
     from triage.reports import health

@@ -17,6 +17,9 @@ from triage.platform import tables as t
 from triage.platform.db import transaction
 from triage.scheduling import routing, staffing
 
+# The pages read through store functions tested on both databases elsewhere: SQLite is enough here.
+pytestmark = pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+
 
 @pytest.fixture
 def client(services):

@@ -65,10 +65,8 @@ async def staff_rules(request: Request, services: ServicesDep, session: SessionD
     """The rules form: a new version, or the form again (422) with each problem beside its field."""
     form = await request.form()
     values = {k: [str(v) for v in form.getlist(k)] for k in form}
-    shown = {f.key: (values[f.key] if f.kind == "weekdays" else values[f.key][0]) if f.key in values
-             else ([] if f.kind == "weekdays" else "") for f in rule_form.FIELDS}
-    shown["business_hours.weekdays"] = [int(d) for d in shown["business_hours.weekdays"] if d.isdigit()]
     current = rules_as_dict(staffing.current_rules(session=session))
+    shown = rule_form.typed_values(values, current)
     raw, errors = rule_form.parse_form(values, current)
     if errors:
         return _staff_page(request, services, session, user, status=422, values=shown,

@@ -137,6 +137,17 @@ def display_values(rules: Mapping[str, Any]) -> dict[str, Any]:
     return out
 
 
+def typed_values(values: Mapping[str, Sequence[str]], current: Mapping[str, Any]) -> dict[str, Any]:
+    """What the form shows again after a refusal: what was typed, else the value in force."""
+    shown = display_values(current)
+    for f in FIELDS:
+        if f.key in values:
+            typed = values[f.key]
+            shown[f.key] = sorted(int(d) for d in typed if d.isdigit()) if f.kind == "weekdays" else (
+                typed[0] if typed else "")
+    return shown
+
+
 def _convert(f: RuleField, values: Sequence[str]) -> Any:
     text = values[0].strip() if values else ""
     if f.kind == "weekdays":
