@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -30,9 +31,13 @@ def report(*, session: Session, now: datetime, weeks: int = DEFAULT_WEEKS) -> tu
     weeks = max(1, min(weeks, MAX_WEEKS))
     this = _monday(now, zone)
     starts = [this - timedelta(weeks=k) for k in range(weeks - 1, -1, -1)]
-    since = datetime.combine(starts[0], datetime.min.time(), zone)
-    rows = weekly_health(store.conversations(session=session, since=since, until=now + timedelta(seconds=1)),
-                         weeks=starts, week_of=lambda m: _monday(m, zone), targets=rules.sla, now=now)
+    bounds = [datetime.combine(d, datetime.min.time(), zone) for d in starts]  # each week's first moment
+
+    def week_of(moment: datetime) -> date:  # a search, not a time zone conversion per message
+        return starts[max(0, bisect.bisect_right(bounds, moment) - 1)]
+
+    rows = weekly_health(store.conversations(session=session, since=bounds[0], until=now + timedelta(seconds=1)),
+                         weeks=starts, week_of=week_of, targets=rules.sla, now=now)
     return rows, starts
 
 
