@@ -63,12 +63,12 @@ def seed_demo_history(*, session: Session, now: datetime, resolver_id: int | Non
         for group, count in PER_WEEK.items():
             for _ in range(max(1, count + rng.randint(-1, 2))):
                 at = now - timedelta(weeks=weeks_ago) + timedelta(hours=rng.uniform(0, 7 * 24 - 1))
-                written += _conversation(session, rng, people[group], group, weeks_ago, at, resolver_id)
+                written += _conversation(session, rng, people[group], group, weeks_ago, at, resolver_id, now)
     return written
 
 
 def _conversation(session: Session, rng: random.Random, authors: list[t.Author], group: str, weeks_ago: int,
-                  at: datetime, resolver_id: int | None) -> int:
+                  at: datetime, resolver_id: int | None, now: datetime) -> int:
     author = rng.choice(authors)
     mood = _mood(rng, group, weeks_ago)
     urgency = rng.choices(("critical", "high", "normal", "low"), weights=(1, 3, 10, 4))[0]
@@ -85,6 +85,7 @@ def _conversation(session: Session, rng: random.Random, authors: list[t.Author],
                         relationship_value=0.9 if key else 0.4, tier="key" if key else "medium",
                         priority=50.0, confidence=0.8, scored_at=at))
     wait = DEFAULT_SLA[urgency] * rng.uniform(0.1, 1.4)  # about one in four misses its target
+    wait = min(wait, (now - at) * 0.9)  # ... answered before now, never in the future
     session.add(t.Assignment(message_id=msg.id, user_id=resolver_id, action="resolve", actor="demo",
                              note="demo history", at=at + wait))
     return 1

@@ -116,3 +116,5 @@ def test_the_demo_history_gives_the_report_six_answered_weeks_once(services):
     assert len(customers) >= WEEKS and all(r.answered == r.volume for r in customers)
     assert all(0 < r.within_target_share <= 1 for r in customers if r.within_target_share is not None)
     assert {r.group for r in rows if r.volume} == set(health.GROUPS)
+    with services.db() as session:  # every answer is in the past
+        assert session.scalar(select(t.Assignment.at).order_by(t.Assignment.at.desc()).limit(1)) < NOW
