@@ -77,7 +77,7 @@ def audit_page(request: Request, session: SessionDep, user: LeadDep, actor: str 
     keep = {"actor": flt.actor, "action": flt.action, "since": since if start else None,
             "until": until if end else None}
 
-    def link(number: int) -> str:
+    def page_url(number: int) -> str:
         return "/audit?" + urlencode({k: v for k, v in {**keep, "page": number}.items() if v})
 
     actors, actions = audit.choices(session=session)
@@ -86,7 +86,7 @@ def audit_page(request: Request, session: SessionDep, user: LeadDep, actor: str 
                 "detail": json.dumps(r.detail, sort_keys=True, default=str)[:400]} for r in rows]
     return _page(request, "audit.html", user, status=422 if errors else 200, entries=entries, total=total,
                  flt=flt, keep=keep, actors=actors, actions=actions, errors=errors, page=flt.page,
-                 pages=pages, link=link, zone=str(zone))
+                 pages=pages, page_url=page_url, zone=str(zone))
 
 
 def _weeks(raw: str | None) -> int:
