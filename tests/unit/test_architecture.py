@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-FEATURES = ("intake", "scoring", "scheduling", "inbox", "people", "replies", "accounts")
+FEATURES = ("intake", "scoring", "scheduling", "inbox", "people", "replies", "accounts", "reports")
 EDGES = ("triage.api", "triage.cli", "workers")
 FORBIDDEN_IN_DOMAIN = {"fastapi", "starlette", "redis", "rq", "sqlalchemy", "alembic", "sklearn",
                        "torch", "sentence_transformers", "httpx", "ortools", "numpy", "statsmodels",

@@ -19,6 +19,7 @@ from triage.api.routes import (
     health,
     inbox_api,
     inbox_pages,
+    oversight,
     pages,
     relationship,
     replies,
@@ -72,7 +73,7 @@ def create_app(services: Services | None = None) -> FastAPI:
         return JSONResponse(status_code=status, content={"detail": str(exc)})
 
     for module in (health, webhooks, metrics_route, inbox_api, users, relationship, scheduling,
-                   sources, replies, authors, pages, inbox_pages, admin):
+                   sources, replies, authors, pages, inbox_pages, oversight, admin):
         app.include_router(module.router)
     app.include_router(docs.router)
     app.mount("/static/docs", StaticFiles(directory=docs.ASSETS), name="docs-assets")

@@ -48,6 +48,11 @@ def _seed_demo_users(password: str) -> None:
 
         # Demo staff linked to `agent` and `lead`, on shift now, so routing shows assignments and waits.
         seed_demo_staff(session=session, now=datetime.now(UTC))
+        from triage.devstack.demo_history import seed_demo_history
+
+        # Six weeks of answered conversations, so the relationship health report has a past.
+        agent = accounts.find_user(session=session, username="agent")
+        seed_demo_history(session=session, now=datetime.now(UTC), resolver_id=agent.id if agent else None)
     from triage.devstack.demo import demo_crm_records
     from triage.people.crm_import import import_crm
 

@@ -221,7 +221,9 @@ class AuditLog(Base):
     """Who changed what and when: logins, users, tokens, rules, policies."""
 
     __tablename__ = "audit_log"
-    __table_args__ = (Index("ix_audit_log_entity", "entity", "entity_id"),)  # a person's link journal
+    __table_args__ = (Index("ix_audit_log_entity", "entity", "entity_id"),  # a person's link journal
+                      Index("ix_audit_log_actor_at", "actor", "at"),  # the audit page's filters
+                      Index("ix_audit_log_action_at", "action", "at"))
     id: Mapped[int] = mapped_column(primary_key=True)
     actor: Mapped[str] = mapped_column(String(64))
     action: Mapped[str] = mapped_column(String(64))

@@ -69,6 +69,12 @@ def end_if_on_break(*, session: Session, staff_id: int, now: datetime) -> None:
         end_break(session=session, staff_id=staff_id, now=now)
 
 
+def current_break_end(*, session: Session, staff_id: int | None, now: datetime) -> datetime | None:
+    """When the break someone is on now ends (None when not on one, or not staff): one indexed read."""
+    row = _current(session, staff_id, now) if staff_id is not None else None
+    return row.end if row is not None else None
+
+
 def taken_by_person(*, session: Session, start: datetime, end: datetime,
                     staff_ids: Sequence[int] | None = None) -> dict[str, list[Interval]]:
     """Breaks taken on purpose per staff id (as str) touching [start, end)."""

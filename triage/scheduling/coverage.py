@@ -7,10 +7,18 @@ from datetime import datetime, timedelta
 from sqlalchemy.orm import Session
 
 from triage.scheduling.domain.sla import business_open
+from triage.scheduling.domain.staff import Interval
+from triage.scheduling.domain.team_view import uncovered
 from triage.scheduling.hours import regular_shifts
 from triage.scheduling.staffing import current_rules
 
-STEP = timedelta(minutes=5)  # resolution: shifts start on the hour or half hour in practice
+
+def gaps_ahead(*, session: Session, now: datetime, horizon: timedelta) -> list[Interval]:
+    """Stretches of [now, now + horizon) inside business hours with nobody on a regular shift."""
+    rules = current_rules(session=session)
+    spans = [s for person in regular_shifts(session=session, start=now, end=now + horizon).values()
+             for s in person]
+    return uncovered(spans, start=now, end=now + horizon, is_open=lambda m: business_open(m, rules))
 
 
 def uncovered_seconds(*, session: Session, now: datetime, horizon: timedelta) -> float:
@@ -18,15 +26,8 @@ def uncovered_seconds(*, session: Session, now: datetime, horizon: timedelta) ->
 
     Outside business hours an empty roster is the plan, not a gap, so only open time counts.
     """
-    rules = current_rules(session=session)
-    spans = [s for person in regular_shifts(session=session, start=now, end=now + horizon).values()
-             for s in person]
-    gap, moment = 0.0, now
-    while moment < now + horizon:
-        if business_open(moment, rules) and not any(s.start <= moment < s.end for s in spans):
-            gap += STEP.total_seconds()
-        moment += STEP
-    return gap
+    return sum((g.end - g.start).total_seconds() for g in gaps_ahead(session=session, now=now,
+                                                                       horizon=horizon))
 
 
 def on_shift_now(*, session: Session, now: datetime) -> int:

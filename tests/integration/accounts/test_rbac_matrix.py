@@ -106,6 +106,11 @@ MIN_ROLE = {
     ("GET", "/livez"): "public",
     ("GET", "/readyz"): "public",
     ("POST", "/inbox/{item_id}/{action}"): "agent",
+    ("GET", "/board"): "lead",
+    ("GET", "/my-week"): "agent",
+    ("GET", "/audit"): "lead",
+    ("GET", "/reports/health"): "lead",
+    ("GET", "/reports/health.csv"): "lead",
 }
 PUBLIC_MOUNTS = {"/static", "/static/docs"}  # CSS, htmx and the API docs' own assets
 ACTIONS = {"/admin/users/{user_id}/{action}": "deactivate"}  # else "claim"

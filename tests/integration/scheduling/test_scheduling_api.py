@@ -143,8 +143,7 @@ def test_pages_render_for_a_lead_and_lead_pages_refuse_an_agent(client, services
     assert roster.status_code == 200 and 'class="heat"' in roster.text and "uncovered" in roster.text
     hours = client.get("/hours")
     assert hours.status_code == 200 and "Team hours" in hours.text and "Alex" in hours.text
-    bad = client.post("/staff/rules", data={"rules": '{"pages_per_night": 9, "pages_per_week": 3}',
-                                            "csrf_token": csrf})
+    bad = client.post("/staff/rules", data={"pages_per_night": "9", "pages_per_week": "3", "csrf_token": csrf})
     assert bad.status_code == 422 and "pages_per_night (9) exceeds pages_per_week (3)" in bad.text
     client.post("/logout", data={"csrf_token": csrf})
     _sign_in(client, "alex")

@@ -26,6 +26,9 @@ from triage.inbox import live, views
 from triage.inbox import service as inbox_service
 from triage.pipeline import SCORER_STATUS_KEY
 from triage.replies import service as reply_service
+from triage.scheduling import breaks
+from triage.scheduling.domain.team_view import clock
+from triage.scheduling.staffing import current_rules
 from triage.scoring.storms import current_spikes
 
 router = APIRouter(include_in_schema=False)
@@ -38,6 +41,12 @@ def _banner(services) -> str | None:
     if status and json.loads(status).get("model", "").startswith("rules"):
         return "The learned model is not loaded: messages are ranked by keyword rules for now."
     return None
+
+
+def _break_until(session, user, now) -> str | None:
+    """"On a break until 14:30" for the signed-in person, in the team's time."""
+    until = breaks.current_break_end(session=session, staff_id=user.staff_id, now=now)
+    return clock(until, current_rules(session=session).team_timezone, "%H:%M") if until else None
 
 
 def _page_number(raw: str | None, limit: int = 100_000) -> int:
@@ -79,6 +88,7 @@ def _list_context(request: Request, services, session, user, params) -> dict:
         "counts": views.view_counts(session=session, user_id=user.id, now=now),
         "urgencies": URGENCIES, "intents": INTENTS, "tiers": TIERS,
         "sources": sorted(services.settings.sources), "banner": _banner(services),
+        "on_break_until": _break_until(session, user, now),
         "spikes": current_spikes(services.redis), "pages": max(1, -(-total // PER_PAGE)),
         "page_url": page_url, "keep": _query(**keep, page=flt.page if flt.page > 1 else None),
         "view_url": lambda name: _query(view=None if name == "all" else name, q=base.q),

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -16,7 +15,8 @@ from triage.core.errors import DomainError
 from triage.scheduling import breaks as breaks_service
 from triage.scheduling import hours as hours_service
 from triage.scheduling import roster as roster_service
-from triage.scheduling import routing, staffing, team
+from triage.scheduling import routing, staffing, team, team_board
+from triage.scheduling.domain import rule_form
 from triage.scheduling.domain.errors import RuleConflict, SchedulingError
 from triage.scheduling.domain.rules import rules_as_dict
 
@@ -42,15 +42,16 @@ def _staff_rows(session, now: datetime) -> list[dict[str, Any]]:
     return rows
 
 
-def _staff_page(request, services, session, user, *, status: int = 200, rules_text: str | None = None,
-                conflicts: list[str] | None = None, error: str | None = None) -> Response:
+def _staff_page(request, services, session, user, *, status: int = 200, values: dict | None = None,
+                field_errors: dict[str, list[str]] | None = None, conflicts: list[str] | None = None,
+                error: str | None = None) -> Response:
     rules, shapes, row = staffing.current_rule_set(session=session)
-    text = rules_text or json.dumps({k: v for k, v in rules_as_dict(rules).items() if k != "version"},
-                                    indent=2)
     return _page(request, "staff.html", user, status=status, rows=_staff_rows(session, services.clock.now()),
-                 rules_text=text, version=row.version if row else 0, set_by=row.created_by if row else None,
-                 conflicts=conflicts or [], error=error, templates_=shapes,
-                 history=team.rule_set_history(session=session, limit=5))
+                 values=values or rule_form.display_values(rules_as_dict(rules)), fields=rule_form.FIELDS,
+                 sections=rule_form.SECTIONS, weekdays=rule_form.WEEKDAYS, clocks=rule_form.CLOCKS,
+                 field_errors=field_errors or {}, version=row.version if row else 0,
+                 set_by=row.created_by if row else None, conflicts=conflicts or [], error=error,
+                 templates_=shapes, history=team.rule_set_history(session=session, limit=5))
 
 
 @router.get("/staff", response_class=HTMLResponse)
@@ -60,25 +61,28 @@ def staff_page(request: Request, services: ServicesDep, session: SessionDep, use
 
 @router.post("/staff/rules", response_class=HTMLResponse)
 async def staff_rules(request: Request, services: ServicesDep, session: SessionDep, user: LeadDep) -> Response:
-    """The rules editor: a new version, or the page again with every conflict named (422)."""
+    """The rules form: a new version, or the form again (422) with each problem beside its field."""
     form = await request.form()
-    text = str(form.get("rules", ""))
+    values = {k: [str(v) for v in form.getlist(k)] for k in form}
+    current = rules_as_dict(staffing.current_rules(session=session))
+    shown = rule_form.typed_values(values, current)
+    raw, errors = rule_form.parse_form(values, current)
+    if errors:
+        return _staff_page(request, services, session, user, status=422, values=shown,
+                           field_errors={k: [v] for k, v in errors.items()},
+                           conflicts=["some values could not be read: see the fields marked below"])
     try:
-        raw = json.loads(text)
-        if not isinstance(raw, dict):
-            raise RuleConflict(["the rules must be a JSON object"])
         staffing.set_rules(session=session, raw=raw, actor=user.username, now=services.clock.now(),
                            note=str(form.get("note") or "") or None)
-    except json.JSONDecodeError as exc:
-        return _staff_page(request, services, session, user, status=422, rules_text=text,
-                           conflicts=[f"not valid JSON: {exc}"])
     except RuleConflict as exc:
         session.rollback()
-        return _staff_page(request, services, session, user, status=422, rules_text=text,
-                           conflicts=exc.conflicts)
+        placed, general = rule_form.conflicts_by_field(exc.conflicts)
+        return _staff_page(request, services, session, user, status=422, values=shown,
+                           field_errors=placed, conflicts=general or ["the rules were not saved: see the"
+                                                                      " fields marked below"])
     session.commit()
     routing.request_pass(services.redis, retries=services.settings.job_retries)
-    return RedirectResponse("/staff", status_code=303)
+    return RedirectResponse("/staff#rules", status_code=303)
 
 
 @router.post("/staff/new", response_class=HTMLResponse)
@@ -112,30 +116,19 @@ def roster_page(request: Request, services: ServicesDep, session: SessionDep, us
     """A week's shifts per person and day (0: this week, 1: next), and demand vs scheduled per hour."""
     now = services.clock.now()
     rules, _, _ = staffing.current_rule_set(session=session)
-    zone = ZoneInfo(rules.team_timezone)
     offset = max(-4, min(week, 4))
     start = roster_service.week_start(now, rules.team_timezone) + timedelta(weeks=offset)
     demand, source = roster_service.history_demand(session=session, rules=rules, now=now)
     scheduled = roster_service.scheduled_per_hour(session=session, start=start)
-    shifts = team.shifts_between(session=session, start=start, end=start + timedelta(weeks=1))
-    grid = []
-    for s in team.list_staff(session=session):
-        days: list[list[str]] = [[] for _ in DAYS]
-        for x in shifts:
-            if x.staff_id == s.id:
-                local = x.start.astimezone(zone)
-                day = (local.date() - start.date()).days
-                if 0 <= day < 7:
-                    days[day].append(f"{'on call ' if x.kind == 'on_call' else ''}"
-                                     f"{local:%H:%M}–{x.end.astimezone(zone):%H:%M}")
-        grid.append({"name": s.name, "days": days})
+    grid = team_board.roster_grid(session=session, start=start, team_zone=rules.team_timezone)
     plan = roster_service.last_plan(services.redis)
     plan_map = None
     if plan:
         planned = plan["planned"].get("*", [0] * 168)
         plan_map = heatmap(plan["demand"], planned)
     published = team.latest_publication(session=session, week_start=start)
-    return _page(request, "roster.html", user, week=start, offset=offset, days=[
+    return _page(request, "roster.html", user, week=start, offset=offset, team_zone=rules.team_timezone,
+                 max_nights=rules.max_nights_per_4_weeks, days=[
         f"{DAYS[i]} {(start + timedelta(days=i)):%d %b}" for i in range(7)], grid=grid,
         coverage=heatmap(demand, scheduled), source=source, plan=plan, plan_map=plan_map,
         uncovered=sum(max(0, d - p) for d, p in zip(demand, scheduled, strict=False)),

@@ -1,0 +1,1 @@
+"""Reports for leads over what the other features record: relationship health per constituent group."""

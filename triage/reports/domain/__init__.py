@@ -1,0 +1,1 @@
+"""Pure report arithmetic: no web, queue, database or ML imports."""
