@@ -6,11 +6,13 @@ import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+import redis
+
 from triage.bootstrap import Services
 from triage.core.message import Message
 from triage.intake.connectors.base import HandshakeReply, PayloadError, SignatureError
 from triage.platform import metrics
-from triage.platform.queue import DRAIN_JOB, INGEST, Accepted, enqueue
+from triage.platform.queue import DRAIN_JOB, INGEST, Accepted, IngestBuffer, enqueue
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,11 +68,13 @@ def receive_webhook(*, services: Services, source: str, headers: Mapping[str, st
             raise PayloadError(f"unreadable payload ({type(exc).__name__})") from exc
         # A platform retries anything but a 2xx for days: keep the verified body and acknowledge.
         kept = {k.lower(): v for k, v in headers.items() if k.lower() in KEPT_HEADERS}
-        services.buffer.quarantine_delivery(source=source, body=body, headers=kept,
-                                            error=f"{type(exc).__name__}: {str(exc)[:500]}")
+        services.accept_buffer.quarantine_delivery(source=source, body=body, headers=kept,
+                                                   error=f"{type(exc).__name__}: {str(exc)[:500]}")
         metrics.QUARANTINED.labels(stage="webhook").inc()
         return WebhookOutcome(accepted=Accepted(0, 0), quarantined=True)
-    accepted = _buffer(services=services, items=items, source=source)
+    # The short-budget client: during a Redis outage the platform gets its 503 in seconds.
+    accepted = _buffer(services=services, items=items, source=source, conn=services.accept_redis,
+                       buffer=services.accept_buffer)
     if result.ignored:
         metrics.IGNORED.labels(source=source).inc(result.ignored)
     return WebhookOutcome(accepted=accepted, ignored=result.ignored)
@@ -99,17 +103,19 @@ def replay_deliveries(*, services: Services) -> tuple[int, int]:
 def buffer_messages(*, services: Services, messages: Sequence[Message]) -> Accepted:
     """Put messages in the durable buffer (deduplicated) and make sure a drain job will run."""
     items = [(m.source, m.external_id, m.model_dump_json()) for m in messages]
-    return _buffer(services=services, items=items, source=messages[0].source if messages else "")
+    return _buffer(services=services, items=items, source=messages[0].source if messages else "",
+                   conn=services.redis, buffer=services.buffer)
 
 
-def _buffer(*, services: Services, items: list[tuple[str, str, str]], source: str) -> Accepted:
-    accepted = services.buffer.accept(items)
+def _buffer(*, services: Services, items: list[tuple[str, str, str]], source: str,
+            conn: redis.Redis, buffer: IngestBuffer) -> Accepted:
+    accepted = buffer.accept(items)
     if items:
         metrics.INGESTED.labels(source=source).inc(accepted.new)
         if accepted.duplicates:
             metrics.DUPLICATES.labels(source=source).inc(accepted.duplicates)
-    if accepted.new and services.buffer.should_schedule_drain():
-        enqueue(services.redis, INGEST, DRAIN_JOB, retries=services.settings.job_retries)
+    if accepted.new and buffer.should_schedule_drain():
+        enqueue(conn, INGEST, DRAIN_JOB, retries=services.settings.job_retries)
     return accepted
 
 
