@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Annotated
 
 import fastapi_offline
-from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request
 from fastapi.responses import HTMLResponse, JSONResponse
 
 from triage.api.deps import LoginRequired, ServicesDep, SessionDep, current_user
@@ -48,7 +48,27 @@ async def swagger_ui(request: Request, services: ServicesDep, session: SessionDe
     return HTMLResponse(PAGE)
 
 
+# Our own 422s (a domain rule refused the input) carry a sentence or an object in `detail`, beside
+# FastAPI's list of field errors: the document says so, so clients and schemathesis expect both.
+ERROR_DETAIL = {"title": "ErrorDetail", "type": "object", "required": ["detail"],
+                "properties": {"detail": {"title": "Detail", "description": "why the input was "
+                                          "refused: a sentence, or an object naming the problems"}}}
+
+
+def document(app: FastAPI) -> dict:
+    """The OpenAPI document FastAPI builds from the routes, with the 422 our domain errors give."""
+    doc = app.openapi()
+    if "ErrorDetail" not in doc.get("components", {}).get("schemas", {}):
+        doc.setdefault("components", {}).setdefault("schemas", {})["ErrorDetail"] = ERROR_DETAIL
+        for operation in (op for ops in doc.get("paths", {}).values() for op in ops.values()):
+            content = operation.get("responses", {}).get("422", {}).get("content", {})
+            for media in content.values():
+                media["schema"] = {"anyOf": [media["schema"],
+                                             {"$ref": "#/components/schemas/ErrorDetail"}]}
+    return doc
+
+
 @router.get(SCHEMA_PATH)
 def openapi_schema(request: Request, _reader: DocsReader) -> JSONResponse:
-    """The OpenAPI document FastAPI builds from the routes."""
-    return JSONResponse(request.app.openapi())
+    """The OpenAPI document (see `document`)."""
+    return JSONResponse(document(request.app))
