@@ -23,11 +23,12 @@ SECRET = "bench-webhook-secret"
 
 
 class Stack:
-    def __init__(self, *, scorer: str = "rules", extra_env: dict[str, str] | None = None):
+    def __init__(self, *, scorer: str = "rules", extra_env: dict[str, str] | None = None,
+                 db_url: str | None = None):
         self.dir = Path(tempfile.mkdtemp(prefix="triage-bench-"))
         self.redis = EmbeddedRedis(self.dir / "redis").start()
         self.port = free_port()
-        self.db_url = f"sqlite:///{self.dir / 'triage.db'}"
+        self.db_url = db_url or f"sqlite:///{self.dir / 'triage.db'}"  # default: embedded SQLite
         self.env = {k: v for k, v in os.environ.items() if not k.startswith("TRIAGE_")}
         self.env.update({
             "TRIAGE_ENV": "test", "TRIAGE_SECRET_KEY": "bench-" + "k" * 40,

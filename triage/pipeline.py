@@ -11,7 +11,6 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from redis.exceptions import RedisError
-from sqlalchemy.exc import DisconnectionError, InterfaceError, OperationalError
 from sqlalchemy.orm import Session
 
 from triage.bootstrap import Services
@@ -21,7 +20,7 @@ from triage.people.authors_auto import link_arrivals
 from triage.people.service import link_new_authors
 from triage.periodic import chunks, tick  # noqa: F401 - `pipeline.tick` stays the public name
 from triage.platform import metrics
-from triage.platform.db import transaction
+from triage.platform.db import is_outage, transaction  # noqa: F401 - `pipeline.is_outage` too
 from triage.platform.queue import (
     DRAIN_JOB,
     INGEST,
@@ -72,11 +71,6 @@ def drain_ingest(*, services: Services, consumer: str | None = None) -> int:
     return stored
 
 
-# The database is down, locked or unreachable: the batch is fine, so retry it later (its entries
-# stay pending); anything else is the data's fault and is narrowed down to the message at fault.
-TRANSIENT = (OperationalError, InterfaceError, DisconnectionError, TimeoutError, ConnectionError)
-
-
 def _store_entries(*, services: Services, entries: list[Entry]) -> int:
     """Store a batch, then acknowledge it; a message that cannot be stored is quarantined."""
     now, messages, bad = services.clock.now(), [], []
@@ -115,17 +109,6 @@ def _store_or_split(*, services: Services, messages: list[Message],
     half = len(messages) // 2
     return [*_store_or_split(services=services, messages=messages[:half], now=now),
             *_store_or_split(services=services, messages=messages[half:], now=now)]
-
-
-def is_outage(exc: BaseException) -> bool:
-    """True when the database or Redis is down or locked: retry later, the data is not at fault."""
-    if isinstance(exc, RedisError):
-        return True
-    if not isinstance(exc, TRANSIENT):
-        return False
-    # SQLite files a few bad values (too big, wrong type) under OperationalError: those are data.
-    text = str(getattr(exc, "orig", exc)).lower()
-    return "too big" not in text and "overflow" not in text
 
 
 def _reason(exc: BaseException) -> str:

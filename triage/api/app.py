@@ -40,8 +40,8 @@ STATUS = {NotFound: 404, Conflict: 409, Forbidden: 403, Invalid: 422}
 def create_app(services: Services | None = None) -> FastAPI:
     """Build the app around a service graph (the settings' one unless a test passes its own)."""
     services = services or build_services(get_settings())
-    app = FastAPI(title="Triage", version="0.1.0", docs_url=None, redoc_url=None,
-                  openapi_url="/api/openapi.json")
+    # The docs routes are ours (docs.py), so production can put them behind sign-in.
+    app = FastAPI(title="Triage", version="0.1.0", docs_url=None, redoc_url=None, openapi_url=None)
     app.state.services = services
     settings = services.settings
     app.add_middleware(SessionMiddleware, secret_key=settings.secret_key.get_secret_value(),

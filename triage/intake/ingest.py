@@ -6,6 +6,8 @@ import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+import redis
+
 from triage.bootstrap import Services
 from triage.core.message import Message
 from triage.intake.connectors.base import (
@@ -17,7 +19,7 @@ from triage.intake.connectors.base import (
 )
 from triage.intake.skips import SkipLog
 from triage.platform import metrics
-from triage.platform.queue import DRAIN_JOB, INGEST, Accepted, enqueue
+from triage.platform.queue import DRAIN_JOB, INGEST, Accepted, IngestBuffer, enqueue
 from triage.platform.sent_ids import SentIds
 
 
@@ -70,17 +72,19 @@ def receive_webhook(*, services: Services, source: str, headers: Mapping[str, st
     except Exception as exc:  # noqa: BLE001 - any parser bug (RecursionError too): keep the body, 202
         return _unreadable(services=services, channel=channel, source=source, headers=headers,
                            body=body, exc=exc)
-    kept, own = drop_own(services=services, source=source, messages=result.messages)
+    # The short-budget client from here on: during a Redis outage the platform gets its 503 in seconds.
+    kept, own = drop_own(conn=services.accept_redis, source=source, messages=result.messages)
     try:
         # Serialise here, inside the guard: a payload too deep or odd to encode fails this one delivery.
         items = [(m.source, m.external_id, m.model_dump_json()) for m in kept]
     except Exception as exc:  # noqa: BLE001
         return _unreadable(services=services, channel=channel, source=source, headers=headers,
                            body=body, exc=exc)
-    accepted = _buffer(services=services, items=items, source=source)
+    accepted = _buffer(services=services, items=items, source=source, conn=services.accept_redis,
+                       buffer=services.accept_buffer)
     ignored = result.ignored + own
-    SkipLog(services.redis).record(source=source, skipped=result.skipped, ignored=ignored,
-                                   now=services.clock.now())
+    SkipLog(services.accept_redis).record(source=source, skipped=result.skipped, ignored=ignored,
+                                          now=services.clock.now())
     if ignored:
         metrics.IGNORED.labels(source=source).inc(ignored)
     return WebhookOutcome(accepted=accepted, ignored=ignored, skipped=tuple(result.skipped))
@@ -96,16 +100,16 @@ def _unreadable(*, services: Services, channel: Channel, source: str, headers: M
         raise PayloadError(f"unreadable payload ({type(exc).__name__})") from exc
     # A platform retries anything but a 2xx for days: keep the verified body and acknowledge.
     kept = {k.lower(): v for k, v in headers.items() if k.lower() in KEPT_HEADERS}
-    services.buffer.quarantine_delivery(source=source, body=body, headers=kept,
-                                        error=f"{type(exc).__name__}: {str(exc)[:500]}")
+    services.accept_buffer.quarantine_delivery(source=source, body=body, headers=kept,
+                                               error=f"{type(exc).__name__}: {str(exc)[:500]}")
     metrics.QUARANTINED.labels(stage="webhook").inc()
     return WebhookOutcome(accepted=Accepted(0, 0), quarantined=True)
 
 
-def drop_own(*, services: Services, source: str,
+def drop_own(*, conn: redis.Redis, source: str,
              messages: Sequence[Message]) -> tuple[list[Message], int]:
     """Leave out what our own outbox posted (the platform echoing our reply); returns (kept, n)."""
-    ours = SentIds(services.redis).ours(source=source, ids=(m.external_id for m in messages))
+    ours = SentIds(conn).ours(source=source, ids=(m.external_id for m in messages))
     kept = [m for m in messages if m.external_id not in ours]
     return kept, len(messages) - len(kept)
 
@@ -125,7 +129,7 @@ def replay_deliveries(*, services: Services) -> tuple[int, int]:
                                                 headers=item["headers"], error=str(exc))
             failed += 1
             continue
-        kept, own = drop_own(services=services, source=item["source"], messages=result.messages)
+        kept, own = drop_own(conn=services.redis, source=item["source"], messages=result.messages)
         buffer_messages(services=services, messages=kept)
         SkipLog(services.redis).record(source=item["source"], skipped=result.skipped,
                                        ignored=result.ignored + own, now=services.clock.now())
@@ -136,17 +140,19 @@ def replay_deliveries(*, services: Services) -> tuple[int, int]:
 def buffer_messages(*, services: Services, messages: Sequence[Message]) -> Accepted:
     """Put messages in the durable buffer (deduplicated) and make sure a drain job will run."""
     items = [(m.source, m.external_id, m.model_dump_json()) for m in messages]
-    return _buffer(services=services, items=items, source=messages[0].source if messages else "")
+    return _buffer(services=services, items=items, source=messages[0].source if messages else "",
+                   conn=services.redis, buffer=services.buffer)
 
 
-def _buffer(*, services: Services, items: list[tuple[str, str, str]], source: str) -> Accepted:
-    accepted = services.buffer.accept(items)
+def _buffer(*, services: Services, items: list[tuple[str, str, str]], source: str,
+            conn: redis.Redis, buffer: IngestBuffer) -> Accepted:
+    accepted = buffer.accept(items)
     if items:
         metrics.INGESTED.labels(source=source).inc(accepted.new)
         if accepted.duplicates:
             metrics.DUPLICATES.labels(source=source).inc(accepted.duplicates)
-    if accepted.new and services.buffer.should_schedule_drain():
-        enqueue(services.redis, INGEST, DRAIN_JOB, retries=services.settings.job_retries)
+    if accepted.new and buffer.should_schedule_drain():
+        enqueue(conn, INGEST, DRAIN_JOB, retries=services.settings.job_retries)
     return accepted
 
 

@@ -210,7 +210,7 @@ def _poll_locked(services: Services, source: str, *, force: bool,
         return failed(kind="error", error=hide(f"{type(exc).__name__}: {exc}"), interval=interval)
     # Durable in the buffer first: a crash before the cursor is saved re-polls, and the buffer's
     # (source, external id) dedup keeps the second copy out.
-    kept, own = drop_own(services=services, source=source, messages=result.messages)
+    kept, own = drop_own(conn=services.redis, source=source, messages=result.messages)
     accepted = buffer_messages(services=services, messages=kept)
     SkipLog(services.redis).record(source=source, skipped=result.skipped,
                                    ignored=result.ignored + own, now=now)

@@ -8,7 +8,9 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
+from redis.exceptions import RedisError
 from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.exc import DisconnectionError, InterfaceError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 # The whole schema is mapped before any session exists: relationships between the table modules
@@ -61,3 +63,19 @@ def alembic_config(url: str) -> Config:
 def migrate(url: str) -> None:
     """Bring the schema to the newest migration; safe to run on every start."""
     command.upgrade(alembic_config(url), "head")
+
+
+# The database is down, locked or unreachable: the batch is fine, so retry it later (its entries
+# stay pending); anything else is the data's fault and is narrowed down to the message at fault.
+TRANSIENT = (OperationalError, InterfaceError, DisconnectionError, TimeoutError, ConnectionError)
+
+
+def is_outage(exc: BaseException) -> bool:
+    """True when the database or Redis is down or locked: retry later, the data is not at fault."""
+    if isinstance(exc, RedisError):
+        return True
+    if not isinstance(exc, TRANSIENT):
+        return False
+    # SQLite files a few bad values (too big, wrong type) under OperationalError: those are data.
+    text = str(getattr(exc, "orig", exc)).lower()
+    return "too big" not in text and "overflow" not in text

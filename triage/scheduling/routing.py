@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import time
 from collections import Counter, defaultdict
 from collections.abc import Collection
@@ -15,12 +16,14 @@ from sqlalchemy import and_, or_, update
 from sqlalchemy.orm import Session
 
 from triage.bootstrap import Services
+from triage.platform import metrics
 from triage.platform import tables as t
 from triage.platform import tables_scheduling as ts
 from triage.platform.db import transaction
 from triage.platform.queue import ROUTE, ROUTE_JOB, enqueue
 from triage.scheduling import breaks as breaks_service
 from triage.scheduling import hours as hours_service
+from triage.scheduling import routing_isolation as isolation
 from triage.scheduling import routing_metrics
 from triage.scheduling import store as repo
 from triage.scheduling.domain.accounting import week_window, work_spans
@@ -38,6 +41,7 @@ from triage.scheduling.domain.staff import Interval
 from triage.scheduling.routing_report import RoutingReport
 from triage.scheduling.staffing import current_rules
 
+log = logging.getLogger(__name__)
 ROUTER = "router"  # the actor written into the assignment history
 LOCK_KEY = "triage:route:lock"
 LOCK_SECONDS = 120  # outlives one pass over a large backlog; a dead router blocks no longer
@@ -243,18 +247,31 @@ def run_once(*, services: Services) -> RoutingReport:
             clock = routing_metrics.PhaseClock(time.perf_counter)
             rules = current_rules(session=session)
             snapshot, ctx = build_snapshot(session=session, rules=rules, now=now)
+            snapshot = isolation.leave_out(snapshot, _set_aside(services))
             clock.lap("read")
-            decision = decide(snapshot, rules, now)
+            decision, bad = isolation.decide_isolating(decide, snapshot, rules, now)
             clock.lap("decide")
-            report = apply_decision(session=session, decision=decision, ctx=ctx, now=now)
+            report, bad_writes = isolation.apply_isolating(apply_decision, session=session,
+                                                           decision=decision, ctx=ctx, now=now)
             gaps_open = repo.open_gap_count(session=session)
             clock.lap("apply")
+        report.set_aside = {**bad, **bad_writes}
+        for item_id, why in report.set_aside.items():  # after the commit: the rest is routed
+            log.error("routing item %s failed, set aside: %s", item_id, why)
+            services.buffer.quarantine_stored(message_id=int(item_id), stage=isolation.STAGE,
+                                              error=why)
+            metrics.QUARANTINED.labels(stage=isolation.STAGE).inc()
         routing_metrics.record(report=report, snapshot=snapshot, rules=rules, gaps_open=gaps_open,
                                phases=clock.finish())
         return report
     finally:
         with suppress(LockError):  # expired under a very slow pass; the guarded writes still hold
             lock.release()
+
+
+def _set_aside(services: Services) -> set[str]:
+    return {str(i) for i, why in services.buffer.quarantined_stored().items()
+            if why.get("stage") == isolation.STAGE}
 
 
 def request_pass(conn: redis.Redis, *, retries: int = 3) -> bool:

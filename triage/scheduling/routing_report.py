@@ -21,3 +21,4 @@ class RoutingReport:
     assigned_by_kind: Counter[str] = field(default_factory=Counter)
     released_by_kind: Counter[str] = field(default_factory=Counter)
     waiting_by_kind: Counter[str] = field(default_factory=Counter)
+    set_aside: dict[str, str] = field(default_factory=dict)  # item id -> why routing it raised

@@ -20,8 +20,10 @@ def login(c: TestClient, username: str, password: str = PASSWORD):
                   follow_redirects=False)
 
 
-def signed_in(services, username: str) -> tuple[TestClient, str]:
-    """A fresh client signed in as `username`, and the CSRF token its pages carry."""
-    c = TestClient(create_app(services))
+def signed_in(services, username: str, *, base_url: str = "http://testserver",
+              ) -> tuple[TestClient, str]:
+    """A fresh client signed in as `username`, and the CSRF token its pages carry (https for
+    production's secure cookie)."""
+    c = TestClient(create_app(services), base_url=base_url)
     assert login(c, username).status_code == 303
     return c, csrf_of(c.get("/inbox").text)

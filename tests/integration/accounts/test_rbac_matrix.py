@@ -21,7 +21,7 @@ from triage.api.app import create_app
 RANK = {"anonymous": 0, "agent": 1, "lead": 2, "admin": 3}
 MIN_ROLE = {
     ("GET", "/health"): "public",
-    ("GET", "/api/openapi.json"): "public",
+    ("GET", "/api/openapi.json"): "public",  # outside production; PRODUCTION_MIN_ROLE below
     ("GET", "/api/docs"): "public",
     ("GET", "/"): "public",  # a redirect to /inbox, which asks for sign-in
     ("GET", "/login"): "public",
@@ -112,6 +112,9 @@ MIN_ROLE = {
     ("GET", "/reports/health"): "lead",
     ("GET", "/reports/health.csv"): "lead",
 }
+# In production the API docs map every route for whoever asks, so they need a signed-in user.
+PRODUCTION_MIN_ROLE = {("GET", "/api/openapi.json"): "agent", ("GET", "/api/docs"): "agent"}
+DOCS_PAGES = {"/api/docs"}  # a page under /api/: the anonymous are sent to /login, not given 401
 PUBLIC_MOUNTS = {"/static", "/static/docs"}  # CSS, htmx and the API docs' own assets
 ACTIONS = {"/admin/users/{user_id}/{action}": "deactivate"}  # else "claim"
 SIGN_IN_PAGE = {"/logout"}  # admitted callers are sent to /login by design
@@ -161,9 +164,43 @@ def _call(client: TestClient, method: str, url: str, headers: dict[str, str]):
 
 
 def _denied_anonymous(r, url: str) -> bool:
-    if url.startswith(("/api/", "/metrics")):
+    if url.startswith(("/api/", "/metrics")) and url not in DOCS_PAGES:
         return r.status_code == 401
     return r.status_code == 303 and r.headers["location"] == "/login"
+
+
+def _verdict(need: str, who: str, r, path: str, url: str, anonymous) -> bool:
+    role = who.split("/")[0]
+    if r.status_code >= 500:
+        return False
+    if need == "public":
+        return r.status_code not in (401, 403) and r.headers.get("location") != "/login"
+    if need == "signature":
+        return r.status_code == anonymous.status_code and r.status_code >= 400
+    if role == "anonymous":
+        return _denied_anonymous(r, url)
+    if RANK[role] < RANK[need]:
+        return r.status_code == 403
+    return r.status_code not in (401, 403) and (
+        path in SIGN_IN_PAGE or r.headers.get("location") != "/login")
+
+
+def _failures(services, decisions, tokens, cookies, anon) -> list[str]:
+    """Call every route in `decisions` as every caller; the answers that break its decision."""
+    failures: list[str] = []
+    for method, path in sorted(decisions, key=lambda k: (k[1] == "/logout", k)):
+        need, url = decisions[(method, path)], _url(path)
+        answers = {"anonymous": _call(anon, method, url, {})}
+        for role in tokens:
+            answers[f"{role}/token"] = _call(anon, method, url, bearer(tokens[role]))
+            client, csrf = cookies[role]
+            answers[f"{role}/cookie"] = _call(client, method, url, {"X-CSRF-Token": csrf})
+            if path == "/logout":
+                cookies[role] = signed_in(services, role)
+        failures += [f"{method} {url} as {who} (needs {need}): {r.status_code} {r.text[:120]!r}"
+                     for who, r in answers.items()
+                     if not _verdict(need, who, r, path, url, answers["anonymous"])]
+    return failures
 
 
 @pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
@@ -174,35 +211,23 @@ def test_every_route_has_a_role_decision_and_every_role_gets_exactly_its_routes(
     assert endpoints - MIN_ROLE.keys() == set(), "routes without a role decision in MIN_ROLE"
     assert MIN_ROLE.keys() - endpoints == set(), "MIN_ROLE lists routes the app no longer has"
     assert mounts == PUBLIC_MOUNTS
-    failures: list[str] = []
-    for method, path in sorted(MIN_ROLE, key=lambda k: (k[1] == "/logout", k)):
-        need, url = MIN_ROLE[(method, path)], _url(path)
-        answers = {"anonymous": _call(anon, method, url, {})}
-        for role in tokens:
-            answers[f"{role}/token"] = _call(anon, method, url, bearer(tokens[role]))
-            client, csrf = cookies[role]
-            answers[f"{role}/cookie"] = _call(client, method, url, {"X-CSRF-Token": csrf})
-            if path == "/logout":
-                cookies[role] = signed_in(services, role)
-        for who, r in answers.items():
-            role = who.split("/")[0]
-            if r.status_code >= 500:
-                ok = False
-            elif need == "public":
-                ok = r.status_code not in (401, 403) and r.headers.get("location") != "/login"
-            elif need == "signature":
-                ok = r.status_code == answers["anonymous"].status_code and r.status_code >= 400
-            elif role == "anonymous":
-                ok = _denied_anonymous(r, url)
-            elif RANK[role] < RANK[need]:
-                ok = r.status_code == 403
-            else:
-                ok = r.status_code not in (401, 403) and (
-                    path in SIGN_IN_PAGE or r.headers.get("location") != "/login")
-            if not ok:
-                failures.append(f"{method} {url} as {who} (needs {need}): {r.status_code} "
-                                f"{r.text[:120]!r}")
+    failures = _failures(services, MIN_ROLE, tokens, cookies, anon)
     assert not failures, "\n".join(failures)
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+def test_in_production_the_api_docs_ask_for_sign_in(services, monkeypatch):
+    monkeypatch.setattr(services.settings, "env", "production")  # secure cookies: https clients
+    app = create_app(services)
+    tokens = {role: add_user(services, role, role) for role in ("agent", "lead", "admin")}
+    cookies = {role: signed_in(services, role, base_url="https://testserver") for role in tokens}
+    anon = TestClient(app, base_url="https://testserver")
+    assert PRODUCTION_MIN_ROLE.keys() <= MIN_ROLE.keys()
+    failures = _failures(services, PRODUCTION_MIN_ROLE, tokens, cookies, anon)
+    assert not failures, "\n".join(failures)
+    signed_in_schema = _call(cookies["agent"][0], "GET", "/api/openapi.json", {}).json()
+    assert "/api/inbox" in signed_in_schema["paths"]
+    assert anon.get("/api/openapi.json").json() == {"detail": "sign in or send a bearer token"}
 
 
 def test_a_route_without_a_decision_fails_the_matrix():

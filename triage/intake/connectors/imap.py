@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import imaplib
 import re
+import socket
+import ssl
 from datetime import UTC, datetime
 from email.utils import getaddresses, parsedate_to_datetime
 from functools import partial
@@ -80,14 +82,18 @@ class ImapPoller(Poller):
         from triage.intake.netguard import checked_addresses  # late: the guard imports polling
 
         cfg = self.config
-        checked_addresses(cfg.host, cfg.port, allow_private=cfg.allow_private_network)
+        # Connect to the very address the guard checked (a second lookup could be rebound to an
+        # internal one); TLS still names and verifies the configured host.
+        address = checked_addresses(cfg.host, cfg.port, allow_private=cfg.allow_private_network)[0]
         try:
             if cfg.security == "ssl":
-                conn: imaplib.IMAP4 = imaplib.IMAP4_SSL(cfg.host, cfg.port, timeout=TIMEOUT_SECONDS)
+                conn: imaplib.IMAP4 = _PinnedIMAP4SSL(cfg.host, cfg.port, address=address,
+                                                      ssl_context=tls_context(),
+                                                      timeout=TIMEOUT_SECONDS)
             else:
-                conn = imaplib.IMAP4(cfg.host, cfg.port, timeout=TIMEOUT_SECONDS)
+                conn = _PinnedIMAP4(cfg.host, cfg.port, address=address, timeout=TIMEOUT_SECONDS)
                 if cfg.security == "starttls":
-                    conn.starttls()
+                    conn.starttls(ssl_context=tls_context())
         except (OSError, imaplib.IMAP4.error) as exc:
             raise TransientError(f"cannot reach IMAP {cfg.host}:{cfg.port}: {exc}") from exc
         try:
@@ -158,6 +164,34 @@ class ImapPoller(Poller):
             created_at=created,
             raw=flagged(_raw(mail, uid), flag),
         )
+
+
+def tls_context() -> ssl.SSLContext:
+    """Certificates and host names verified (imaplib's own default verifies neither)."""
+    return ssl.create_default_context()
+
+
+class _PinnedIMAP4(imaplib.IMAP4):
+    """imaplib connecting to a given address instead of resolving `host` again."""
+
+    def __init__(self, host: str, port: int, *, address: str, **kwargs: Any) -> None:
+        self.pinned_address = address  # before __init__, which connects
+        super().__init__(host, port, **kwargs)
+
+    def _create_socket(self, timeout: float | None) -> socket.socket:
+        return socket.create_connection((self.pinned_address, self.port), timeout)
+
+
+class _PinnedIMAP4SSL(imaplib.IMAP4_SSL):
+    """IMAP over TLS to a given address; SNI and the certificate check use `host`."""
+
+    def __init__(self, host: str, port: int, *, address: str, **kwargs: Any) -> None:
+        self.pinned_address = address
+        super().__init__(host, port, **kwargs)
+
+    def _create_socket(self, timeout: float | None) -> socket.socket:
+        sock = socket.create_connection((self.pinned_address, self.port), timeout)
+        return self.ssl_context.wrap_socket(sock, server_hostname=self.host)
 
 
 def _ids(value: Any) -> list[str]:

@@ -1,0 +1,289 @@
+"""Soak benchmark: a steady message rate for a long time through the real path (signed webhook ->
+Redis stream -> drain -> score -> route), on embedded defaults (SQLite, embedded Redis) or on
+PostgreSQL (--db). Every ~10 s it samples the backlog, each process's RSS (API, workers, tick,
+redis) and the p95 end-to-end latency; at the end it prints a table, writes a PNG chart and compares
+the first third with the last (the baseline is the run's own start): the backlog must stay bounded
+and memory flat.
+
+  .venv/bin/python bench/bench_soak.py --minutes 30 --rate 100               # rules, embedded
+  .venv/bin/python bench/bench_soak.py --minutes 30 --rate 100 --db postgresql
+  .venv/bin/python bench/bench_soak.py --minutes 30 --rate 20 --scorer model  # raise until it fails
+
+End-to-end latency: from the POST to the message's stage becoming `routed` (the route job took it),
+seen by polling the database every 0.5 s (so up to 0.5 s late).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import sys
+import threading
+import time
+import uuid
+from collections import Counter
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import httpx
+import redis
+from sqlalchemy import text
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from bench.stack import SECRET, Stack, _children
+from triage.accounts import store as users_repo
+from triage.devstack.webhook_client import signed_headers
+from triage.platform.db import make_engine, session_factory, transaction
+from triage.scheduling import staffing
+
+SAMPLE_SECONDS = 10.0
+POLL_SECONDS = 0.5
+TEXTS = ("my order is late, help?", "URGENT: the app crashes at checkout and I was charged twice",
+         "love the new release, thanks!", "how do I change my delivery address?",
+         "your service is down again, this is unacceptable", "refund please, item arrived broken")
+PG_ADMIN_URL = os.environ.get("TRIAGE_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
+
+
+class Soak:
+    """The traffic, the watcher and the samples of one run."""
+
+    def __init__(self, stack: Stack, rate: float, senders: int):
+        self.stack, self.rate, self.senders = stack, rate, senders
+        self.sent: dict[str, float] = {}
+        self.statuses: Counter[int] = Counter()
+        self.latencies: list[tuple[float, float]] = []  # (seen at, seconds)
+        self.routed = 0
+        self.stop = threading.Event()
+        self.samples: list[dict] = []
+        self.engine = make_engine(stack.db_url)
+        self.redis = redis.Redis.from_url(stack.redis.url)
+
+    def send(self, index: int, until: float) -> None:
+        each, start, n = self.rate / self.senders, time.monotonic(), 0
+        with httpx.Client(base_url=self.stack.base_url, timeout=30) as c:
+            while not self.stop.is_set() and time.monotonic() < until:
+                if (pause := start + n / each - time.monotonic()) > 0:
+                    time.sleep(pause)
+                ext = f"soak-{index}-{n}"
+                body = json.dumps({"external_id": ext, "text": TEXTS[n % len(TEXTS)],
+                                   "author": {"id": f"a{(n * 7 + index) % 997}"},
+                                   "created_at": datetime.now(UTC).isoformat()}).encode()
+                self.sent[ext] = time.monotonic()
+                try:
+                    status = c.post("/webhooks/bench", content=body,
+                                    headers=signed_headers(SECRET, body)).status_code
+                except httpx.HTTPError:
+                    status = 0
+                self.statuses[status] += 1
+                n += 1
+
+    def watch(self) -> None:
+        """Record each message's latency once it is routed (scanning from the oldest in flight)."""
+        cursor, done = 0, set()
+        while not self.stop.is_set():
+            with self.engine.connect() as conn:
+                rows = conn.execute(text("SELECT id, external_id, stage FROM messages WHERE id >= :c "
+                                         "ORDER BY id"), {"c": cursor}).all()
+            now = time.monotonic()
+            pending = [r.id for r in rows if r.stage != "routed"]
+            for r in rows:
+                if r.stage == "routed" and r.id not in done and r.external_id in self.sent:
+                    done.add(r.id)
+                    self.latencies.append((now, now - self.sent[r.external_id]))
+            self.routed = len(done)
+            cursor = min(pending) if pending else (rows[-1].id + 1 if rows else cursor)
+            time.sleep(POLL_SECONDS)
+
+    def sample(self, t0: float, procs: dict[str, int]) -> dict:
+        now = time.monotonic()
+        window = [s for at, s in self.latencies if at >= now - SAMPLE_SECONDS]
+        accepted = self.statuses[202]
+        row = {"t": now - t0, "sent": sum(self.statuses.values()), "accepted": accepted,
+               "routed": self.routed, "backlog": accepted - self.routed,
+               "p95": _p95(window) if window else None, "keys": self.redis.dbsize(),
+               "redis_used": self.redis.info("memory")["used_memory"] / 2**20,
+               **{f"rss_{name}": rss_mb(pid) for name, pid in procs.items()}}
+        self.samples.append(row)
+        return row
+
+
+def _p95(values: list[float]) -> float:
+    return statistics.quantiles(values, n=20)[-1] if len(values) > 1 else values[0]
+
+
+def rss_mb(pid: int) -> float:
+    """Resident memory of a process and its children (a forked work-horse, uvicorn's worker), MB."""
+    total = 0
+    for p in [pid, *(int(c) for c in _children(pid))]:
+        try:
+            for line in Path(f"/proc/{p}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    total += int(line.split()[1])
+        except (FileNotFoundError, ProcessLookupError):
+            pass
+    return total / 1024
+
+
+def add_team(db_url: str, people: int, minutes: float) -> None:
+    """People with logins on shift for the whole run, so routing assigns and explains waits."""
+    now = datetime.now(UTC)
+    engine = make_engine(db_url)
+    with transaction(session_factory(engine)) as s:
+        for i in range(people):
+            row = staffing.create_staff(session=s, actor="bench", now=now, data={"name": f"Agent {i}"})
+            users_repo.create_user(session=s, username=f"agent{i}", password="bench-password-1",
+                                   role="agent", now=now, staff_id=row.id)
+            staffing.add_shift(session=s, staff_id=row.id, start=now - timedelta(hours=1),
+                               end=now + timedelta(minutes=minutes + 60))
+    engine.dispose()
+
+
+def _wait_for_workers(stack: Stack, count: int, timeout: float = 120) -> None:
+    from rq import Worker
+
+    conn = redis.Redis.from_url(stack.redis.url)
+    deadline = time.monotonic() + timeout
+    while Worker.count(connection=conn) < count and time.monotonic() < deadline:
+        time.sleep(0.5)
+    conn.close()
+
+
+def fresh_postgres() -> tuple[str, str]:
+    import psycopg
+
+    name = f"triage_soak_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    return f"{PG_ADMIN_URL.rsplit('/', 1)[0]}/{name}", name
+
+
+def drop_postgres(name: str) -> None:
+    import psycopg
+
+    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def report(samples: list[dict], names: list[str], label: str, out: Path) -> bool:
+    """The table, the chart, and the first-third / last-third verdict (True when it held)."""
+    print(f"\n{'t (s)':>6} {'sent':>7} {'routed':>7} {'backlog':>7} {'p95 s':>6} "
+          + " ".join(f"{n:>8}" for n in names) + f" {'keys':>7}   (RSS MB; Redis keys)")
+    for r in samples:
+        p95 = f"{r['p95']:.2f}" if r["p95"] is not None else "-"
+        print(f"{r['t']:6.0f} {r['sent']:7d} {r['routed']:7d} {r['backlog']:7d} {p95:>6} "
+              + " ".join(f"{r['rss_' + n]:8.0f}" for n in names) + f" {r['keys']:7d}")
+    third = max(1, len(samples) // 3)
+    first, last = samples[:third], samples[-third:]
+
+    def mean(rows, key):
+        values = [r[key] for r in rows if r[key] is not None]
+        return statistics.fmean(values) if values else float("nan")
+
+    b1, b3 = mean(first, "backlog"), mean(last, "backlog")
+    rate = samples[-1]["sent"] / max(samples[-1]["t"], 1)
+    bounded = b3 <= max(1.5 * b1, rate * 10)  # within 10 s of traffic, or 1.5x the start
+    print(f"\n{label}: backlog mean first third {b1:.0f}, last third {b3:.0f} -> "
+          f"{'bounded' if bounded else 'GROWING'} (limit max(1.5 x first, 10 s of traffic))")
+    print(f"p95 latency first third {mean(first, 'p95'):.2f} s, last third {mean(last, 'p95'):.2f} s")
+    flat = True
+    for n in names:
+        m1, m3 = mean(first, "rss_" + n), mean(last, "rss_" + n)
+        ok = m3 <= m1 * 1.10 + 5  # 10 % + 5 MB of slack for allocator noise
+        flat &= ok
+        print(f"RSS {n}: first third {m1:.0f} MB, last third {m3:.0f} MB ({m3 - m1:+.0f} MB) "
+              f"{'flat' if ok else 'GROWING'}")
+    grew = (last[-1]["redis_used"] - first[0]["redis_used"]) / max(1, last[-1]["sent"] - first[0]["sent"])
+    print(f"Redis used_memory {first[0]['redis_used']:.1f} -> {last[-1]['redis_used']:.1f} MB, "
+          f"{last[-1]['keys']} keys ({grew * 2**20:.0f} bytes per message sent: dedup keys live "
+          "seen_ttl_days, RQ job results RESULT_TTL)")
+    _chart(samples, names, label, out)
+    return bounded and flat
+
+
+def _chart(samples: list[dict], names: list[str], label: str, out: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    t = [r["t"] / 60 for r in samples]
+    fig, axes = plt.subplots(3, 1, figsize=(9, 9), sharex=True)
+    axes[0].plot(t, [r["backlog"] for r in samples])
+    axes[0].set_ylabel("backlog (msgs)")
+    for n in names:
+        axes[1].plot(t, [r["rss_" + n] for r in samples], label=n)
+    axes[1].set_ylabel("RSS (MB)")
+    axes[1].legend(loc="upper left", fontsize="small")
+    axes[2].plot(t, [r["p95"] if r["p95"] is not None else float("nan") for r in samples])
+    axes[2].set_ylabel("p95 end-to-end (s)")
+    axes[2].set_xlabel("minutes")
+    fig.suptitle(label)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(out, dpi=90)
+    print(f"chart: {out}")
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--minutes", type=float, default=30)
+    ap.add_argument("--rate", type=float, default=100, help="messages per second offered")
+    ap.add_argument("--scorer", choices=("rules", "model"), default="rules")
+    ap.add_argument("--db", help="'postgresql' (a fresh database at TRIAGE_TEST_POSTGRES_URL) or a "
+                                 "database URL; default: embedded SQLite")
+    ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--team", type=int, default=5, help="people on shift (routing assigns to them)")
+    ap.add_argument("--senders", type=int, default=8, help="client threads sharing the rate")
+    ap.add_argument("--out", type=Path, default=Path(__file__).parent / "out")
+    args = ap.parse_args()
+    pg_name = None
+    db_url = args.db
+    if args.db == "postgresql":
+        db_url, pg_name = fresh_postgres()
+    stack = Stack(scorer=args.scorer, db_url=db_url)
+    label = (f"soak {args.rate:g} msg/s, {args.scorer} scorer, "
+             f"{'PostgreSQL' if args.db else 'SQLite + embedded Redis'}, {args.minutes:g} min")
+    try:
+        add_team(stack.db_url, args.team, args.minutes)
+        stack.start_api()
+        worker = ["worker", "--log-level", "WARNING"] + (["--rules-only"] if args.scorer == "rules" else [])
+        for i in range(args.workers):
+            stack.start(f"worker{i + 1}", *worker)
+        stack.start("tick", "tick", "--every", "5")
+        _wait_for_workers(stack, args.workers)  # traffic starts on a warm pipeline
+        procs = {name: p.pid for name, p in stack.procs.items()} | {"redis": stack.redis.process.pid}
+        soak = Soak(stack, args.rate, args.senders)
+        t0 = time.monotonic()
+        until = t0 + args.minutes * 60
+        threads = [threading.Thread(target=soak.send, args=(i, until), daemon=True)
+                   for i in range(args.senders)] + [threading.Thread(target=soak.watch, daemon=True)]
+        for th in threads:
+            th.start()
+        print(f"{label}: sampling every {SAMPLE_SECONDS:.0f} s", flush=True)
+        while time.monotonic() < until:
+            time.sleep(min(SAMPLE_SECONDS, max(0.0, until - time.monotonic())))
+            r = soak.sample(t0, procs)
+            print(f"  {r['t']:5.0f} s backlog {r['backlog']:6d} p95 {r['p95'] or 0:.2f} s", flush=True)
+        drained_in = None
+        for waited in range(120):  # the tail: how long until everything accepted is routed
+            if soak.statuses[202] - soak.routed <= 0:
+                drained_in = waited
+                break
+            time.sleep(1)
+        soak.stop.set()
+        sent = sum(soak.statuses.values())
+        print(f"\noffered {args.rate:g} msg/s, sent {sent} ({sent / (args.minutes * 60):.1f} msg/s), "
+              f"answers {dict(soak.statuses)}, all routed "
+              f"{f'{drained_in} s after the traffic stopped' if drained_in is not None else 'NOT within 120 s'}")
+        ok = report(soak.samples, list(procs), label,
+                    args.out / f"soak-{args.scorer}-{'pg' if args.db else 'sqlite'}.png")
+        return 0 if ok else 1
+    finally:
+        stack.stop()
+        if pg_name:
+            drop_postgres(pg_name)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
