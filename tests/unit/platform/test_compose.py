@@ -72,7 +72,20 @@ def test_each_process_is_scraped_on_its_own_and_team_gauges_come_from_one():
     assert jobs["triage-worker"]["dns_sd_configs"][0]["port"] == int(c["worker"]["environment"]["TRIAGE_METRICS_PORT"])
     assert jobs["triage-tick"]["static_configs"][0]["targets"] == [
         f"tick:{c['tick']['environment']['TRIAGE_METRICS_PORT']}"]
-    assert jobs["triage-api"]["authorization"]["credentials_file"] == "/run/secrets/metrics_token"
+    for job in jobs.values():  # every /metrics wants the token the processes read from the same secret
+        assert job["authorization"]["credentials_file"] == "/run/secrets/metrics_token", job["job_name"]
+    assert "metrics_token" in compose()["services"]["prometheus"]["secrets"]
+
+
+def test_worker_and_tick_metrics_listen_beyond_loopback_only_with_the_token():
+    c = compose()["services"]
+    for name in ("worker", "tick"):
+        env = c[name]["environment"]
+        assert env["TRIAGE_METRICS_HOST"] == "0.0.0.0"
+        assert env["TRIAGE_METRICS_TOKEN_FILE"] == "/run/secrets/metrics_token"
+        port = env["TRIAGE_METRICS_PORT"]
+        assert f"127.0.0.1:{port}/livez" in " ".join(c[name]["healthcheck"]["test"])  # no token needed
+    assert Settings.model_fields["metrics_host"].default == "127.0.0.1"
 
 
 def test_the_worker_scales_and_shares_redis_and_postgres_with_the_api():
