@@ -114,3 +114,15 @@ def test_the_images_install_from_the_lock_files_and_the_api_image_carries_no_tor
     assert "\nnumpy==" in api_lock and "\nstructlog==" in api_lock and "\npyyaml==" in api_lock
     worker_lock = (ROOT / "requirements" / "worker.lock").read_text()
     assert "\ntorch==2.13.0+cpu" in worker_lock and "nvidia" not in worker_lock
+
+
+def test_every_pip_install_in_the_image_is_a_lock_file_or_the_project_without_its_dependencies():
+    dockerfile = (ROOT / "Dockerfile").read_text().replace("\\\n", " ")
+    installs = [line for line in dockerfile.splitlines() if re.match(r"RUN .*pip install", line)]
+    assert len(installs) == 4  # each image: its lock file, then the project itself
+    for line in installs:
+        locked = re.search(r"-r requirements/(api|worker)\.lock\b", line)
+        assert locked or "--no-deps" in line, f"installs outside the locks: {line}"
+    worker = dockerfile.split("AS worker", 1)[1]
+    assert "download.pytorch.org/whl/cpu" in worker and "requirements/worker.lock" in worker
+    assert "worker.lock" not in dockerfile.split("AS worker", 1)[0]  # the api image has no torch
