@@ -140,6 +140,8 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     metrics_token: SecretStr | None = None  # a bearer token Prometheus may use for /metrics only
     metrics_port: int | None = None  # worker/tick: serve /metrics here (each instance scraped)
+    # Where that port listens: loopback unless told (compose says 0.0.0.0 and sets the token).
+    metrics_host: str = "127.0.0.1"
     live_metrics: bool = True  # whether /metrics adds team-wide gauges (one process should)
 
     @classmethod
@@ -181,6 +183,9 @@ class Settings(BaseSettings):
         if not self.database_url and not self.allow_sqlite:
             problems.append("TRIAGE_DATABASE_URL is not set (SQLite is one file on one machine; "
                             "TRIAGE_ALLOW_SQLITE=true to accept it)")
+        if self.metrics_port and not self.metrics_token and not _loopback(self.metrics_host):
+            problems.append(f"TRIAGE_METRICS_PORT listens on {self.metrics_host} without "
+                            "TRIAGE_METRICS_TOKEN: anyone who reaches it reads the metrics")
         return problems
 
     @field_validator("data_dir")
@@ -198,8 +203,25 @@ class Settings(BaseSettings):
         return self.log_format == "json" or (self.log_format == "auto" and self.env == "production")
 
     @property
+    def metrics_bearer(self) -> str | None:
+        """The token Prometheus must send to the metrics ports, or None (open: loopback only)."""
+        return self.metrics_token.get_secret_value() if self.metrics_token else None
+
+    @property
     def prometheus_dir(self) -> Path:
         return self.metrics_dir or self.data_dir / "metrics"
+
+
+def _loopback(host: str) -> bool:
+    """Whether `host` is only reachable from this machine (127.0.0.0/8, ::1, localhost)."""
+    import ipaddress
+
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 @lru_cache

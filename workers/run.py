@@ -54,7 +54,7 @@ def run(*, queues: list[str] | None = None, simple: bool = True, burst: bool = F
     _ = services.scorer  # load once in the parent; forked work-horses share it
     metrics.announce_build()
     if settings.metrics_port:  # one endpoint per worker instance; Prometheus scrapes each
-        metrics.serve(settings.metrics_port)
+        metrics.serve(settings.metrics_port, host=settings.metrics_host, token=settings.metrics_bearer)
     names = queues or list(WORK_ORDER)
     worker_cls = ObservedSimpleWorker if simple else ObservedWorker
     worker = worker_cls([queue(services.redis, n) for n in names], connection=services.redis,

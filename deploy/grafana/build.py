@@ -1,8 +1,9 @@
 """The Grafana dashboards as code (grafanalib); `python deploy/grafana/build.py` rewrites dashboards/*.json.
 
-Each dashboard is a list of panels, each panel a title, a unit and its PromQL queries. Queries
-aggregate with max/sum over instances on purpose: counters are summed across API, worker and tick
-processes; gauges a process repeats ("mostrecent" routing gauges, the live gauges) take max.
+Each dashboard is a list of panels, each panel a title, a unit and its PromQL queries. Counters are
+summed across API, worker and tick processes. The team-wide gauges (inbox, queues, sources, and
+each person's hours and load) come from one process, the tick, so they are read as they are;
+`max` is left only where every process exports a gauge (heartbeats, the model in use).
 The checked-in JSON must equal what this file builds (tests/unit/platform/test_dashboards.py).
 """
 
@@ -29,18 +30,20 @@ DASHBOARDS = [
         ("Re-deliveries recognised", "reqps", [
             ("{{source}}", "sum by (source) (rate(triage_messages_duplicate_total[5m]))")]),
         ("Buffer and quarantine", "short", [
-            ("waiting in Redis", "max(triage_ingest_buffer_messages)"),
-            ("quarantined", "max(triage_quarantined_messages)")]),
+            ("waiting in Redis", "triage_ingest_buffer_messages"),
+            ("quarantined", "triage_quarantined_messages")]),
         ("Polls per source and outcome", "reqps", [
             ("{{source}} {{outcome}}", "sum by (source, outcome) (rate(triage_polls_total[5m]))")]),
         ("Pollers by status", "short", [
-            ("{{status}}", "max by (status) (triage_sources)")]),
+            ("{{status}}", "triage_sources")]),
+        ("Pollers whose credentials expired", "short", [
+            ("{{source}}", "triage_source_auth_expired")]),
     ]),
     ("triage-pipeline", "Triage / Pipeline", [
         ("Jobs waiting per stage", "short", [
-            ("{{stage}}", "max by (stage) (triage_queue_depth)")]),
+            ("{{stage}}", "triage_queue_depth")]),
         ("Failed jobs per stage", "short", [
-            ("{{stage}}", "max by (stage) (triage_failed_jobs)")]),
+            ("{{stage}}", "triage_failed_jobs")]),
         ("Job time p95", "s", [
             ("{{task}}", "histogram_quantile(0.95, sum by (le, task) "
                         "(rate(triage_job_duration_seconds_bucket[5m])))")]),
@@ -53,7 +56,7 @@ DASHBOARDS = [
             ("fallbacks/s {{reason}}", "sum by (reason) (rate(triage_scorer_fallback_total[5m]))"),
             ("learned model loaded", "max(triage_scorer_model_loaded)")]),
         ("Workers and heartbeats", "short", [
-            ("workers {{state}}", "sum by (state) (triage_workers_alive)"),
+            ("workers {{state}}", "triage_workers_alive"),
             # > 0: processes that never beat (the API, the tick) export the gauge at 0
             ("oldest worker beat (s)", "time() - min(triage_worker_heartbeat_timestamp_seconds > 0)"),
             ("tick beat (s)", "time() - max(triage_tick_heartbeat_timestamp_seconds)")]),
@@ -62,45 +65,47 @@ DASHBOARDS = [
     ]),
     ("triage-inbox", "Triage / Inbox", [
         ("Backlog by urgency", "short", [
-            ("{{urgency}}", "max by (urgency) (triage_inbox_backlog)")]),
+            ("{{urgency}}", "triage_inbox_backlog")]),
         ("Oldest waiting item by urgency", "s", [
-            ("{{urgency}}", "max by (urgency) (triage_inbox_oldest_waiting_seconds)")]),
+            ("{{urgency}}", "triage_inbox_oldest_waiting_seconds")]),
         ("Answer deadlines: at risk and late", "short", [
-            ("at risk {{urgency}}", "max by (urgency) (triage_inbox_sla_at_risk_items)"),
-            ("late {{urgency}}", "max by (urgency) (triage_inbox_sla_breached_items)")]),
+            ("at risk {{urgency}}", "triage_inbox_sla_at_risk_items"),
+            ("late {{urgency}}", "triage_inbox_sla_breached_items")]),
         ("Within SLA (share of active items not late)", "percentunit", [
-            ("within SLA", "1 - sum(max by (urgency) (triage_inbox_sla_breached_items)) "
-                           "/ clamp_min(sum(max by (urgency) (triage_inbox_backlog)), 1)")]),
+            ("within SLA", "1 - sum(triage_inbox_sla_breached_items) / clamp_min(sum(triage_inbox_backlog), 1)")]),
         ("Storms", "short", [
             ("topics spiking", "max(triage_topic_spikes)"),
             ("spike alerts (1 h)", "sum(increase(triage_spike_alerts_total[1h]))")]),
     ]),
     ("triage-team", "Triage / Team", [
         ("On shift and coverage ahead", "short", [
-            ("on shift", "max(triage_staff_on_shift)"),
-            ("uncovered minutes, next 2 h", "max(triage_coverage_gap_ahead_seconds) / 60"),
-            ("coverage gaps not yet seen", "max(triage_coverage_gaps_open)")]),
+            ("on shift", "triage_staff_on_shift"),
+            ("uncovered minutes, next 2 h ({{language}})", "triage_coverage_gap_ahead_seconds{within=\"2h\"} / 60"),
+            ("coverage gaps not yet seen", "triage_coverage_gaps_open")]),
         ("Load: items waiting by reason", "short", [
-            ("{{kind}}", "max by (kind) (triage_route_waiting_items)")]),
+            ("{{kind}}", "triage_route_waiting_items")]),
         ("Assignments per reason", "short", [
             ("{{kind}}", "sum by (kind) (increase(triage_route_assignments_total[1h]))")]),
         ("Hours this week per person against the limit", "h", [
-            ("{{staff_id}}", "max by (staff_id) (triage_staff_hours_week)"),
-            ("weekly limit", "max(triage_staff_limit{limit=\"weekly_hours\"})")]),
+            ("{{staff_id}}", "triage_staff_hours_week"),
+            ("weekly limit", "triage_staff_limit{limit=\"weekly_hours\"}")]),
         ("Hours today per person against the limit", "h", [
-            ("{{staff_id}}", "max by (staff_id) (triage_staff_hours_today)"),
-            ("daily limit", "max(triage_staff_limit{limit=\"daily_hours\"})")]),
+            ("{{staff_id}}", "triage_staff_hours_today"),
+            ("daily limit", "triage_staff_limit{limit=\"daily_hours\"}")]),
+        ("Open work per person against capacity (effort)", "short", [
+            ("{{staff_id}}", "triage_staff_open_effort"),
+            ("capacity", "triage_staff_limit{limit=\"open_effort\"}")]),
         ("People near a limit", "short", [
-            ("{{limit}}", "max by (limit) (triage_staff_near_limit)")]),
+            ("{{limit}}", "triage_staff_near_limit")]),
         ("Pages", "short", [
-            ("pages this week {{staff_id}}", "max by (staff_id) (triage_staff_pages_week)"),
+            ("pages this week {{staff_id}}", "triage_staff_pages_week"),
             ("pages sent (24 h)", "sum(increase(triage_route_pages_total[1d]))")]),
         ("Claims refused by rule", "short", [
             ("{{reason}}", "sum by (reason) (increase(triage_claims_refused_total[1h]))")]),
     ]),
     ("triage-replies", "Triage / Replies", [
         ("Outbox by status", "short", [
-            ("{{status}}", "max by (status) (triage_outbox_depth)")]),
+            ("{{status}}", "triage_outbox_depth")]),
         ("Send attempts by channel and outcome", "reqps", [
             ("{{channel}} {{outcome}}", "sum by (channel, outcome) (rate(triage_replies_total[5m]))")]),
         ("Failures by channel (1 h)", "short", [

@@ -93,8 +93,8 @@ def tick(every: float = typer.Option(0, help="repeat every N seconds (0: once)")
         return
     if settings.metrics_port:
         metrics.announce_build()
-        metrics.serve(settings.metrics_port,
-                      gauges.collector(services) if settings.live_metrics else None)
+        metrics.serve(settings.metrics_port, host=settings.metrics_host, token=settings.metrics_bearer,
+                      live=gauges.collector(services) if settings.live_metrics else None)
     try:
         run_periodically(conn=services.redis, duty=lambda: run_tick(services=services),
                          now=services.clock.now, every=every)

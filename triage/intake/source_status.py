@@ -73,9 +73,12 @@ def skip_records(*, services: Services, source: str, limit: int = 50) -> list[di
     return SkipLog(services.redis).records(source, limit=limit)
 
 
-def counts_by_status(*, services: Services) -> dict[str, float]:
-    """Polled sources per status, for the `triage_sources` gauge read at scrape time."""
-    return dict(Counter(s.status for s in list_statuses(services=services) if s.kind == "poller"))
+def poller_figures(*, services: Services) -> dict[str, dict[str, float]]:
+    """For the live gauges: polled sources per status, and per source whether its credentials
+    expired (one series per configured poller, so an alert can name it)."""
+    polled = [s for s in list_statuses(services=services) if s.kind == "poller"]
+    return {"sources": dict(Counter(s.status for s in polled)),
+            "source_auth_expired": {s.slug: float(s.status == "auth_expired") for s in polled}}
 
 
 def _with_skips(note: str, counts: dict[str, int]) -> str:

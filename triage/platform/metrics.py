@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import hmac
 import os
 import shutil
+import threading
 from collections.abc import Callable
 from pathlib import Path
+from socketserver import ThreadingMixIn
+from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
@@ -47,9 +51,9 @@ SPIKES_ACTIVE = Gauge("triage_topic_spikes", "Topics spiking right now, as the l
 SCORER_IN_USE = Gauge("triage_scorer_model_loaded", "1 when the learned model scores, 0 on rules",
                       multiprocess_mode="livemax")
 
-# Scheduling. Counters count what a routing pass applied (guarded writes that won). The gauges are
-# set by each pass (at least every 30 s from the tick) in whichever forked job ran it: "mostrecent"
-# keeps the newest value across processes, and a pass sets every label it knows, zeros included.
+# Scheduling. Counters count what a routing pass applied (guarded writes that won), in the worker
+# that ran it. Per-person hours, pages and load, the limits, waits by reason and open gaps are
+# facts about the team: the live gauges below, read at scrape time by the one process serving them.
 ROUTE_ASSIGNMENTS = Counter("triage_route_assignments_total", "Items the router assigned, by reason kind",
                             ["kind"])  # relationship, batch, freshest_fit
 ROUTE_PAGES = Counter("triage_route_pages_total", "On-call pages sent for critical items outside shifts")
@@ -58,23 +62,6 @@ ROUTE_RELEASES = Counter("triage_route_releases_total", "Items handed back to th
 ROUTE_SECONDS = Histogram("triage_route_pass_duration_seconds", "One routing pass, by phase",
                           ["phase"],  # read, decide, apply, total
                           buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30))
-ROUTE_WAITING = Gauge("triage_route_waiting_items", "Items waiting after the last pass, by reason kind",
-                      ["kind"], multiprocess_mode="mostrecent")
-COVERAGE_GAPS_OPEN = Gauge("triage_coverage_gaps_open", "Coverage gaps no lead has marked seen",
-                           multiprocess_mode="mostrecent")
-STAFF_NEAR_LIMIT = Gauge("triage_staff_near_limit",
-                         "People at or above warn_fraction of a limit (daily hours, weekly hours, pages)",
-                         ["limit"], multiprocess_mode="mostrecent")
-# A gauge per person, not a histogram: one series per active staff member (a team, tens to a few
-# hundred) is cheap, and a lead needs to see *who* is near the weekly limit, which buckets hide.
-STAFF_HOURS_WEEK = Gauge("triage_staff_hours_week", "Handling hours this week per staff member",
-                         ["staff_id"], multiprocess_mode="mostrecent")
-STAFF_HOURS_TODAY = Gauge("triage_staff_hours_today", "Handling hours today per staff member",
-                          ["staff_id"], multiprocess_mode="mostrecent")
-STAFF_PAGES_WEEK = Gauge("triage_staff_pages_week", "On-call pages this week per staff member",
-                         ["staff_id"], multiprocess_mode="mostrecent")
-STAFF_LIMIT = Gauge("triage_staff_limit", "The hard limit in force (hours, or pages for weekly_pages)",
-                    ["limit"], multiprocess_mode="mostrecent")  # daily_hours, weekly_hours, weekly_pages
 CLAIMS_REFUSED = Counter("triage_claims_refused_total", "Manual claims refused, by rule",
                          ["reason"])  # held, off_shift, due_break, capacity, day_hours, week_hours
 LIMIT_OVERRIDES = Counter("triage_claim_limit_overrides_total",
@@ -138,14 +125,48 @@ def registry() -> CollectorRegistry:
     return base
 
 
-def serve(port: int, live: LiveCollector | None = None) -> None:
-    """Serve /metrics on `port` from a background thread (workers and the tick, one per instance)."""
-    from prometheus_client import start_http_server
+def serve(port: int, *, host: str = "127.0.0.1", token: str | None = None,
+          live: LiveCollector | None = None) -> None:
+    """Serve /metrics on host:port from a background thread (workers and the tick, one per instance).
+
+    With a token every path but /livez answers 401 unless sent `Authorization: Bearer <token>`:
+    Prometheus reads the same secret file (credentials_file). /livez says only "ok", for the
+    container healthcheck.
+    """
+    from prometheus_client import make_wsgi_app
 
     reg = registry()
     if live is not None:
         reg = _Combined(reg, live)
-    start_http_server(port, registry=reg)
+    server = make_server(host, port, _guarded(make_wsgi_app(reg), token),
+                         server_class=_ThreadingServer, handler_class=_QuietHandler)
+    threading.Thread(target=server.serve_forever, name="metrics", daemon=True).start()
+
+
+def _guarded(app, token: str | None):
+    expected = f"Bearer {token}".encode() if token else None
+
+    def guarded(environ, start_response):
+        if environ.get("PATH_INFO") == "/livez":
+            start_response("200 OK", [("Content-Type", "text/plain")])
+            return [b"ok\n"]
+        sent = environ.get("HTTP_AUTHORIZATION", "").encode()
+        if expected is not None and not hmac.compare_digest(sent, expected):
+            start_response("401 Unauthorized", [("Content-Type", "text/plain"),
+                                                 ("WWW-Authenticate", "Bearer")])
+            return [b"a bearer token is required (TRIAGE_METRICS_TOKEN)\n"]
+        return app(environ, start_response)
+
+    return guarded
+
+
+class _ThreadingServer(ThreadingMixIn, WSGIServer):
+    daemon_threads = True  # a slow scraper never keeps the process from exiting
+
+
+class _QuietHandler(WSGIRequestHandler):
+    def log_message(self, format, *args):  # noqa: A002 - one line per scrape is noise, not news
+        pass
 
 
 class _Combined:
@@ -174,14 +195,17 @@ class LiveCollector:
 
     def collect(self):
         values = self.read()
-        for key, (name, doc, label) in LIVE_SPECS.items():
-            family = GaugeMetricFamily(name, doc, labels=[label])
-            for lbl, value in values.get(key, {}).items():
-                family.add_metric([str(lbl)], float(value))
+        for key, (name, doc, labels) in LIVE_SPECS.items():
+            names = (labels,) if isinstance(labels, str) else labels
+            family = GaugeMetricFamily(name, doc, labels=list(names))
+            for key_values, value in values.get(key, {}).items():
+                parts = key_values if isinstance(key_values, tuple) else (key_values,)
+                family.add_metric([str(v) for v in parts[:len(names)]], float(value))
             yield family
 
 
-# Read at scrape time: key in the reader's dict -> (metric name, help, its one label).
+# Read at scrape time: key in the reader's dict -> (metric name, help, its label or labels). The
+# reader's values are keyed by the label value (a tuple for several labels, "" for none).
 LIVE_SPECS = {
     "buffer_depth": ("triage_ingest_buffer_messages",
                      "Messages accepted by a webhook or poller, not yet in the database", "kind"),
@@ -203,8 +227,26 @@ LIVE_SPECS = {
                      "Active items past their answer deadline per urgency", "urgency"),
     "workers": ("triage_workers_alive", "RQ workers registered in Redis", "state"),
     "coverage_gap": ("triage_coverage_gap_ahead_seconds",
-                     "Business-hours seconds ahead with nobody on a regular shift", "within"),
+                     "Business-hours seconds ahead when an item in this language (any: none needed)"
+                     " would find nobody on a regular shift or on call with it", ("within", "language")),
     "on_shift": ("triage_staff_on_shift", "People on a shift right now", "kind"),
+    "source_auth_expired": ("triage_source_auth_expired",
+                            "1 while a polled source's credentials are expired (it stopped polling)",
+                            "source"),
+    # The team, per person (active staff ids: bounded by the roster, never names) and as a whole.
+    "hours_week": ("triage_staff_hours_week", "Handling hours this week per staff member", "staff_id"),
+    "hours_today": ("triage_staff_hours_today", "Handling hours today per staff member", "staff_id"),
+    "pages_week": ("triage_staff_pages_week", "On-call pages this week per staff member", "staff_id"),
+    "open_effort": ("triage_staff_open_effort",
+                    "Effort of the open items each staff member holds (capacity: the open_effort limit)",
+                    "staff_id"),
+    "limits": ("triage_staff_limit", "The hard limit in force: hours, pages (weekly_pages) or effort"
+               " (open_effort)", "limit"),
+    "near_limit": ("triage_staff_near_limit",
+                   "People at or above warn_fraction of a limit (daily hours, weekly hours, pages)", "limit"),
+    "route_waiting": ("triage_route_waiting_items", "Items waiting after the last routing pass, by reason"
+                      " kind", "kind"),
+    "gaps_open": ("triage_coverage_gaps_open", "Coverage gaps no lead has marked seen", ()),
 }
 
 

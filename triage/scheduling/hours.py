@@ -92,6 +92,16 @@ def regular_shifts(*, session: Session, start: datetime, end: datetime,
     return out
 
 
+def on_call_shifts(*, session: Session, start: datetime, end: datetime,
+                   staff_ids: Sequence[int] | None = None) -> dict[str, list[Interval]]:
+    """On-call shifts per staff id (as str) touching [start, end): who may be paged when."""
+    out: dict[str, list[Interval]] = defaultdict(list)
+    for row in repo.shifts_between(session=session, start=start, end=end, staff_ids=staff_ids):
+        if row.kind == "on_call":
+            out[str(row.staff_id)].append(Interval(row.start, row.end))
+    return out
+
+
 def person_of_users(*, session: Session) -> dict[int, str]:
     """User id -> staff id (as str) for every login linked to a staff member."""
     return {u.id: str(sid) for sid, u in repo.users_by_staff(session=session).items()}

@@ -37,7 +37,6 @@ from triage.scheduling.domain.snapshot import (
     Snapshot,
     WaitingItem,
 )
-from triage.scheduling.domain.staff import Interval
 from triage.scheduling.routing_report import RoutingReport
 from triage.scheduling.staffing import current_rules
 
@@ -47,6 +46,7 @@ LOCK_KEY = "triage:route:lock"
 LOCK_SECONDS = 120  # outlives one pass over a large backlog; a dead router blocks no longer
 REQUESTED_KEY = "triage:route:requested"  # a pass is queued; cleared when it starts
 TICK_KEY = "triage:route:tick"
+WAITS_KEY = "triage:route:waiting"  # the last pass's waiting items per reason kind (a live gauge)
 TICK_EVERY_SECONDS = 30  # shift boundaries, ended breaks and stale assignments are seen within this
 LOOK_BACK = timedelta(days=1)  # shifts that ended within a day still explain handoffs
 LOOK_AHEAD = timedelta(days=8)  # waits quote the next shift, up to a week ahead
@@ -76,10 +76,7 @@ def _people(session: Session, rules: StaffingRules, now: datetime, waiting: list
     person_of = {users[s.id].id: str(s.id) for s in linked}
     regular = hours_service.regular_shifts(session=session, start=now - LOOK_BACK, end=now + LOOK_AHEAD,
                                            staff_ids=None if only is None else list(only))
-    on_call: dict[str, list[Interval]] = defaultdict(list)
-    for row in repo.shifts_between(session=session, start=now, end=now + timedelta(seconds=1)):
-        if row.kind == "on_call":
-            on_call[str(row.staff_id)].append(Interval(row.start, row.end))
+    on_call = hours_service.on_call_shifts(session=session, start=now, end=now + timedelta(seconds=1))
     today, week = hours_service.tallies(session=session, rules=rules, now=now, person_of=person_of)
     held = repo.held_items(session=session, user_ids=list(person_of))
     history = repo.history_since(session=session, since=now - timedelta(days=HISTORY_DAYS),
@@ -106,7 +103,7 @@ def _people(session: Session, rules: StaffingRules, now: datetime, waiting: list
         current = next((i for i in shifts if i.contains(now)), None)
         rested, on_break = rest_state(spans.get(pid, []), taken.get(pid, []), current, now, rules)
         people.append(PersonState(
-            id=pid, skills=_tags(s.skills), shifts=shifts, open_items=tuple(open_items.get(pid, [])),
+            id=pid, skills=skill_tags(s.skills), shifts=shifts, open_items=tuple(open_items.get(pid, [])),
             hours_today=today[pid].handling_hours if pid in today else 0.0,
             hours_week=week[pid].handling_hours if pid in week else 0.0,
             assigned_last_hour=last_hour.get(pid, 0),
@@ -119,7 +116,8 @@ def _people(session: Session, rules: StaffingRules, now: datetime, waiting: list
     return people, _Context({str(s.id): users[s.id] for s in linked}, unlinked, notes)
 
 
-def _tags(skills: dict | None) -> frozenset[str]:
+def skill_tags(skills: dict | None) -> frozenset[str]:
+    """A staff member's channels, languages and topics as the router matches them."""
     skills = skills or {}
     return frozenset(str(v) for key in ("channels", "languages", "topics") for v in skills.get(key, ()))
 
@@ -253,7 +251,6 @@ def run_once(*, services: Services) -> RoutingReport:
             clock.lap("decide")
             report, bad_writes = isolation.apply_isolating(apply_decision, session=session,
                                                            decision=decision, ctx=ctx, now=now)
-            gaps_open = repo.open_gap_count(session=session)
             clock.lap("apply")
         report.set_aside = {**bad, **bad_writes}
         for item_id, why in report.set_aside.items():  # after the commit: the rest is routed
@@ -261,8 +258,8 @@ def run_once(*, services: Services) -> RoutingReport:
             services.buffer.quarantine_stored(message_id=int(item_id), stage=isolation.STAGE,
                                               error=why)
             metrics.QUARANTINED.labels(stage=isolation.STAGE).inc()
-        routing_metrics.record(report=report, snapshot=snapshot, rules=rules, gaps_open=gaps_open,
-                               phases=clock.finish())
+        routing_metrics.record(report=report, phases=clock.finish())
+        services.redis.hset(WAITS_KEY, mapping=routing_metrics.waiting_counts(report))
         return report
     finally:
         with suppress(LockError):  # expired under a very slow pass; the guarded writes still hold
@@ -272,6 +269,11 @@ def run_once(*, services: Services) -> RoutingReport:
 def _set_aside(services: Services) -> set[str]:
     return {str(i) for i, why in services.buffer.quarantined_stored().items()
             if why.get("stage") == isolation.STAGE}
+
+
+def last_waits(conn: redis.Redis) -> dict[str, float]:
+    """Items the last routing pass left waiting, per reason kind (empty before the first pass)."""
+    return {k.decode() if isinstance(k, bytes) else k: float(v) for k, v in conn.hgetall(WAITS_KEY).items()}
 
 
 def request_pass(conn: redis.Redis, *, retries: int = 3) -> bool:

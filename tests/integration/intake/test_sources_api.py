@@ -134,3 +134,13 @@ def test_metrics_count_polls_and_errors_and_show_sources_by_status(client, token
     assert 'triage_poll_errors_total{kind="rate_limited",source="masto"}' in body
     assert 'triage_sources{status="ok"} 1.0' in body
     assert 'triage_sources{status="rate_limited"} 1.0' in body
+
+
+def test_an_expired_login_shows_in_the_metrics_naming_its_source(client, tokens, configured, platform):
+    platform.on("GET", "/api/v1/notifications", Reply(401, {"error": "The access token expired"}))
+    polling.run_poll(services=configured, source="blog")
+    polling.run_poll(services=configured, source="masto")
+    body = client.get("/metrics", headers=bearer(tokens["agent"])).text
+    assert 'triage_source_auth_expired{source="masto"} 1.0' in body
+    assert 'triage_source_auth_expired{source="blog"} 0.0' in body
+    assert 'source="shop"' not in body.split("triage_source_auth_expired", 1)[1].split("# HELP", 1)[0]

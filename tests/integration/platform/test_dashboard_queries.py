@@ -37,7 +37,7 @@ EVENT_ONLY = ("triage_webhook_rejected_total", "triage_messages_duplicate_total"
               "triage_scorer_fallback_total", "triage_replies_total", "triage_outbox_failures_total",
               "triage_route_assignments_total", "triage_claims_refused_total", "triage_spike_alerts_total",
               "triage_sources", "triage_outbox_depth", "triage_http_request_duration_seconds_count",
-              "triage_route_pages_total", "triage_topic_spikes")
+              "triage_route_pages_total", "triage_topic_spikes", "triage_source_auth_expired")
 
 
 @pytest.fixture
@@ -52,15 +52,13 @@ class Prometheus:
         self.dir, self.port = tmp / "prometheus", free_port()
         self.dir.mkdir()
         (self.dir / "token").write_text(METRICS_TOKEN)
+        auth = {"type": "Bearer", "credentials_file": str(self.dir / "token")}  # as deploy/'s config
         config = {
             "global": {"scrape_interval": "1s", "evaluation_interval": "1s"},
             "scrape_configs": [
-                {"job_name": "triage-api", "authorization": {"type": "Bearer",
-                                                             "credentials_file": str(self.dir / "token")},
-                 "static_configs": [{"targets": [f"127.0.0.1:{stack.ports['8000']}"]}]},
-                {"job_name": "triage-worker", "static_configs": [{"targets": [f"127.0.0.1:{stack.ports['9100']}"]}]},
-                {"job_name": "triage-tick", "static_configs": [{"targets": [f"127.0.0.1:{stack.ports['9101']}"]}]},
-            ]}
+                {"job_name": f"triage-{name}", "authorization": auth,
+                 "static_configs": [{"targets": [f"127.0.0.1:{stack.ports[port]}"]}]}
+                for name, port in (("api", "8000"), ("worker", "9100"), ("tick", "9101"))]}
         (self.dir / "prometheus.yml").write_text(json.dumps(config))  # JSON is YAML
         log = (self.dir / "log").open("w")
         self.proc = subprocess.Popen(

@@ -72,7 +72,20 @@ def test_each_process_is_scraped_on_its_own_and_team_gauges_come_from_one():
     assert jobs["triage-worker"]["dns_sd_configs"][0]["port"] == int(c["worker"]["environment"]["TRIAGE_METRICS_PORT"])
     assert jobs["triage-tick"]["static_configs"][0]["targets"] == [
         f"tick:{c['tick']['environment']['TRIAGE_METRICS_PORT']}"]
-    assert jobs["triage-api"]["authorization"]["credentials_file"] == "/run/secrets/metrics_token"
+    for job in jobs.values():  # every /metrics wants the token the processes read from the same secret
+        assert job["authorization"]["credentials_file"] == "/run/secrets/metrics_token", job["job_name"]
+    assert "metrics_token" in compose()["services"]["prometheus"]["secrets"]
+
+
+def test_worker_and_tick_metrics_listen_beyond_loopback_only_with_the_token():
+    c = compose()["services"]
+    for name in ("worker", "tick"):
+        env = c[name]["environment"]
+        assert env["TRIAGE_METRICS_HOST"] == "0.0.0.0"
+        assert env["TRIAGE_METRICS_TOKEN_FILE"] == "/run/secrets/metrics_token"
+        port = env["TRIAGE_METRICS_PORT"]
+        assert f"127.0.0.1:{port}/livez" in " ".join(c[name]["healthcheck"]["test"])  # no token needed
+    assert Settings.model_fields["metrics_host"].default == "127.0.0.1"
 
 
 def test_the_worker_scales_and_shares_redis_and_postgres_with_the_api():
@@ -101,3 +114,16 @@ def test_the_images_install_from_the_lock_files_and_the_api_image_carries_no_tor
     assert "\nnumpy==" in api_lock and "\nstructlog==" in api_lock and "\npyyaml==" in api_lock
     worker_lock = (ROOT / "requirements" / "worker.lock").read_text()
     assert "\ntorch==2.13.0+cpu" in worker_lock and "nvidia" not in worker_lock
+
+
+def test_every_pip_install_in_the_image_is_a_lock_file_or_the_project_without_its_dependencies():
+    text = (ROOT / "Dockerfile").read_text().replace("\\\n", " ")
+    dockerfile = "\n".join(line for line in text.splitlines() if not line.lstrip().startswith("#"))
+    installs = [line for line in dockerfile.splitlines() if re.match(r"RUN .*pip install", line)]
+    assert len(installs) == 4  # each image: its lock file, then the project itself
+    for line in installs:
+        locked = re.search(r"-r requirements/(api|worker)\.lock\b", line)
+        assert locked or "--no-deps" in line, f"installs outside the locks: {line}"
+    worker = dockerfile.split("AS worker", 1)[1]
+    assert "download.pytorch.org/whl/cpu" in worker and "requirements/worker.lock" in worker
+    assert "worker.lock" not in dockerfile.split("AS worker", 1)[0]  # the api image has no torch

@@ -71,6 +71,16 @@ def test_production_names_the_embedded_redis_and_sqlite_it_refuses_unless_allowe
     assert Settings(env="development").runtime_problems() == []
 
 
+def test_production_refuses_an_open_metrics_port_beyond_loopback_without_the_token():
+    base = {"env": "production", "secret_key": REAL_KEY, "sources": SOURCES, "allow_embedded_redis": True,
+            "allow_sqlite": True, "metrics_port": 9100}
+    assert Settings(**base).runtime_problems() == []  # loopback (the default): only this machine
+    assert Settings(**base, metrics_host="::1").runtime_problems() == []
+    problems = Settings(**base, metrics_host="0.0.0.0").runtime_problems()
+    assert problems and "TRIAGE_METRICS_PORT listens on 0.0.0.0 without TRIAGE_METRICS_TOKEN" in problems[0]
+    assert Settings(**base, metrics_host="0.0.0.0", metrics_token="t" * 40).runtime_problems() == []
+
+
 def test_building_production_services_without_redis_refuses_before_starting_one(tmp_path):
     from triage.bootstrap import build_services
 

@@ -79,20 +79,22 @@ def test_every_alert_the_issue_asks_for_exists_with_a_runbook_in_the_readme():
         assert f"#### {name}" in readme, f"README Operations has no runbook for {name}"
 
 
-def test_a_routing_pass_writes_no_label_value_with_a_space():
+def test_the_team_gauges_carry_no_label_value_with_a_space():
     from triage.scheduling.domain.rules import StaffingRules
-    from triage.scheduling.domain.snapshot import Snapshot
-    from triage.scheduling.routing_metrics import record
-    from triage.scheduling.routing_report import RoutingReport
+    from triage.scheduling.hours import PersonHours
+    from triage.scheduling.team_figures import near_limit_counts
 
-    record(report=RoutingReport(), snapshot=Snapshot(), rules=StaffingRules(), gaps_open=0,
-           phases={"total": 0.01})
+    worn = PersonHours(7, "Ana Lopez", 8.9, 39.0, 0.0, 3, 10, 40.0, ())
+    counts = near_limit_counts([worn], StaffingRules())
+    live = metrics.LiveCollector(lambda: {"near_limit": counts, "hours_week": {"7": 39.0},
+                                          "coverage_gap": {("2h", "any"): 0.0}})
     seen = set()
-    for family in metrics.registry().collect():
+    for family in live.collect():
         for sample in family.samples:
             assert all(" " not in v for v in sample.labels.values()), sample
             seen |= set(sample.labels.values())
-    assert {"daily_hours", "weekly_hours", "weekly_pages"} <= seen
+    assert {"daily_hours", "weekly_hours", "weekly_pages", "7", "any"} <= seen
+    assert "Ana Lopez" not in seen and counts["weekly_hours"] == 1  # 39 of 40 h: near
 
 
 PROMTOOL = shutil.which("promtool")
@@ -125,5 +127,8 @@ def test_no_metric_uses_a_label_prometheus_sets_on_every_target():
     reserved = {"job", "instance"}  # a metric's own would be renamed exported_job, breaking queries
     clashes = {v._name: set(v._labelnames) & reserved for v in vars(metrics).values()
                if isinstance(v, MetricWrapperBase) and set(v._labelnames) & reserved}
-    clashes |= {name: {label} for name, _, label in metrics.LIVE_SPECS.values() if label in reserved}
+    for name, _, labels in metrics.LIVE_SPECS.values():
+        clash = {labels} & reserved if isinstance(labels, str) else set(labels) & reserved
+        if clash:
+            clashes[name] = clash
     assert clashes == {}

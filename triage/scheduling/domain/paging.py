@@ -65,13 +65,30 @@ def page_refusal(person: PersonState, load: Load, hours: float, now: datetime, u
     return None if rest_holds(spans, rules.min_rest, around=page) else REST
 
 
+def with_skills(people: Iterable[PersonState], skills: frozenset[str]) -> list[PersonState]:
+    """The people who have every skill an item requires."""
+    return [p for p in people if skills <= p.skills]
+
+
+def on_call_at(people: Iterable[PersonState], moment: datetime) -> list[PersonState]:
+    """The people on call at `moment`, who may be paged."""
+    return [p for p in people if any(w.contains(moment) for w in p.on_call)]
+
+
+def covered(people: Sequence[PersonState], skills: frozenset[str], moment: datetime) -> bool:
+    """Whether an item needing `skills` at `moment` has someone: on a regular shift with the skills,
+    else on call with them. Without either the router records a coverage gap (page limits aside)."""
+    skilled = with_skills(people, skills)
+    return any(p.shift_at(moment) is not None for p in skilled) or bool(on_call_at(skilled, moment))
+
+
 def choose_on_call(item: WaitingItem, people: Sequence[PersonState], loads: Mapping[str, Load],
                    pages_used: Counter[str], rules: StaffingRules, now: datetime) -> tuple[str | None, str]:
     """Who to page for `item` (fewest pages this week first), or None and the reason nobody can be."""
-    on_call = [p for p in people if any(w.contains(now) for w in p.on_call)]
+    on_call = on_call_at(people, now)
     if not on_call:
         return None, "no one on call"
-    skilled = [p for p in on_call if item.required_skills <= p.skills]
+    skilled = with_skills(on_call, item.required_skills)
     if not skilled:
         need = ", ".join(f"'{s}'" for s in sorted(item.required_skills))
         return None, f"no one on call with {need} ({len(on_call)} on call without it)"

@@ -12,7 +12,7 @@ from triage.scheduling.domain.handoff import hhmm as _hhmm
 from triage.scheduling.domain.handoff import release_due as _release
 from triage.scheduling.domain.handoff import requeued as _requeued
 from triage.scheduling.domain.limits import OFF_SHIFT, Load, availability
-from triage.scheduling.domain.paging import choose_on_call
+from triage.scheduling.domain.paging import choose_on_call, with_skills
 from triage.scheduling.domain.preempt import PREEMPTING, best_preemption, handback_note
 from triage.scheduling.domain.rules import StaffingRules
 from triage.scheduling.domain.snapshot import (
@@ -239,7 +239,7 @@ class _Pass:
         """People with every skill in `group`, and those of them on shift now; cached per group."""
         found = self.skilled.get(group)
         if found is None:
-            skilled = [p for p in self.people.values() if group <= p.skills]
+            skilled = with_skills(self.people.values(), group)
             found = (skilled, [p for p in skilled if self.status[p.id] != OFF_SHIFT])
             self.skilled[group] = found
         return found
