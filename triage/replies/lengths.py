@@ -1,0 +1,58 @@
+"""How long a reply is in each platform's own count: X weighs it (twitter-text), others count characters.
+
+twitter-text-parser implements X's published config v3 (URLs count 23, CJK and emoji 2, the rest
+1, 280 at most). It reads its emoji table through `pkg_resources`, which setuptools no longer
+ships; a stand-in that reads the same file through importlib.resources is installed only when
+the real module is missing.
+"""
+
+from __future__ import annotations
+
+import importlib.resources
+import sys
+import types
+from functools import lru_cache
+
+from triage.replies.domain import limit_for
+
+
+def _pkg_resources_stand_in() -> None:
+    try:
+        import pkg_resources  # noqa: F401
+    except ImportError:
+        shim = types.ModuleType("pkg_resources")
+        shim.resource_string = lambda module, name: (  # type: ignore[attr-defined]
+            importlib.resources.files(module.rpartition(".")[0]).joinpath(name).read_bytes())
+        sys.modules["pkg_resources"] = shim
+
+
+@lru_cache(maxsize=1)
+def _parse_tweet():
+    _pkg_resources_stand_in()
+    from twitter_text import parse_tweet
+
+    return parse_tweet
+
+
+def x_length(text: str) -> int:
+    """X's weighted length: what its 280 is counted in."""
+    return int(_parse_tweet()(text).weightedLength)
+
+
+def plain_length(text: str) -> int:
+    """Characters as a person counts them (code points, so an emoji is one)."""
+    return len(text)
+
+
+def measure(text: str, *, channel: str) -> int:
+    """The reply's length in `channel`'s own count."""
+    return x_length(text) if channel == "x" else plain_length(text)
+
+
+def length_report(text: str, *, channel: str, variant: str | None = None,
+                  configured: int | None = None) -> dict[str, int | bool | None]:
+    """What the reply box's counter shows: the length, the limit, and whether it is over."""
+    limit = limit_for(channel, variant=variant, configured=configured)
+    size = measure(text.strip(), channel=channel)
+    return {"length": size, "limit": limit, "over": limit is not None and size > limit,
+            "weighted": channel == "x"}
