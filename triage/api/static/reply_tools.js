@@ -23,9 +23,10 @@
         var out = document.getElementById("reply-count-" + id);
         if (!out || !res.ok) return;
         var d = res.data;
-        out.textContent = d.limit === null ? d.length + " characters (no limit)"
-          : d.length + " / " + d.limit + (d.weighted ? " (X weighted)" : "") +
-            (d.over ? ": " + (d.length - d.limit) + " over" : "");
+        function n(x) { return x.toLocaleString("en"); }
+        out.textContent = d.limit === null ? n(d.length) + " characters (no limit)"
+          : n(d.length) + " / " + n(d.limit) + (d.weighted ? " (X weighted)" : "") +
+            (d.over ? ": " + n(d.length - d.limit) + " over" : "");
         out.classList.toggle("over", !!d.over);
         box.setAttribute("aria-invalid", d.over ? "true" : "false");
       });
