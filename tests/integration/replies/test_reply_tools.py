@@ -8,20 +8,27 @@ import pytest
 from sqlalchemy import select
 
 from tests.integration.helpers import run_jobs
+from tests.integration.relationship_support import doc, ingest
 from tests.integration.replies_support import (  # noqa: F401
+    COMPLAINT,
     Api,
-    arrive,
     item_status,
     make_services_fixture,
     reply_row,
 )
 from triage.config import SourceSettings
-from triage.core.message import Author
 from triage.platform import tables as t
 from triage.replies import outbox
 
 pytestmark = pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 QUESTION = "How do I change the e-mail address on my account?"  # normal under the rule scorer
+
+
+def _arrive(services, *specs: tuple[str, str, str]) -> list[int]:
+    """(source, external id, text) messages stored and scored now in one batch, one author each."""
+    return ingest(services, [doc(i, text, source=src, author=f"u-{i}", handle=f"u{i}",
+                                 created_at=services.clock.now()) for src, i, text in specs],
+                  at=services.clock.now())
 
 
 def _audit(services, action: str) -> list[t.AuditLog]:
@@ -32,7 +39,9 @@ def _audit(services, action: str) -> list[t.AuditLog]:
 def test_leads_keep_the_canned_library_and_agents_insert_it_filled_in(make_services):
     services = make_services()
     api = Api(services)
-    item = arrive(services, "masto", "c1", author=Author(id="9", handle="sam", name="<b>Sam</b>"))
+    [item] = ingest(services, [doc("c1", COMPLAINT, source="masto", author="9", handle="sam",
+                                  name="<b>Sam</b>", created_at=services.clock.now())],
+                    at=services.clock.now())
     body = {"name": "Outage", "body": "Hi {author_name}, {agent_name} here ({channel}): {case_link}"}
     assert api.post("/api/canned", json=body).status_code == 403  # agents read only
     created = api.post("/api/canned", "lead", json=body)
@@ -61,7 +70,7 @@ def test_x_replies_are_measured_weighted_and_refused_past_280_with_the_limit(mak
     services = make_services()
     services.settings.sources["xacct"] = SourceSettings(channel="x", secret="x-secret-0123456789ab")
     api = Api(services)
-    item = arrive(services, "xacct", "x1")
+    [item] = _arrive(services, ("xacct", "x1", COMPLAINT))
     link = "We are on it: https://status.example.com/" + "a" * 300
     counted = api.post(f"/api/messages/{item}/reply/length", json={"text": link}).json()
     assert counted == {"length": 37, "limit": 280, "over": False, "weighted": True, "channel": "x"}
@@ -75,7 +84,7 @@ def test_x_replies_are_measured_weighted_and_refused_past_280_with_the_limit(mak
 def test_urgent_replies_cannot_be_deferred_through_the_api(make_services):
     services = make_services()
     api = Api(services)
-    urgent = arrive(services, "shop", "u1")  # a refund complaint: high
+    [urgent] = _arrive(services, ("shop", "u1", COMPLAINT))  # a refund complaint: high
     r = api.reply(urgent, "Tomorrow.", defer=True)
     assert r.status_code == 422 and "high replies go out at once" in r.json()["detail"]
     assert api.reply(urgent, "Right now.").status_code == 202
@@ -84,8 +93,7 @@ def test_urgent_replies_cannot_be_deferred_through_the_api(make_services):
 def test_bulk_moves_report_each_item_and_never_skip_a_held_one_silently(make_services):
     services = make_services()
     api = Api(services)
-    ids = [arrive(services, "shop", f"b{i}", f"{QUESTION} ({i})", author=Author(id=f"p{i}"))
-           for i in range(4)]
+    ids = _arrive(services, *[("shop", f"b{i}", f"{QUESTION} ({i})") for i in range(4)])
     assert api.post(f"/api/inbox/{ids[3]}/claim", "agent2").status_code == 200
     r = api.post("/api/inbox/bulk", json={"ids": ids[:2] + ids[3:] + [999_999], "action": "resolve"})
     assert r.status_code == 200
@@ -109,8 +117,8 @@ def test_a_storm_is_answered_in_every_thread_through_the_paced_outbox_then_resol
     services = make_services()
     api = Api(services)
     text = "The app crashes on start since the update"
-    ids = [arrive(services, src, f"s{i}", text, author=Author(id=f"u{i}", handle=f"u{i}"))
-           for i, src in enumerate(["shop", "masto", "shop", "masto", "masto"])]
+    ids = _arrive(services, *[(src, f"s{i}", text)
+                              for i, src in enumerate(["shop", "masto", "shop", "masto", "masto"])])
     leader = ids[0]
     item = api.get(f"/api/inbox/{leader}").json()
     assert item["incident"]["count"] == 5 and item["incident"]["people"] == 5
