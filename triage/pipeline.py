@@ -180,7 +180,8 @@ def _score(*, services: Services, ids: Sequence[int]) -> int:
         written = repo.save_scores(session=session, pairs=zip(rows, scores, strict=True), now=now)
         waits = [(now - r.received_at).total_seconds() for r in rows]
     try:  # after the commit, under a short lock: model calls never wait for another worker
-        storms.StormGrouper().group(db=services.db, conn=services.redis, rows=rows, vectors=vectors)
+        storms.StormGrouper().group(db=services.db, conn=services.redis, rows=rows,
+                                    vectors=vectors, now=now)
     except Exception:  # grouping is a convenience: the messages stay single items, never lost
         log.exception("storm grouping failed for %d messages", len(rows))
     for s in scores:

@@ -15,6 +15,8 @@ from triage.api.deps import LoginRequired
 from triage.api.routes import (
     admin,
     authors,
+    bulk,
+    canned,
     docs,
     health,
     inbox_api,
@@ -73,7 +75,7 @@ def create_app(services: Services | None = None) -> FastAPI:
         return JSONResponse(status_code=status, content={"detail": str(exc)})
 
     for module in (health, webhooks, metrics_route, inbox_api, users, relationship, scheduling,
-                   sources, replies, authors, pages, inbox_pages, oversight, admin):
+                   sources, replies, canned, bulk, authors, pages, inbox_pages, oversight, admin):
         app.include_router(module.router)
     app.include_router(docs.router)
     app.mount("/static/docs", StaticFiles(directory=docs.ASSETS), name="docs-assets")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from datetime import timedelta
 
 from triage.core.scoring import Reason
@@ -12,6 +13,12 @@ RELATIONSHIP_WEIGHT = 15.0  # a key relationship lifts an item by most of one ur
 WAITING_WEIGHT = 5.0  # an item at its SLA deadline gains this much, so old items rise within their band
 WAIT_STEPS = 20  # the stored inbox order follows waiting in 1/20ths of the target (0.25 points)
 WAITING_REASON_FROM = 0.5  # before half the target has passed, waiting is not worth a line
+
+# A storm's item rises with the people it touches, each counted 0.5-1.5 by relationship value, on
+# a log scale: 3 people lift it about 5 points, 40 about 21 (past any single item of its band),
+# and at most one band (25): a storm of normal questions can rank with high items, not critical.
+STORM_PEOPLE_WEIGHT = 4.0
+STORM_LIFT_CAP = 25.0
 
 # Default answer targets per urgency; leads change them in the staffing rules (scheduler issue).
 DEFAULT_SLA = {
@@ -34,6 +41,14 @@ def priority(urgency: str, relationship: float, waited: timedelta = timedelta(0)
         used = math.floor(used * steps + 1e-9) / steps
     value = URGENCY_BASE[urgency] + RELATIONSHIP_WEIGHT * max(0.0, min(relationship, 1.0))
     return round(min(100.0, value + WAITING_WEIGHT * used), 2)
+
+
+def storm_lift(relationship_values: Sequence[float]) -> float:
+    """Priority a storm's item gains from its people: one value in [0, 1] per distinct person."""
+    weight = sum(0.5 + max(0.0, min(v, 1.0)) for v in relationship_values)
+    if weight <= 1.0:
+        return 0.0
+    return round(min(STORM_LIFT_CAP, STORM_PEOPLE_WEIGHT * math.log2(weight)), 2)
 
 
 def pressure(waited: timedelta, target: timedelta) -> float:

@@ -53,6 +53,16 @@ def resolve(state: ItemState, *, user_id: int, now: datetime, override: bool = F
     return ItemState("resolved", state.assignee_id or user_id)
 
 
+def assign(state: ItemState, *, assignee_id: int, now: datetime) -> ItemState:
+    """A lead gives an item to someone: theirs to start (it stays open until they claim it)."""
+    status = effective_status(state, now)
+    if status == "resolved":
+        raise Conflict("item is already resolved")
+    if status == "claimed" and state.assignee_id == assignee_id:
+        return state  # already theirs and started
+    return ItemState("open", assignee_id)
+
+
 def held_by_other(state: ItemState, user_id: int) -> bool:
     """Someone else holds the item: a claim, or the router's assignment not yet started."""
     return state.assignee_id not in (None, user_id)

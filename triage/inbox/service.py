@@ -173,9 +173,11 @@ def _incident(row: t.Message) -> dict[str, Any] | None:
     inc = incidents.cached(session=session, incident_id=row.incident_id) if session else None
     if inc is None or inc.count < incidents.STORM_MIN:
         return None
-    return {"id": inc.id, "count": inc.count, "status": inc.status,
+    return {"id": inc.id, "count": inc.count, "status": inc.status, "people": inc.people or 0,
+            "lift": inc.lift or 0.0,
             "first_seen": inc.first_seen.isoformat(), "last_seen": inc.last_seen.isoformat(),
-            "reason": incident_reason(inc.count, inc.first_seen, inc.last_seen)}
+            "reason": incident_reason(inc.count, inc.first_seen, inc.last_seen,
+                                      inc.people or 0, inc.lift or 0.0)}
 
 
 def _reach(row: t.Message) -> str | None:

@@ -22,6 +22,7 @@ from triage.core.priority import (
 from triage.core.scoring import AuthorContext, Score
 from triage.people import service as people
 from triage.platform import tables as t
+from triage.platform.tables_relationship import Incident
 
 
 def _insert(session: Session, table):
@@ -198,12 +199,18 @@ def refresh_priorities(*, session: Session, now: datetime,
     msgs, scores = t.Message.__table__, t.Score.__table__
     rel = select(func.coalesce(scores.c.relationship_value, 0.0)).where(
         scores.c.message_id == msgs.c.id).scalar_subquery()
+    incidents = Incident.__table__
+    # A storm's own item carries the lift its people give it (core.priority.storm_lift).
+    lift = select(incidents.c.lift).where(incidents.c.id == msgs.c.id,
+                                          msgs.c.incident_id == msgs.c.id).scalar_subquery()
     only = (msgs.c.id.in_(ids),) if ids is not None else ()
     changed = 0
     for urgency, target in (sla or DEFAULT_SLA).items():
         waited = case(*[(msgs.c.received_at <= now - target * k / steps, WAITING_WEIGHT * k / steps)
                         for k in range(steps, 0, -1)], else_=0.0)
-        value = URGENCY_BASE[urgency] + RELATIONSHIP_WEIGHT * func.coalesce(rel, 0.0) + waited
+        raw = (URGENCY_BASE[urgency] + RELATIONSHIP_WEIGHT * func.coalesce(rel, 0.0) + waited
+               + func.coalesce(lift, 0.0))
+        value = case((raw > 100.0, 100.0), else_=raw)
         result = session.execute(
             update(msgs).where(msgs.c.urgency == urgency, msgs.c.status != "resolved",
                                msgs.c.stage != "received", msgs.c.priority != value, *only)

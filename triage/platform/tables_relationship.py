@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, Integer, LargeBinary, String, Text
+from sqlalchemy import Float, ForeignKey, Index, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from triage.platform.tables import Base
@@ -54,3 +54,6 @@ class Incident(Base):
     status: Mapped[str] = mapped_column(String(16), default="open")  # open, resolved
     resolved_at: Mapped[datetime | None]
     resolved_by: Mapped[str | None] = mapped_column(String(64))
+    # Distinct people among its members and the priority their number and value add to its item.
+    people: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    lift: Mapped[float] = mapped_column(Float, default=0.0, server_default="0")

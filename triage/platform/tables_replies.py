@@ -48,3 +48,16 @@ class Reply(Base):
     sent_at: Mapped[datetime | None]
     message: Mapped[Message] = relationship()
     author: Mapped[User | None] = relationship()
+
+
+class CannedReply(Base):
+    """A team's stock answer; leads keep the library, anyone may insert one into a reply."""
+
+    __tablename__ = "canned_replies"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(80), unique=True)
+    body: Mapped[str] = mapped_column(Text)  # may hold {author_name}, {agent_name}, {case_link}...
+    created_by: Mapped[str] = mapped_column(String(64))
+    updated_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]

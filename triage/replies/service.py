@@ -8,6 +8,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -21,16 +22,24 @@ from triage.platform.tables_replies import Reply
 from triage.replies import store as repo
 from triage.replies.domain import (
     RETRYABLE_BY_HAND,
+    check_defer,
     check_text,
+    limit_for,
     next_business_start,
     status_label,
     suggest_morning,
     when_label,
 )
+from triage.replies.lengths import length_report, measure
 from triage.replies.repliers import cannot_reply, channel_of, dry_run
 from triage.scheduling.staffing import current_rules
 
 log = logging.getLogger(__name__)
+
+
+def message_for(*, session: Session, message_id: int) -> t.Message:
+    """A scored message by id (404 otherwise), for the reply features beside this service."""
+    return inbox_service.get_item(session=session, item_id=message_id)
 
 
 def check_may_reply(user: t.User, message: t.Message) -> None:
@@ -49,13 +58,39 @@ def mention_prefix(channel: str, message: t.Message, text: str) -> str:
     return f"@{handle} "
 
 
+def limit_context(settings: Settings, message: t.Message) -> dict[str, Any]:
+    """Channel, variant (Instagram or Messenger on a Meta source) and a source's own limit."""
+    channel = channel_of(settings, message.source)
+    cfg = settings.sources.get(message.source)
+    configured = (cfg.options.get("max_post_length") if cfg else None) or None
+    variant = None
+    if channel == "meta":
+        thread = message.thread_id or ""
+        variant = ("instagram-dm" if thread.startswith("instagram-dm:") else
+                   "messenger" if thread.startswith("page-dm:") else
+                   "instagram" if "media" in (message.raw or {}) else None)
+    return {"channel": channel, "variant": variant,
+            "configured": int(configured) if str(configured or "").isdecimal() else None}
+
+
 def checked_text(settings: Settings, message: t.Message, text: str) -> str:
     """The text as it will be sent, or Invalid naming the channel's limit or missing setup."""
     reason = cannot_reply(settings, message.source)
     if reason:
         raise Invalid(reason)
-    channel = channel_of(settings, message.source)
-    return check_text(text, channel=channel, prefix=mention_prefix(channel, message, text))
+    ctx = limit_context(settings, message)
+    channel = ctx["channel"]
+    return check_text(text, channel=channel, prefix=mention_prefix(channel, message, text),
+                      limit=limit_for(channel, variant=ctx["variant"], configured=ctx["configured"]),
+                      length=partial(measure, channel=channel))
+
+
+def length_of(*, session: Session, settings: Settings, message_id: int, text: str) -> dict[str, Any]:
+    """The reply box's live counter: the draft's length in its channel's count, and the limit."""
+    message = inbox_service.get_item(session=session, item_id=message_id)
+    ctx = limit_context(settings, message)
+    prefix = mention_prefix(ctx["channel"], message, text)
+    return {**length_report(prefix + text.strip(), **ctx), "channel": ctx["channel"]}
 
 
 def queue_reply(*, session: Session, settings: Settings, message_id: int, user: t.User, text: str,
@@ -63,6 +98,7 @@ def queue_reply(*, session: Session, settings: Settings, message_id: int, user: 
     """Write the reply to the outbox: queued now, or deferred to business hours' next start."""
     message = inbox_service.get_item(session=session, item_id=message_id)
     check_may_reply(user, message)
+    check_defer(defer=defer, urgency=message.urgency)
     body = checked_text(settings, message, text)
     send_after = next_business_start(now, current_rules(session=session)) if defer else None
     if send_after is not None and send_after <= now:

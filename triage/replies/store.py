@@ -126,3 +126,20 @@ def holding_candidates(*, session: Session, since: datetime, limit: int = 500) -
                                 t.Message.status != "resolved",
                                 t.Message.urgency.in_(("critical", "high", "normal")), ~replied)
         .options(joinedload(t.Message.score)).order_by(t.Message.id).limit(limit)).unique())
+
+
+def incident_members(*, session: Session, incident_id: int) -> list[t.Message]:
+    """A storm's unresolved messages (its item included), with their authors, oldest first."""
+    return list(session.scalars(
+        select(t.Message).where(t.Message.incident_id == incident_id,
+                                t.Message.status != "resolved", t.Message.stage != "received")
+        .options(joinedload(t.Message.author)).order_by(t.Message.received_at, t.Message.id))
+        .unique())
+
+
+def progress_by_status(*, session: Session, key_prefix: str) -> dict[str, int]:
+    """Outbox rows whose dedupe key starts with `key_prefix`, counted per status."""
+    like = key_prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    return dict(session.execute(select(Reply.status, func.count())
+                                .where(Reply.dedupe_key.like(like, escape="\\"))
+                                .group_by(Reply.status)).all())

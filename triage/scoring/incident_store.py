@@ -98,3 +98,29 @@ def bucket_counts(*, session: Session, ids: Sequence[int], now: datetime, bucket
     rows = session.execute(select(t.Message.incident_id, *cols).where(
         t.Message.incident_id.in_(ids), at >= start, at < now).group_by(t.Message.incident_id))
     return {row[0]: [int(c or 0) for c in row[1:]] for row in rows}
+
+
+def people_values(*, session: Session, ids: Sequence[int]) -> dict[int, list[float]]:
+    """Per incident, one relationship value per distinct person among its members (their best)."""
+    if not ids:
+        return {}
+    rows = session.execute(
+        select(t.Message.incident_id, t.Author.contact_id, t.Message.author_id,
+               func.max(func.coalesce(t.Score.relationship_value, 0.0)))
+        .join(t.Author, t.Author.id == t.Message.author_id)
+        .outerjoin(t.Score, t.Score.message_id == t.Message.id)
+        .where(t.Message.incident_id.in_(ids))
+        .group_by(t.Message.incident_id, t.Author.contact_id, t.Message.author_id))
+    people: dict[int, dict[str, float]] = {}
+    for incident_id, contact_id, author_id, value in rows:
+        key = f"c{contact_id}" if contact_id else f"a{author_id}"
+        found = people.setdefault(incident_id, {})
+        found[key] = max(found.get(key, 0.0), float(value or 0.0))
+    return {i: list(v.values()) for i, v in people.items()}
+
+
+def set_reach(*, incident: Incident, people: int, lift: float) -> bool:
+    """Store how many people a storm touches and its lift; True if the lift changed."""
+    changed = abs((incident.lift or 0.0) - lift) > 1e-9
+    incident.people, incident.lift = people, lift
+    return changed

@@ -12,6 +12,8 @@ import numpy as np
 import redis
 from sqlalchemy.orm import Session
 
+from triage.core.priority import storm_lift
+from triage.intake import messages as messages_repo
 from triage.platform import metrics
 from triage.platform import tables as t
 from triage.platform.db import transaction
@@ -41,10 +43,14 @@ class _Group:
     slot: int = -1  # row in the vector index
 
 
-def incident_reason(count: int, first: datetime, last: datetime) -> str:
-    """'2,314 similar messages in 10 min', as the classifier's incidents word it."""
+def incident_reason(count: int, first: datetime, last: datetime, people: int = 0,
+                    lift: float = 0.0) -> str:
+    """'2,314 similar messages in 10 min', and from how many people with what they add."""
     minutes = max(1, round((last - first).total_seconds() / 60))
-    return f"{count:,} similar messages in {minutes} min"
+    text = f"{count:,} similar messages in {minutes} min"
+    if people > 1:
+        text += f" from {people:,} people (+{lift:.0f} priority)"
+    return text
 
 
 class StormGrouper:
@@ -61,12 +67,18 @@ class StormGrouper:
         self.threshold, self.window = threshold, window
 
     def group(self, *, db, conn: redis.Redis, rows: Sequence[t.Message],
-              vectors: np.ndarray | None) -> dict[int, int]:
-        """Message id -> incident id for `rows`, stored; one short transaction under the lock."""
+              vectors: np.ndarray | None, now: datetime | None = None) -> dict[int, int]:
+        """Message id -> incident id for `rows`, stored; one short transaction under the lock.
+
+        With `now`, the storms these rows joined get their people counted and their item re-ranked.
+        """
         if not rows:
             return {}
         with conn.lock(self.lock_key, timeout=60, blocking_timeout=30), transaction(db) as session:
-            return self._group(session, rows, vectors)
+            joined = self._group(session, rows, vectors)
+            if now is not None:
+                lift_storms(session=session, ids=sorted(set(joined.values())), now=now)
+            return joined
 
     def _group(self, session: Session, rows: Sequence[t.Message],
                vectors: np.ndarray | None) -> dict[int, int]:
@@ -103,6 +115,20 @@ class StormGrouper:
 
     def _near(self, g: _Group, at: datetime) -> bool:
         return g.incident.last_seen - self.window <= at <= g.incident.last_seen + self.window
+
+
+def lift_storms(*, session: Session, ids: Sequence[int], now: datetime) -> int:
+    """Count each storm's people, store the priority they lift its item by, and re-rank the item."""
+    found = repo.get_many(session=session, ids=ids)
+    storms = [i for i in found.values() if i.count >= repo.STORM_MIN]
+    values = repo.people_values(session=session, ids=[i.id for i in storms])
+    changed = [i.id for i in storms if repo.set_reach(
+        incident=i, people=len(values.get(i.id, [])),
+        lift=storm_lift(values.get(i.id, [])))]
+    if changed:
+        session.flush()
+        messages_repo.refresh_priorities(session=session, now=now, ids=changed)
+    return len(changed)
 
 
 class _VectorIndex:

@@ -169,7 +169,8 @@ def test_a_reply_is_never_lost_when_the_worker_dies_mid_send(make_services, plat
 def test_a_late_reply_deferred_to_the_morning_leaves_at_business_start(make_services):
     services = make_services(at=FRIDAY_20)
     api = Api(services)
-    item = arrive(services, "shop", "d1")
+    # a normal question: only low and normal replies may wait for business hours
+    item = arrive(services, "shop", "d1", "How do I change the e-mail address on my account?")
     body = api.reply(item, "Answer for Monday.", defer=True).json()
     assert body["status"] == "deferred" and body["send_after"] == MONDAY_9.isoformat()
     assert body["label"] == "deferred until Mon 09:00"

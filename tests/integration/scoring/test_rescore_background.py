@@ -30,7 +30,8 @@ def tokens(services):
 def backlog(services, monkeypatch):
     """Five open churn messages scored under the default policy, re-ranked two per job."""
     monkeypatch.setattr(relationship, "RESCORE_CHUNK", 2)
-    ids = ingest(services, [doc(f"m{k}", CHURN) for k in range(5)], at=T0)
+    # distinct texts: five copies of one text would be a storm, whose item ranks above the rest
+    ids = ingest(services, [doc(f"m{k}", f"{CHURN} ({k})") for k in range(5)], at=T0)
     run_jobs(services)  # the route jobs scoring queued; nothing else is waiting after this
     return ids
 

@@ -33,7 +33,8 @@ def test_copies_arriving_through_the_webhook_are_one_item_with_a_count(client, s
     assert inbox["total"] == 2
     storm = next(i for i in inbox["items"] if i["incident"])
     assert storm["incident"]["count"] == 30 and storm["external_id"] == "s0"
-    assert storm["reasons"][0]["text"] == "30 similar messages in 1 min"
+    assert storm["reasons"][0]["text"].startswith("30 similar messages in 1 min from 30 people (+")
+    assert storm["incident"]["people"] == 30 and storm["incident"]["lift"] > 15
     assert next(i for i in inbox["items"] if not i["incident"])["external_id"] == "other"
 
 
