@@ -18,7 +18,7 @@ from fastapi.responses import (
     StreamingResponse,
 )
 
-from triage.api.deps import ItemId, ServicesDep, SessionDep, UserDep, csrf_token
+from triage.api.deps import ItemId, ServicesDep, SessionDep, UserDep, csrf_token, session_store
 from triage.api.routes.pages import templates
 from triage.core.errors import DomainError, Invalid
 from triage.core.scoring import INTENTS, TIERS, URGENCIES
@@ -66,7 +66,9 @@ def _list_context(request: Request, services, session, user, params) -> dict:
                        urgency=params.get("urgency") or None, q=(params.get("q") or "").strip() or None,
                        page=_page_number(params.get("page")), per_page=PER_PAGE)
     flt = views.view_filter(view, user_id=user.id, base=base)
-    rows, items, total, flt = views.list_page(session=session, flt=flt, now=now)
+    counts = views.view_counts(session=session, user_id=user.id, now=now)
+    rows, items, total, flt = views.list_page(
+        session=session, flt=flt, now=now, total=views.known_total(view, base=base, counts=counts))
     keep = {"view": None if view == "all" else view, "status": None if status == "active" else status,
             "urgency": base.urgency, "source": base.source, "q": base.q}
 
@@ -76,7 +78,7 @@ def _list_context(request: Request, services, session, user, params) -> dict:
     return {
         "user": user, "csrf": csrf_token(request), "items": items, "rows": rows, "total": total,
         "flt": flt, "base": base, "view": view, "views": views.VIEWS, "status": status,
-        "counts": views.view_counts(session=session, user_id=user.id, now=now),
+        "counts": counts,
         "urgencies": URGENCIES, "intents": INTENTS, "tiers": TIERS,
         "sources": sorted(services.settings.sources), "banner": _banner(services),
         "spikes": current_spikes(services.redis), "pages": max(1, -(-total // PER_PAGE)),
@@ -86,9 +88,15 @@ def _list_context(request: Request, services, session, user, params) -> dict:
 
 
 @router.get("/inbox/live")
-async def live_events(services: ServicesDep, _user: UserDep) -> StreamingResponse:
-    """Server-sent events: items moved or arrived, and presence, from every API process."""
-    return StreamingResponse(live.stream(services.redis), media_type="text/event-stream",
+async def live_events(request: Request, services: ServicesDep, user: UserDep) -> StreamingResponse:
+    """Server-sent events for this reader's role: what it missed (Last-Event-ID), then live ones."""
+    sid, store = request.session.get("sid"), session_store(services)
+    # A cookie session is re-checked while the stream is open (sign-out, deactivation end it); a
+    # bearer token was checked at connect and the stream lasts live.LIFETIME at most.
+    signed_in = (lambda: store.user_id(sid) == user.id) if sid else (lambda: True)
+    events = live.stream(services.redis, role=user.role, signed_in=signed_in,
+                         last_event_id=request.headers.get("last-event-id"))
+    return StreamingResponse(events, media_type="text/event-stream",
                              headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"})
 
 
