@@ -95,7 +95,8 @@ async def live_events(request: Request, services: ServicesDep, user: UserDep) ->
     # bearer token was checked at connect and the stream lasts live.LIFETIME at most.
     signed_in = (lambda: store.user_id(sid) == user.id) if sid else (lambda: True)
     events = live.stream(services.redis, role=user.role, signed_in=signed_in,
-                         last_event_id=request.headers.get("last-event-id"))
+                         last_event_id=request.headers.get("last-event-id")  # the browser's retry
+                         or request.query_params.get("last_event_id"))  # the page's own retry
     return StreamingResponse(events, media_type="text/event-stream",
                              headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"})
 
