@@ -122,3 +122,18 @@ def test_the_presence_endpoint_needs_sign_in_csrf_and_a_known_state(client, serv
     assert r.status_code == 200 and r.json()["present"] == {"ana": "replying"}
     assert c.get("/inbox/counts").json()["counts"]["all"] == 1
     assert f'id="item-{item}"' in c.get(f"/inbox/{item}/row").text
+
+
+def test_an_open_stream_holds_no_database_connection(client, services, monkeypatch):
+    token = add_user(services, "sse")
+    held = []
+    real = live.stream
+
+    async def watched(*args, **kw):
+        async for block in real(*args, **{**kw, "lifetime": 0.3}):
+            held.append(services.engine.pool.checkedout())
+            yield block
+    monkeypatch.setattr(live, "stream", watched)
+    r = client.get("/inbox/live", headers={"Authorization": "Bearer " + token})
+    assert r.status_code == 200 and r.text.startswith("retry: 3000")
+    assert held and max(held) == 0  # 16 open tabs once took every pooled connection

@@ -88,8 +88,12 @@ def _list_context(request: Request, services, session, user, params) -> dict:
 
 
 @router.get("/inbox/live")
-async def live_events(request: Request, services: ServicesDep, user: UserDep) -> StreamingResponse:
+async def live_events(request: Request, services: ServicesDep, session: SessionDep,
+                      user: UserDep) -> StreamingResponse:
     """Server-sent events for this reader's role: what it missed (Last-Event-ID), then live ones."""
+    # The request's session would hold its pooled connection until the stream ends (300 s): 16
+    # open tabs emptied the pool and every page waited. The stream needs Redis only.
+    session.close()
     sid, store = request.session.get("sid"), session_store(services)
     # A cookie session is re-checked while the stream is open (sign-out, deactivation end it); a
     # bearer token was checked at connect and the stream lasts live.LIFETIME at most.
