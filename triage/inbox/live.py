@@ -153,6 +153,7 @@ async def stream(conn: redis.Redis, *, role: str, last_event_id: str | None = No
                 continue
             if (block := _sse(wrapped["id"], wrapped["e"], role)) is not None:
                 yield block
+        yield 'data: {"type": "bye"}\n\n'  # a planned end: the page reconnects without alarm
     finally:
         await pubsub.aclose()
         await client.aclose()

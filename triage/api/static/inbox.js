@@ -254,7 +254,7 @@
 
   // The connection's state on the page: reconnecting, offline, closed, then back (and caught up:
   // the browser sends Last-Event-ID and the server replays what was missed, or says "resync").
-  var source = null, lastId = "", wasLost = false, retry = null;
+  var source = null, lastId = "", wasLost = false, retry = null, planned = false;
   function lost(text, state) {
     wasLost = true;
     document.body.dataset.live = state;
@@ -290,9 +290,11 @@
       var data = null;
       try { data = JSON.parse(evt.data); } catch (e) { return; }
       if (data && data.type === "resync") { reloadList(); return; }
+      if (data && data.type === "bye") { planned = true; return; }
       onEvent(evt);
     };
     source.onerror = function () {
+      if (planned && source.readyState === EventSource.CONNECTING) { planned = false; return; }
       if (!navigator.onLine) {
         lost("Offline: live updates resume when the network is back.", "offline");
       } else if (source.readyState === EventSource.CLOSED) {
