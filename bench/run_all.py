@@ -10,8 +10,8 @@ from pathlib import Path
 HERE = Path(__file__).parent
 # Cheapest first, so a quick look at `make bench` output starts with figures, not waiting.
 # bench_generalisation is last: ~15 model fits, several minutes on two cores.
-ORDER = ("bench_router", "bench_channels", "bench_roster", "bench_ingest", "bench_buffer", "bench_simulate",
-         "bench_classifier", "bench_scoring_path", "bench_generalisation")
+ORDER = ("bench_router", "bench_channels", "bench_roster", "bench_ingest", "bench_buffer", "bench_live",
+         "bench_simulate", "bench_inbox", "bench_classifier", "bench_scoring_path", "bench_generalisation")
 
 
 def main() -> int:

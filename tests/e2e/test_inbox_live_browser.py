@@ -11,6 +11,7 @@ from tests.e2e.test_browser import CHROMIUM, browser  # noqa: F401  (the shared 
 from tests.e2e.test_pipeline_e2e import _inbox, _post, _token
 from tests.integration.helpers import wait_for
 from triage.accounts import store as users_repo
+from triage.inbox import live
 from triage.platform.db import make_engine, session_factory, transaction
 
 pytestmark = [pytest.mark.browser,
@@ -42,10 +43,11 @@ def _msg(i: int, text: str) -> dict:
 
 
 @pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
-def test_two_agents_see_arrivals_each_others_moves_and_presence(stack, db_url, browser, tmp_path):  # noqa: F811
+def test_two_agents_see_arrivals_each_others_moves_and_presence(stack, db_url, browser, tmp_path,  # noqa: F811
+                                                                redis_conn):
     token = _token(db_url)  # "e2e"
     _second_agent(db_url)
-    stack.worker()
+    worker = stack.worker()
     with httpx.Client(base_url=stack.base_url, timeout=10) as client:
         _post(client, {"messages": [_msg(0, "how do I reset my password?")]})
         wait_for(lambda: _inbox(client, token)["total"] == 1)
@@ -75,10 +77,23 @@ def test_two_agents_see_arrivals_each_others_moves_and_presence(stack, db_url, b
     alex.wait_for_selector(f"#item-{first} .status:has-text('claimed · bo')", timeout=15_000)
     wait_for(lambda: alex.locator("[data-count='unassigned']").text_content() == "1", timeout=10)
 
-    # the API goes away: the page says so, and recovers when it comes back
+    # the API goes away and an item is routed meanwhile: the page says so, and when the API is
+    # back the browser's Last-Event-ID brings the missed arrival in without a reload
+    stack.kill(worker)
+    with httpx.Client(base_url=stack.base_url, timeout=10) as client:
+        _post(client, {"messages": [_msg(2, "where is my parcel?")]})
     stack.kill(stack.procs[0])
     alex.wait_for_selector("#live-state:has-text('Live updates lost')", timeout=20_000)
     alex.screenshot(path=str(tmp_path / "offline.png"))
+    logged = redis_conn.xlen(live.LOG_KEY)
+    stack.worker()
+    wait_for(lambda: redis_conn.xlen(live.LOG_KEY) > logged, timeout=30)  # routed while down
     stack.spawn("api", "api", "--log-level", "warning")
     wait_for(lambda: alex.evaluate("document.body.dataset.live") == "open", timeout=20)
-    assert not alex.locator("#live-state").is_visible()
+    alex.wait_for_selector("#live-state:has-text('Live again')", timeout=5_000)
+    wait_for(lambda: alex.locator("li.item").count() == 3, timeout=15)
+    assert "parcel" in alex.locator("#items").text_content()
+    alex.screenshot(path=str(tmp_path / "caught-up.png"))
+    alex.context.set_offline(True)  # the network goes: the page says "offline"
+    alex.wait_for_selector("#live-state:has-text('Offline')", timeout=5_000)
+    alex.context.set_offline(False)

@@ -96,6 +96,10 @@ class Message(Base):
         UniqueConstraint("source", "external_id"),
         Index("ix_messages_status_priority", "status", "priority"),
         Index("ix_messages_stage_received", "stage", "received_at"),
+        # The inbox's first page in its own order, and the counts without the wide rows (0010).
+        Index("ix_messages_inbox_order", "priority", "due_at"),
+        Index("ix_messages_inbox_filter", "status", "stage", "incident_id", "snoozed_until",
+              "assignee_id", "urgency"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     source: Mapped[str] = mapped_column(String(64))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 
@@ -27,9 +28,75 @@ def test_moves_and_arrivals_are_published_for_every_api_process(redis_conn):
     sub.get_message(timeout=1)
     live.item_moved(redis_conn, item_id=3, action="claim", by="bo")
     live.items_arrived(redis_conn, [4, 5])
-    got = [json.loads(m["data"]) for m in iter(lambda: sub.get_message(timeout=1), None)]
+    got = [json.loads(json.loads(m["data"])["e"]) for m in iter(lambda: sub.get_message(timeout=1), None)]
     assert got == [{"type": "item", "id": 3, "action": "claim", "by": "bo"},
                    {"type": "new", "ids": [4, 5]}]
+
+
+def _read(conn, blocks: int, **kw) -> list[str]:
+    """The first `blocks` SSE blocks (after the hello) of a reader's stream, publishing as asked."""
+    publish = kw.pop("then", [])
+
+    async def run() -> list[str]:
+        kw.setdefault("lifetime", 3)
+        out, gen = [], live.stream(conn, keepalive=0.2, **kw)
+        async for block in gen:
+            if block.startswith("retry:"):
+                for event in publish:
+                    live.publish(conn, event)
+                continue
+            if not block.startswith(":"):
+                out.append(block)
+            if len(out) == blocks:
+                break
+        await gen.aclose()
+        return out
+    return asyncio.run(run())
+
+
+def _data(block: str) -> dict:
+    return json.loads(block.split("data: ", 1)[1])
+
+
+def test_a_readers_stream_carries_only_what_the_inbox_page_shows(redis_conn):
+    leaked = {"type": "item", "id": 3, "action": "claim", "by": "bo",
+              "text": "my card number is 4111", "note": "override: over hours", "token": "s3cret"}
+    unknown = {"type": "audit", "entry": "lead changed the rules"}
+    got = _read(redis_conn, 2, role="agent", then=[leaked, unknown, {"type": "new", "ids": [4]}])
+    assert [_data(b) for b in got] == [{"type": "item", "id": 3, "action": "claim", "by": "bo"},
+                                       {"type": "new", "ids": [4]}]
+    assert all(b.startswith("id: ") for b in got)
+    assert live.for_reader(unknown, "admin") is None and live.for_reader(leaked, "guest") is None
+
+
+def test_a_reconnecting_reader_gets_what_it_missed_and_a_resync_past_the_log(redis_conn):
+    live.item_moved(redis_conn, item_id=1, action="claim", by="bo")
+    first = redis_conn.xrange(live.LOG_KEY)[0][0].decode()
+    live.items_arrived(redis_conn, [2])
+    live.item_moved(redis_conn, item_id=2, action="resolve", by="bo")
+    got = _read(redis_conn, 2, role="agent", last_event_id=first)
+    assert [_data(b) for b in got] == [{"type": "new", "ids": [2]},
+                                       {"type": "item", "id": 2, "action": "resolve", "by": "bo"}]
+    # live events after the catch-up arrive once, in order
+    got = _read(redis_conn, 3, role="lead", last_event_id=first,
+                then=[{"type": "new", "ids": [9]}])
+    assert [_data(b).get("ids") for b in got] == [[2], None, [9]]
+    redis_conn.xtrim(live.LOG_KEY, maxlen=1, approximate=False)  # the log moved past what the reader saw
+    assert _data(_read(redis_conn, 1, role="agent", last_event_id=first)[0]) == {"type": "resync"}
+    # a junk id replays nothing; a planned end says goodbye, so the page reconnects without alarm
+    assert [_data(b) for b in _read(redis_conn, 2, role="agent", last_event_id="0-0 OR *",
+                                    lifetime=0.3)] == [{"type": "bye"}]
+
+
+def test_a_stream_ends_once_its_reader_is_signed_out(redis_conn, monkeypatch):
+    monkeypatch.setattr(live, "RECHECK", 0.1)
+    blocks = asyncio.run(asyncio.wait_for(_all(live.stream(
+        redis_conn, role="agent", signed_in=lambda: False, keepalive=0.05, lifetime=5)), 3))
+    assert not any("bye" in b for b in blocks)  # not a planned end: the page says it stopped
+
+
+async def _all(gen) -> list[str]:
+    return [block async for block in gen]
 
 
 def test_the_presence_endpoint_needs_sign_in_csrf_and_a_known_state(client, services):
@@ -53,3 +120,18 @@ def test_the_presence_endpoint_needs_sign_in_csrf_and_a_known_state(client, serv
     assert r.status_code == 200 and r.json()["present"] == {"ana": "replying"}
     assert c.get("/inbox/counts").json()["counts"]["all"] == 1
     assert f'id="item-{item}"' in c.get(f"/inbox/{item}/row").text
+
+
+def test_an_open_stream_holds_no_database_connection(client, services, monkeypatch):
+    token = add_user(services, "sse")
+    held = []
+    real = live.stream
+
+    async def watched(*args, **kw):
+        async for block in real(*args, **{**kw, "lifetime": 0.3}):
+            held.append(services.engine.pool.checkedout())
+            yield block
+    monkeypatch.setattr(live, "stream", watched)
+    r = client.get("/inbox/live", headers={"Authorization": "Bearer " + token})
+    assert r.status_code == 200 and r.text.startswith("retry: 3000")
+    assert held and max(held) == 0  # 16 open tabs once took every pooled connection

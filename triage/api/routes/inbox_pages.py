@@ -18,7 +18,7 @@ from fastapi.responses import (
     StreamingResponse,
 )
 
-from triage.api.deps import ItemId, ServicesDep, SessionDep, UserDep, csrf_token
+from triage.api.deps import ItemId, ServicesDep, SessionDep, UserDep, csrf_token, session_store
 from triage.api.routes.pages import templates
 from triage.core.errors import DomainError, Invalid
 from triage.core.scoring import INTENTS, TIERS, URGENCIES
@@ -75,7 +75,9 @@ def _list_context(request: Request, services, session, user, params) -> dict:
                        urgency=params.get("urgency") or None, q=(params.get("q") or "").strip() or None,
                        page=_page_number(params.get("page")), per_page=PER_PAGE)
     flt = views.view_filter(view, user_id=user.id, base=base)
-    rows, items, total, flt = views.list_page(session=session, flt=flt, now=now)
+    counts = views.view_counts(session=session, user_id=user.id, now=now)
+    rows, items, total, flt = views.list_page(
+        session=session, flt=flt, now=now, total=views.known_total(view, base=base, counts=counts))
     keep = {"view": None if view == "all" else view, "status": None if status == "active" else status,
             "urgency": base.urgency, "source": base.source, "q": base.q}
 
@@ -85,7 +87,7 @@ def _list_context(request: Request, services, session, user, params) -> dict:
     return {
         "user": user, "csrf": csrf_token(request), "items": items, "rows": rows, "total": total,
         "flt": flt, "base": base, "view": view, "views": views.VIEWS, "status": status,
-        "counts": views.view_counts(session=session, user_id=user.id, now=now),
+        "counts": counts,
         "urgencies": URGENCIES, "intents": INTENTS, "tiers": TIERS,
         "sources": sorted(services.settings.sources), "banner": _banner(services),
         "on_break_until": _break_until(session, user, now),
@@ -96,9 +98,20 @@ def _list_context(request: Request, services, session, user, params) -> dict:
 
 
 @router.get("/inbox/live")
-async def live_events(services: ServicesDep, _user: UserDep) -> StreamingResponse:
-    """Server-sent events: items moved or arrived, and presence, from every API process."""
-    return StreamingResponse(live.stream(services.redis), media_type="text/event-stream",
+async def live_events(request: Request, services: ServicesDep, session: SessionDep,
+                      user: UserDep) -> StreamingResponse:
+    """Server-sent events for this reader's role: what it missed (Last-Event-ID), then live ones."""
+    # The request's session would hold its pooled connection until the stream ends (300 s): 16
+    # open tabs emptied the pool and every page waited. The stream needs Redis only.
+    session.close()
+    sid, store = request.session.get("sid"), session_store(services)
+    # A cookie session is re-checked while the stream is open (sign-out, deactivation end it); a
+    # bearer token was checked at connect and the stream lasts live.LIFETIME at most.
+    signed_in = (lambda: store.user_id(sid) == user.id) if sid else (lambda: True)
+    events = live.stream(services.redis, role=user.role, signed_in=signed_in,
+                         last_event_id=request.headers.get("last-event-id")  # the browser's retry
+                         or request.query_params.get("last_event_id"))  # the page's own retry
+    return StreamingResponse(events, media_type="text/event-stream",
                              headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"})
 
 

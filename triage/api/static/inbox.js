@@ -252,16 +252,67 @@
     }
   }
 
+  // The connection's state on the page: reconnecting, offline, closed, then back (and caught up:
+  // the browser sends Last-Event-ID and the server replays what was missed, or says "resync").
+  var source = null, lastId = "", wasLost = false, retry = null, planned = false;
+  function lost(text, state) {
+    wasLost = true;
+    document.body.dataset.live = state;
+    liveState(text, false);
+  }
+  function back(text) {
+    document.body.dataset.live = "open";
+    if (!wasLost) { liveState("", true); return; }
+    wasLost = false;
+    liveState(text || "Live again: missed updates caught up.", true);
+    setTimeout(function () { if (document.body.dataset.live === "open") liveState("", true); }, 5000);
+  }
+  function reloadList() {
+    // The log no longer holds what was missed: fetch this page's list and counts afresh.
+    fetch(window.location.href, {credentials: "same-origin"}).then(function (r) { return r.ok ? r.text() : null; })
+      .then(function (html) {
+        if (!html) return;
+        var fresh = new DOMParser().parseFromString(html, "text/html").getElementById("items");
+        var list = document.getElementById("items");
+        if (fresh && list) { list.innerHTML = fresh.innerHTML; if (window.htmx) window.htmx.process(list); }
+        refreshCounts();
+        back("Live again: the list was reloaded.");
+      });
+  }
   function connect() {
     if (!window.EventSource || !document.getElementById("items")) return;
-    var source = new EventSource("/inbox/live");
-    source.onopen = function () { liveState("", true); document.body.dataset.live = "open"; };
-    source.onmessage = onEvent;
+    clearTimeout(retry);
+    // A fresh EventSource cannot set Last-Event-ID itself: the query string carries it.
+    source = new EventSource("/inbox/live" + (lastId ? "?last_event_id=" + encodeURIComponent(lastId) : ""));
+    source.onopen = function () { back(); };
+    source.onmessage = function (evt) {
+      if (evt.lastEventId) lastId = evt.lastEventId;
+      var data = null;
+      try { data = JSON.parse(evt.data); } catch (e) { return; }
+      if (data && data.type === "resync") { reloadList(); return; }
+      if (data && data.type === "bye") { planned = true; return; }
+      onEvent(evt);
+    };
     source.onerror = function () {
-      document.body.dataset.live = "lost";
-      liveState("Live updates lost: reconnecting… (the list may be out of date)", false);
+      if (planned && source.readyState === EventSource.CONNECTING) { planned = false; return; }
+      if (!navigator.onLine) {
+        lost("Offline: live updates resume when the network is back.", "offline");
+      } else if (source.readyState === EventSource.CLOSED) {
+        // Refused (signed out, server error): the browser gives up, so try again ourselves.
+        lost("Live updates stopped: retrying in 10 s (sign in again if this stays).", "closed");
+        retry = setTimeout(connect, 10000);
+      } else {
+        lost("Live updates lost: reconnecting… (the list may be out of date)", "lost");
+      }
     };
   }
+  window.addEventListener("offline", function () {
+    lost("Offline: live updates resume when the network is back.", "offline");
+  });
+  window.addEventListener("online", function () {
+    if (source && source.readyState === EventSource.CLOSED) connect();
+    else if (source && source.readyState === EventSource.CONNECTING) lost("Back online: reconnecting…", "lost");
+  });
 
   // Presence: a heartbeat while a conversation is open, "replying" while its reply box has focus.
   var beat = null, beatState = "viewing";
