@@ -206,15 +206,15 @@ def _storm_vectors(scorer, messages: Sequence[Message]):
 
 
 def route(*, services: Services, ids: Sequence[int]) -> int:
-    """Mark scored messages routed, then run one routing pass over everything waiting."""
-    from triage.scheduling import (
-        routing,  # imported here: the scheduler is optional to the pipeline
-    )
+    """Mark scored messages routed, then make sure a routing pass reads them (one may run here)."""
+    # imported here: the scheduler is optional to the pipeline
+    from triage.scheduling import route_jobs, routing
 
     services.redis.delete(routing.REQUESTED_KEY)  # requests from now on queue a fresh pass
     if ids:
         with transaction(services.db) as session:
             repo.mark_routed(session=session, ids=ids)
-    report = routing.run_once(services=services)
-    log.info("routing pass: %s", report)
-    return report.assigned + report.pages
+    reports = route_jobs.run_passes(services=services)
+    for report in reports:
+        log.info("routing pass: %s", report)
+    return sum(r.assigned + r.pages for r in reports)

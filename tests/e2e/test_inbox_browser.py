@@ -85,6 +85,7 @@ def test_script_and_javascript_urls_in_every_field_never_run(stack, db_url, brow
     _sign_in(page, stack.base_url)
     pages = ["/inbox", *(f"/inbox/{i}" for i in ids), f"/people/{person}", "/authors?q=script",
              "/inbox?q=%3Cscript%3E"]
+    clicked: set[str] = set()  # each distinct target once: the same link on every row adds nothing
     for n, path in enumerate(pages):
         page.goto(stack.base_url + path)
         page.wait_for_load_state("networkidle")
@@ -93,7 +94,10 @@ def test_script_and_javascript_urls_in_every_field_never_run(stack, db_url, brow
         assert hrefs, path
         for href in hrefs:
             assert href.split(":", 1)[0] in ("http", "https", "mailto"), (path, href)
-        for k in range(len(hrefs)):
+        for k, href in enumerate(hrefs):
+            if href in clicked:
+                continue
+            clicked.add(href)
             page.goto(stack.base_url + path)
             link = page.locator("main a[href]").nth(k)
             if not link.get_attribute("href").startswith("/"):
