@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import heapq
 import time as clock
+from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -17,13 +17,15 @@ from triage.scheduling.domain.router import route
 from triage.scheduling.domain.rules import StaffingRules, rules_as_dict
 from triage.scheduling.domain.snapshot import PersonState, Snapshot, WaitingItem
 from triage.scheduling.domain.staff import Interval
+from triage.scheduling.planning.baselines import BASELINES, Baseline
 from triage.scheduling.planning.event_log import header_records
 from triage.scheduling.planning.plan import Plan
 from triage.scheduling.planning.scenario import Arrival, Scenario
 from triage.scheduling.planning.sick_calls import same_morning_days
-from triage.scheduling.planning.sim_people import PAGE_RESPONSE, SimItem, SimPerson
+from triage.scheduling.planning.sim_people import MINUTE, PAGE_RESPONSE, SimItem, SimPerson
 
-POLICIES = ("scheduler", "round-robin 24/7", "least-loaded, no limits")
+SCHEDULER = "scheduler"
+POLICIES = (SCHEDULER, *BASELINES)
 PRIORITY_REFRESH = timedelta(minutes=15)  # waiting items' priorities age in steps, not every tick
 NEARBY_REFRESH = timedelta(minutes=10)
 DEFER_AT = 0.5  # share of the low SLA waited, everyone with the skill at a limit: shown as deferred  # who is on or about to be on shift, recomputed this often
@@ -41,6 +43,8 @@ class RunLog:
     items: list[SimItem] = field(default_factory=list)
     people: dict[str, SimPerson] = field(default_factory=dict)
     seconds: float = 0.0
+    rostered_waiting: dict[str, float] = field(default_factory=dict)  # shift minutes while work waited
+    busy_waiting: dict[str, float] = field(default_factory=dict)  # of those, minutes spent on items
 
 
 def sick_calls(scenario: Scenario, shifts: dict[str, list[Interval]], *, seed: int) -> dict[str, list[Interval]]:
@@ -96,14 +100,15 @@ class _Engine:
         self.log.people = self.people
         self.arrivals, self.next_arrival = arrivals, 0
         self.waiting: dict[str, SimItem] = {}
+        self.waiting_keys: Counter[frozenset[str]] = Counter()  # skills the waiting items need
         self.waiting_view: dict[str, WaitingItem] = {}
         self.items: dict[str, SimItem] = {}
-        self.rr = 0
         self.refreshed: datetime | None = None
         self.near: list[SimPerson] = []
         self.near_at: datetime | None = None
         self.idle: dict[str, PersonState] = {}
         self.defer_after = self.rules.sla["low"] * DEFER_AT  # past this, waiting low work is deferred
+        self.baseline = None if policy == SCHEDULER else Baseline(policy, list(self.people.values()))
 
     def run(self, start: datetime, end: datetime, progress: Callable[[float], None] | None = None) -> RunLog:
         t0 = clock.perf_counter()
@@ -112,12 +117,25 @@ class _Engine:
         t = start
         while t < end:
             nxt = t + tick
-            always = self.policy != POLICIES[0]
+            always = self.baseline is not None and self.baseline.always
+            keys = [k for k, n in self.waiting_keys.items() if n]
             for person in self.people.values():
+                shift = person.shift_at(t)
+                waits = shift is not None and bool(person.queue or any(k <= person.tags for k in keys))
+                before = person.total_minutes
                 if person.current or person.queue:
                     person.work(t, nxt, rules=self.rules, always=always)
+                if waits:  # utilisation: rostered time while work this person could take was waiting
+                    on = (min(nxt, shift.end) - max(t, shift.start)) / MINUTE
+                    pid = person.staff.id
+                    self.log.rostered_waiting[pid] = self.log.rostered_waiting.get(pid, 0.0) + on
+                    self.log.busy_waiting[pid] = (self.log.busy_waiting.get(pid, 0.0)
+                                                  + min(on, person.total_minutes - before))
+                if not always and self.baseline is not None and person.shift_at(nxt) is None:
+                    person.handed_back.extend(([person.current] if person.current else []) + list(person.queue))
+                if person.handed_back:
                     for item in person.handed_back:
-                        self._release(item.arrival.id, person.staff.id, nxt, "handed back before a break")
+                        self._release(item.arrival.id, person.staff.id, nxt, "handed back at a break or shift end")
                     person.handed_back.clear()
             self._arrive(nxt)
             self._route(nxt)
@@ -148,10 +166,12 @@ class _Engine:
     def _arrive(self, until: datetime) -> None:
         while self.next_arrival < len(self.arrivals) and self.arrivals[self.next_arrival].at <= until:
             a = self.arrivals[self.next_arrival]
+            self.next_arrival += 1
+            if a.incident is not None and a.incident != a.id:
+                continue  # a storm copy joins its incident's item: the storm costs one item
             item = SimItem(a, a.handling)
             self.items[a.id] = item
-            self.waiting[a.id] = item
-            self.next_arrival += 1
+            self._wait(item)
 
     def _view(self, item: SimItem, now: datetime) -> WaitingItem:
         a = item.arrival
@@ -160,7 +180,8 @@ class _Engine:
 
     def _assign(self, item: SimItem, pid: str, now: datetime, *, via_page: bool = False) -> None:
         person = self.people[pid]
-        self.waiting.pop(item.arrival.id, None)
+        if self.waiting.pop(item.arrival.id, None) is not None:
+            self.waiting_keys[item.skills] -= 1
         self.waiting_view.pop(item.arrival.id, None)
         item.person, item.assigned_at, item.held_started, item.via_page = pid, now, None, via_page
         item.record = {"type": "assignment", "item": item.arrival.id, "urgency": item.arrival.urgency,
@@ -184,13 +205,19 @@ class _Engine:
             item.record["released"] = now.isoformat()
             item.record["handoff_note"] = note
         item.person, item.previous_holder, item.record = None, pid, None
-        self.waiting[item_id] = item
+        self._wait(item)
+
+    def _wait(self, item: SimItem) -> None:
+        if item.arrival.id not in self.waiting:
+            self.waiting[item.arrival.id] = item
+            self.waiting_keys[item.skills] += 1
 
     def _route(self, now: datetime) -> None:
-        if self.policy == POLICIES[0]:
+        if self.baseline is None:
             self._route_scheduler(now)
         else:
-            self._route_baseline(now)
+            for item, person in self.baseline.assign(list(self.waiting.values()), now):
+                self._assign(item, person.staff.id, now)
 
     def _route_scheduler(self, now: datetime) -> None:
         if self.refreshed is None or now - self.refreshed >= PRIORITY_REFRESH:
@@ -248,24 +275,6 @@ class _Engine:
                          for p in self.people.values()
                          if id(p) not in near and any(now < s.start <= horizon for s in p.upcoming(now))}
         return list(self.idle.values())
-
-    def _route_baseline(self, now: datetime) -> None:
-        ids = list(self.people)
-        if self.policy == POLICIES[1]:
-            for item in sorted(self.waiting.values(), key=lambda i: i.arrival.at):
-                self._assign(item, ids[self.rr % len(ids)], now)
-                self.rr += 1
-            return
-        if not self.waiting:
-            return
-        on = [p for p in ids if self.people[p].shift_at(now)] or ids
-        heap = [(self.people[p].open_count(), p) for p in on]
-        heapq.heapify(heap)
-        for item in sorted(self.waiting.values(), key=lambda i: i.arrival.at):
-            count, pid = heapq.heappop(heap)
-            self._assign(item, pid, now)
-            heapq.heappush(heap, (count + 1, pid))
-
 
 def run_policies(scenario: Scenario, plan: Plan, arrivals: list[Arrival], *, policies: Iterable[str] = POLICIES,
                  progress: Callable[[str, float], None] | None = None) -> list[RunLog]:
