@@ -8,6 +8,7 @@ from collections.abc import Collection
 from contextlib import suppress
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import redis
 from redis.exceptions import LockError
@@ -25,6 +26,7 @@ from triage.scheduling import routing_metrics
 from triage.scheduling import store as repo
 from triage.scheduling.domain.accounting import week_window, work_spans
 from triage.scheduling.domain.breaks import rest_state
+from triage.scheduling.domain.localtime import time_at_work
 from triage.scheduling.domain.router import route as decide
 from triage.scheduling.domain.rules import StaffingRules
 from triage.scheduling.domain.snapshot import (
@@ -47,6 +49,7 @@ TICK_EVERY_SECONDS = 30  # shift boundaries, ended breaks and stale assignments 
 LOOK_BACK = timedelta(days=1)  # shifts that ended within a day still explain handoffs
 LOOK_AHEAD = timedelta(days=8)  # waits quote the next shift, up to a week ahead
 HISTORY_DAYS = 30  # how far back an item's assignment history is read
+AT_WORK_BACK = timedelta(days=8)  # a local week, whatever the zone, for hours at work
 RECENT = timedelta(hours=12)  # history read for breaks and the interruption budget: a whole shift
 
 
@@ -95,6 +98,7 @@ def _people(session: Session, rules: StaffingRules, now: datetime, waiting: list
     tonight = repo.pages_since(session=session, since=now - timedelta(hours=12))
     this_week = repo.pages_since(session=session, since=week_window(now, rules.team_timezone).start)
     open_items = _open_items(held, history, person_of)
+    at_work = _at_work(session, linked, person_of, rules, now)
     people = []
     for s in linked:
         pid = str(s.id)
@@ -108,11 +112,31 @@ def _people(session: Session, rules: StaffingRules, now: datetime, waiting: list
             assigned_last_hour=last_hour.get(pid, 0),
             last_break_end=rested, on_break_until=on_break,
             relationships=frozenset(relationships.get(pid, ())), on_call=tuple(on_call.get(pid, ())),
-            pages_tonight=tonight.get(s.id, 0), pages_week=this_week.get(s.id, 0), name=s.name))
+            pages_tonight=tonight.get(s.id, 0), pages_week=this_week.get(s.id, 0), name=s.name,
+            **at_work.get(pid, {})))
     unlinked = [s.name for s in staff if s.id not in users
                 and any(i.contains(now) for i in regular.get(str(s.id), []))]
     notes = repo.routing_notes(session=session, message_ids=[m.id for m in waiting])
     return people, _Context({str(s.id): users[s.id] for s in linked}, unlinked, notes)
+
+
+def _at_work(session: Session, linked: list, person_of: dict[int, str], rules: StaffingRules,
+             now: datetime) -> dict[str, dict]:
+    """Per person: off-shift work of the last day (rest) and hours at work in their local day and week."""
+    since = now - AT_WORK_BACK
+    shifts = hours_service.regular_shifts(session=session, start=since, end=now + timedelta(days=2))
+    rows = repo.history_since(session=session, since=since, user_ids=list(person_of))
+    spans = work_spans([e for e in hours_service.work_events(rows, person_of=person_of, rules=rules)
+                        if e.at <= now], until=now)
+    out = {}
+    for s in linked:
+        pid = str(s.id)
+        mine = [(i.start, i.end) for i in shifts.get(pid, [])]
+        off = [(a, b) for a, b in spans.get(pid, []) if not any(x <= a and b <= y for x, y in mine)]
+        today, week = time_at_work(mine, off, ZoneInfo(s.timezone or rules.team_timezone), now)
+        out[pid] = {"worked": tuple(Interval(a, b) for a, b in off if now - b < timedelta(hours=24)),
+                    "at_work_today": today, "at_work_week": week}
+    return out
 
 
 def _tags(skills: dict | None) -> frozenset[str]:
