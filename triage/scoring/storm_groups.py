@@ -14,6 +14,10 @@ import numpy as np
 
 from triage.scoring.classifier.storms import DEFAULT_SIMILARITY, DEFAULT_WINDOW
 
+# Two people asking the same thing within minutes is a coincidence; three copies are a storm,
+# and only then do the copies fold into one inbox item.
+STORM_MIN = 3
+
 
 @dataclass(eq=False)
 class Group:

@@ -13,7 +13,7 @@ import numpy as np
 from triage.core.scoring import URGENCIES
 from triage.scheduling.domain.errors import SchedulingError
 from triage.scoring.classifier.text import normalize, text_key
-from triage.scoring.storm_groups import StormGroups
+from triage.scoring.storm_groups import STORM_MIN, StormGroups
 
 # What a storm's copies say; each copy adds its own mention, link and capitals, which the live
 # normalisation strips, so copies of one text share one key.
@@ -88,7 +88,10 @@ def storm_extras(*, mix: StormMix, base: Mapping[str, Mapping[str, float]], time
 
 
 def group_storms(items: Sequence, *, window: timedelta | None = None) -> list:
-    """Arrivals with text go through the live grouping; a copy's `incident` names its group's first item."""
+    """Arrivals with text go through the live grouping; a copy's `incident` names its group's first item.
+
+    As in the inbox, a group folds into one item only from STORM_MIN copies (judged on its final count).
+    """
     groups = StormGroups(**({"window": window} if window else {}))
     leaders: dict[Any, str] = {}
     out = []
@@ -99,5 +102,5 @@ def group_storms(items: Sequence, *, window: timedelta | None = None) -> list:
         g = groups.join(message=a.id, at=a.at, key=text_key(normalize(a.text)), vector=None)
         leaders.setdefault(g, a.id)
         out.append(replace(a, incident=leaders[g]))
-    singles = {leaders[g] for g in groups.groups if g.count == 1}
+    singles = {leaders[g] for g in groups.groups if g.count < STORM_MIN}  # not a storm: items of their own
     return [replace(a, incident=None) if a.incident in singles else a for a in out]
