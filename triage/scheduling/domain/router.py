@@ -156,24 +156,25 @@ class _Pass:
         key = (item.required_skills, urgency)
         if key in self.exhausted:
             return None
-        heap, skipped, chosen, blocked_by_holder = self._heap(item.required_skills), [], None, False
+        heap, skipped, chosen, previous = self._heap(item.required_skills), [], None, None
         while heap:
             entry = heapq.heappop(heap)
             load = self.loads[entry[1]]
             if entry[2] != load.version:
                 heapq.heappush(heap, (load.stress(rules), entry[1], load.version))
             elif entry[1] == item.previous_holder:
-                skipped.append(entry)
-                blocked_by_holder = True
+                previous = entry  # not straight back to the same person while someone else fits
             elif load.refusal(urgency, rules) is None:
                 chosen = entry
                 break
             elif load.can_take_any(rules):
                 skipped.append(entry)  # too loaded for this item, may still fit a lighter one
-        for entry in skipped:
+        if chosen is None and previous is not None and self.loads[previous[1]].refusal(urgency, rules) is None:
+            chosen, previous = previous, None  # nobody else can: better back to them than left waiting
+        for entry in skipped + ([previous] if previous else []):
             heapq.heappush(heap, entry)
         if chosen is None:
-            if not blocked_by_holder:
+            if previous is None:
                 self.exhausted.add(key)
             return None
         pid = chosen[1]

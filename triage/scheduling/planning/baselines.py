@@ -8,10 +8,11 @@ Items nobody eligible can take wait in the pool; people on shift work their own 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from datetime import datetime
 
 from triage.scheduling.planning.sim_people import SimItem, SimPerson
+from triage.scheduling.planning.sim_pool import Pool
 
 ROUND_ROBIN, LEAST_LOADED, ROUND_THE_CLOCK = "round-robin on shift", "least-loaded on shift", "round-robin 24/7"
 BASELINES = (ROUND_ROBIN, LEAST_LOADED, ROUND_THE_CLOCK)
@@ -31,28 +32,25 @@ class Baseline:
         """True when people work whatever they hold, shift or not (the 24/7 habit)."""
         return self.policy == ROUND_THE_CLOCK
 
-    def assign(self, waiting: Iterable[SimItem], now: datetime) -> list[tuple[SimItem, SimPerson]]:
+    def assign(self, waiting: Pool, now: datetime) -> list[tuple[SimItem, SimPerson]]:
         """(item, person) for each waiting item someone eligible can take now, oldest item first."""
         present = self.people if self.always else [p for p in self.people if p.shift_at(now) is not None]
         if not present:
             return []
-        eligible: dict[frozenset[str], list[int]] = {}
+        on = {id(p) for p in present}
+        eligible = {need: [k for k, p in enumerate(self.people) if need <= p.tags and id(p) in on]
+                    for need in waiting.needed()}
+        takeable = [item for (need, _), head, _ in waiting.heads(lambda _: None) if eligible.get(need)
+                    for item in head]
         load = {id(p): p.open_count() for p in present}
-        on = set(load)
         out = []
-        for item in sorted(waiting, key=lambda i: i.arrival.at):
-            need = item.skills
-            slots = eligible.get(need)
-            if slots is None:
-                slots = eligible[need] = [k for k, p in enumerate(self.people)
-                                          if need <= p.tags and (self.always or id(p) in on)]
-            if not slots:
-                continue
+        for item in sorted(takeable, key=lambda i: i.arrival.at):
+            slots = eligible[item.skills]
             if self.policy == LEAST_LOADED:
                 person = min((self.people[k] for k in slots), key=lambda p: (load[id(p)], p.staff.id))
             else:
                 person = self._next(slots)
-            load[id(person)] = load.get(id(person), 0) + 1
+            load[id(person)] += 1
             out.append((item, person))
         return out
 

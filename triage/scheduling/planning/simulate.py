@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import math
 import time as clock
-from collections import Counter
+from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -23,6 +24,7 @@ from triage.scheduling.planning.plan import Plan
 from triage.scheduling.planning.scenario import Arrival, Scenario
 from triage.scheduling.planning.sick_calls import same_morning_days
 from triage.scheduling.planning.sim_people import MINUTE, PAGE_RESPONSE, SimItem, SimPerson
+from triage.scheduling.planning.sim_pool import Pool
 
 SCHEDULER = "scheduler"
 POLICIES = (SCHEDULER, *BASELINES)
@@ -99,8 +101,8 @@ class _Engine:
                        for s in scenario.staff}
         self.log.people = self.people
         self.arrivals, self.next_arrival = arrivals, 0
-        self.waiting: dict[str, SimItem] = {}
-        self.waiting_keys: Counter[frozenset[str]] = Counter()  # skills the waiting items need
+        self.waiting = Pool()
+        self.behind: dict[tuple[frozenset[str], str], deque[SimItem]] = {}  # lows in arrival order, to defer
         self.waiting_view: dict[str, WaitingItem] = {}
         self.items: dict[str, SimItem] = {}
         self.refreshed: datetime | None = None
@@ -118,7 +120,7 @@ class _Engine:
         while t < end:
             nxt = t + tick
             always = self.baseline is not None and self.baseline.always
-            keys = [k for k, n in self.waiting_keys.items() if n]
+            keys = self.waiting.needed()
             for person in self.people.values():
                 shift = person.shift_at(t)
                 waits = shift is not None and bool(person.queue or any(k <= person.tags for k in keys))
@@ -131,8 +133,10 @@ class _Engine:
                     self.log.rostered_waiting[pid] = self.log.rostered_waiting.get(pid, 0.0) + on
                     self.log.busy_waiting[pid] = (self.log.busy_waiting.get(pid, 0.0)
                                                   + min(on, person.total_minutes - before))
-                if not always and self.baseline is not None and person.shift_at(nxt) is None:
+                if not always and self.baseline is not None and person.shift_at(nxt) is None and person.open_count():
                     person.handed_back.extend(([person.current] if person.current else []) + list(person.queue))
+                    person.current = None
+                    person.queue.clear()  # all at once: one by one costs the queue's length each
                 if person.handed_back:
                     for item in person.handed_back:
                         self._release(item.arrival.id, person.staff.id, nxt, "handed back at a break or shift end")
@@ -180,8 +184,7 @@ class _Engine:
 
     def _assign(self, item: SimItem, pid: str, now: datetime, *, via_page: bool = False) -> None:
         person = self.people[pid]
-        if self.waiting.pop(item.arrival.id, None) is not None:
-            self.waiting_keys[item.skills] -= 1
+        self.waiting.remove(item.arrival.id)
         self.waiting_view.pop(item.arrival.id, None)
         item.person, item.assigned_at, item.held_started, item.via_page = pid, now, None, via_page
         item.record = {"type": "assignment", "item": item.arrival.id, "urgency": item.arrival.urgency,
@@ -208,29 +211,27 @@ class _Engine:
         self._wait(item)
 
     def _wait(self, item: SimItem) -> None:
-        if item.arrival.id not in self.waiting:
-            self.waiting[item.arrival.id] = item
-            self.waiting_keys[item.skills] += 1
+        if item.arrival.id not in self.waiting and item.arrival.urgency == "low" and item.previous_holder is None:
+            self.behind.setdefault((item.skills, "low"), deque()).append(item)
+        self.waiting.add(item)
 
     def _route(self, now: datetime) -> None:
         if self.baseline is None:
             self._route_scheduler(now)
         else:
-            for item, person in self.baseline.assign(list(self.waiting.values()), now):
+            for item, person in self.baseline.assign(self.waiting, now):
                 self._assign(item, person.staff.id, now)
 
     def _route_scheduler(self, now: datetime) -> None:
         if self.refreshed is None or now - self.refreshed >= PRIORITY_REFRESH:
             self.waiting_view = {}
             self.refreshed = now
-        for iid, item in self.waiting.items():
-            if iid not in self.waiting_view:
-                self.waiting_view[iid] = self._view(item, now)
-        authors = {v.author_id for v in self.waiting_view.values()}
-        relevant = [p.state(now, waiting_authors=authors) for p in self._nearby(now)
-                    if p.current or p.queue or p.shift_at(now) or any(w.contains(now) for w in p.on_call)]
-        relevant += self._idle_states(now)
-        decision = route(Snapshot(tuple(self.waiting_view.values()), tuple(relevant)), self.rules, now)
+        present = [p for p in self._nearby(now)
+                   if p.current or p.queue or p.shift_at(now) or any(w.contains(now) for w in p.on_call)]
+        shown, behind = self._heads(now, sum(1 for p in present if p.shift_at(now)))
+        authors = {v.author_id for v in shown}
+        relevant = [p.state(now, waiting_authors=authors) for p in present] + self._idle_states(now)
+        decision = route(Snapshot(tuple(shown), tuple(relevant)), self.rules, now)
         for r in decision.releases:
             self._release(r.item_id, r.person_id, now, r.handoff_note)
             self.waiting_view.pop(r.item_id, None)
@@ -240,10 +241,40 @@ class _Engine:
             self._assign(self.items[p.item_id], p.person_id, now, via_page=True)
         for g in decision.gaps:
             self.log.gaps.add(g.item_id)
+        verdict = {}
         for w in decision.waits:
             self.log.wait_reasons[w.reason] = self.log.wait_reasons.get(w.reason, 0) + len(w.item_ids)
             if w.kind == "at_limit":
                 self._defer(w.item_ids, now, w.reason)
+            for iid in w.item_ids:
+                verdict[self.waiting.where.get(iid)] = w
+        for key, count in behind.items():  # the items behind a group's head share its last verdict
+            w = verdict.get(key)
+            if w is not None:
+                self.log.wait_reasons[w.reason] += count
+                if w.kind == "at_limit" and key in self.behind:
+                    self._defer_behind(self.behind[key], now, w.reason)
+
+    def _heads(self, now: datetime, on_shift: int) -> tuple[list[WaitingItem], dict]:
+        """The router's view: each group's oldest items, as many as the people on shift could take."""
+        shown, behind = [], {}
+        room = self.rules.max_open_effort
+        for key, head, rest in self.waiting.heads(lambda u: None if u == "critical" else
+                                                  on_shift * math.ceil(room / self.rules.effort[u]) + 1):
+            for item in head:
+                view = self.waiting_view.get(item.arrival.id)
+                if view is None:
+                    view = self.waiting_view[item.arrival.id] = self._view(item, now)
+                shown.append(view)
+            if rest:
+                behind[key] = rest
+        return shown, behind
+
+    def _defer_behind(self, queue: deque[SimItem], now: datetime, reason: str) -> None:
+        while queue and now - queue[0].arrival.at >= self.defer_after:
+            item = queue.popleft()
+            if item.arrival.id in self.waiting:
+                self._defer([item.arrival.id], now, reason)
 
     def _defer(self, item_ids, now: datetime, reason: str) -> None:
         """Low work that capacity cannot reach is marked deferred once, with the reason, not left silent."""

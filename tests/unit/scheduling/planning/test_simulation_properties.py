@@ -2,9 +2,7 @@
 no rule broken in anyone's local time, and no lower priority served ahead of a waiting, more urgent
 item the same person could take."""
 
-from datetime import timedelta
-
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 from tests.checkers.schedule_checker import check, priority_inversions
@@ -42,15 +40,16 @@ def scenarios(draw):
                         "urgency_mix": {"critical": 0.1, "high": 0.2, "normal": 0.4, "low": 0.3}}}
 
 
-@settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+# Few, small examples and no shrinking: each one is a whole roster and replay.
+@settings(max_examples=5, deadline=None, suppress_health_check=[HealthCheck.too_slow],
+          phases=(Phase.explicit, Phase.reuse, Phase.generate))
 @given(raw=scenarios())
 def test_random_teams_and_traffic_break_no_rule_and_serve_by_priority(raw):
     scenario = scenario_from_dict(raw)
-    plan = build_plan(scenario, time_limit=2)
+    plan = build_plan(scenario, time_limit=10)  # small teams solve to optimality: the same roster each time
     traffic = arrivals(scenario.traffic, scenario.start, 24 * scenario.days, seed=scenario.seed, storm_day=None)
     (log,) = run_policies(scenario, plan, traffic, policies=(SCHEDULER,))
     report = check(log.records)
     assert report.total_breaches == 0, report.summary()
-    assert priority_inversions(log.records) == []
+    assert priority_inversions(log.records) == [], repr(raw)
     assert sum(report.answered.values()) + sum(report.unanswered.values()) == len(traffic)
-    assert scenario.start + timedelta(days=2) > traffic[-1].at if traffic else True
