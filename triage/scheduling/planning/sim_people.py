@@ -37,11 +37,10 @@ class SimItem:
     held_started: datetime | None = None  # when the current holder started it
     record: dict[str, Any] | None = None
     deferred: bool = False  # low work capacity could not reach; still served if capacity frees up
+    skills: frozenset[str] = field(init=False)  # its language, and its channel when modelled
 
-    @property
-    def skills(self) -> frozenset[str]:
-        """What whoever takes this item must have: its language, and its channel when modelled."""
-        return frozenset({self.arrival.language, self.arrival.channel} - {""})
+    def __post_init__(self) -> None:
+        self.skills = frozenset({self.arrival.language, self.arrival.channel} - {""})
 
 
 @dataclass(eq=False)

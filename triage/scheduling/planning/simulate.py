@@ -228,7 +228,7 @@ class _Engine:
             self.refreshed = now
         present = [p for p in self._nearby(now)
                    if p.current or p.queue or p.shift_at(now) or any(w.contains(now) for w in p.on_call)]
-        shown, behind = self._heads(now, sum(1 for p in present if p.shift_at(now)))
+        shown, behind = self._heads(now, sum(self._room(p) for p in present if p.shift_at(now)))
         authors = {v.author_id for v in shown}
         relevant = [p.state(now, waiting_authors=authors) for p in present] + self._idle_states(now)
         decision = route(Snapshot(tuple(shown), tuple(relevant)), self.rules, now)
@@ -244,23 +244,30 @@ class _Engine:
         verdict = {}
         for w in decision.waits:
             self.log.wait_reasons[w.reason] = self.log.wait_reasons.get(w.reason, 0) + len(w.item_ids)
-            if w.kind == "at_limit":
-                self._defer(w.item_ids, now, w.reason)
             for iid in w.item_ids:
                 verdict[self.waiting.where.get(iid)] = w
+        for key, w in verdict.items():  # lows at a limit are deferred oldest first, head and behind alike
+            if w.kind == "at_limit" and key in self.behind:
+                self._defer_behind(self.behind[key], now, w.reason)
         for key, count in behind.items():  # the items behind a group's head share its last verdict
             w = verdict.get(key)
             if w is not None:
                 self.log.wait_reasons[w.reason] += count
-                if w.kind == "at_limit" and key in self.behind:
-                    self._defer_behind(self.behind[key], now, w.reason)
 
-    def _heads(self, now: datetime, on_shift: int) -> tuple[list[WaitingItem], dict]:
-        """The router's view: each group's oldest items, as many as the people on shift could take."""
+    def _room(self, person: SimPerson) -> float:
+        """Open effort this person could still take, counting what a critical could preempt."""
+        effort = self.rules.effort
+        held = sum(effort[i.arrival.urgency] for i in person.queue) + (
+            effort[person.current.arrival.urgency] if person.current else 0.0)
+        return max(0.0, self.rules.max_open_effort - held) + sum(effort[i.arrival.urgency] for i in person.queue)
+
+    def _heads(self, now: datetime, room: float) -> tuple[list[WaitingItem], dict]:
+        """The router's view: each group's oldest items, as many as the people on shift have room for
+        (unstarted work counts as room: an urgent item may preempt it); every critical."""
         shown, behind = [], {}
-        room = self.rules.max_open_effort
+        effort = self.rules.effort
         for key, head, rest in self.waiting.heads(lambda u: None if u == "critical" else
-                                                  on_shift * math.ceil(room / self.rules.effort[u]) + 1):
+                                                  math.ceil(room / effort[u]) + 2):
             for item in head:
                 view = self.waiting_view.get(item.arrival.id)
                 if view is None:

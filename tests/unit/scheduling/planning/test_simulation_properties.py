@@ -41,7 +41,7 @@ def scenarios(draw):
 
 
 # Few, small examples and no shrinking: each one is a whole roster and replay.
-@settings(max_examples=5, deadline=None, suppress_health_check=[HealthCheck.too_slow],
+@settings(max_examples=4, deadline=None, suppress_health_check=[HealthCheck.too_slow],
           phases=(Phase.explicit, Phase.reuse, Phase.generate))
 @given(raw=scenarios())
 def test_random_teams_and_traffic_break_no_rule_and_serve_by_priority(raw):
