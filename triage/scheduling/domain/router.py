@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 from triage.scheduling.domain.handoff import hhmm as _hhmm
 from triage.scheduling.domain.handoff import release_due as _release
 from triage.scheduling.domain.handoff import requeued as _requeued
-from triage.scheduling.domain.limits import OFF_SHIFT, Load, availability
+from triage.scheduling.domain.limits import HOUR, OFF_SHIFT, Load, availability
 from triage.scheduling.domain.paging import choose_on_call
 from triage.scheduling.domain.preempt import PREEMPTING, best_preemption, handback_note
 from triage.scheduling.domain.rules import StaffingRules
@@ -66,6 +66,10 @@ class _Pass:
             self.loads[person.id] = Load(person, tuple(kept), rules)
             self.held[person.id] = kept
         self.status = {pid: availability(p, now, rules) for pid, p in self.people.items()}
+        for pid, person in self.people.items():
+            shift = person.shift_at(now) if self.status[pid] is None else None
+            if shift is not None:
+                self.loads[pid].left = (shift.end - now) / HOUR
         self.by_skill: dict[str, set[str]] = defaultdict(set)
         for pid, person in self.people.items():
             if self.status[pid] is None:
@@ -169,8 +173,9 @@ class _Pass:
                 break
             elif load.can_take_any(rules):
                 skipped.append(entry)  # too loaded for this item, may still fit a lighter one
-        if chosen is None and previous is not None and self.loads[previous[1]].refusal(urgency, rules) is None:
-            chosen, previous = previous, None  # nobody else can: better back to them than left waiting
+        if (chosen is None and previous is not None and self.now - item.received_at >= rules.sla[urgency]
+                and self.loads[previous[1]].refusal(urgency, rules) is None):
+            chosen, previous = previous, None  # past its target and nobody else can: back to them
         for entry in skipped + ([previous] if previous else []):
             heapq.heappush(heap, entry)
         if chosen is None:
