@@ -72,7 +72,7 @@ class Load:
         """None if one more item of `urgency` stays within every limit, else the limit hit."""
         if self.interruptions >= interruption_limit(urgency, rules):
             return INTERRUPTIONS
-        if self.left is not None and self.left < rules.no_new_in_last / HOUR and (
+        if self.left is not None and self.left <= rules.no_new_in_last / HOUR + EPSILON and (
                 urgency not in LAST_MINUTES_URGENT or self.left < rules.handling_hours[urgency]):
             return LAST_MINUTES  # the last minutes take only urgent work that can be done in them
         if self.effort + rules.effort[urgency] > rules.max_open_effort + EPSILON:
