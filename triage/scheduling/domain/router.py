@@ -8,6 +8,7 @@ from datetime import datetime
 from operator import attrgetter
 from zoneinfo import ZoneInfo
 
+from triage.core.scoring import URGENCIES
 from triage.scheduling.domain.handoff import hhmm as _hhmm
 from triage.scheduling.domain.handoff import release_due as _release
 from triage.scheduling.domain.handoff import requeued as _requeued
@@ -29,6 +30,7 @@ from triage.scheduling.domain.snapshot import (
 )
 
 Group = frozenset[str]
+RANK = {u: n for n, u in enumerate(URGENCIES)}
 
 
 def route(snapshot: Snapshot, rules: StaffingRules, now: datetime) -> RoutingDecision:
@@ -93,9 +95,12 @@ class _Pass:
         self.gaps: list[CoverageGap] = []
 
     def run(self) -> RoutingDecision:
-        # Two C-level stable sorts: oldest first within equal priority, highest priority first.
+        # Stable sorts: oldest first within equal priority, highest first; within an urgency, items that
+        # can still meet their target before those past it (a fresh one can still be saved).
         self.waiting.sort(key=attrgetter("received_at"))
         self.waiting.sort(key=attrgetter("priority"), reverse=True)
+        sla, now = self.rules.sla, self.now
+        self.waiting.sort(key=lambda i: (RANK[i.urgency], now - i.received_at > sla[i.urgency]))
         low: dict[Group, list[WaitingItem]] = defaultdict(list)
         holder, exhausted, fast = self.holder, self.exhausted, self.fast
         for item in self.waiting:
