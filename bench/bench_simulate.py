@@ -58,6 +58,8 @@ def run(count: int, days: int, profile: bool) -> float:
         print(f"  {log.policy:<22} replay {log.seconds:6.1f} s ({len(traffic) / log.seconds:,.0f} msgs/s);"
               f" critical SLA {o.sla_text('critical')}, high {o.sla_text('high')}, breaches"
               f" {o.total_breaches}, pages {o.pages}, gaps {o.coverage_gaps}, deferred {o.deferred}")
+        if log.policy == SCHEDULER and o.total_breaches:
+            print("    own breach accounting:", {k: v for k, v in o.breaches.items() if v})
     if prof:
         pstats.Stats(prof).sort_stats("cumulative").print_stats(25)
     return logs[0].seconds
