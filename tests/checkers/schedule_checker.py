@@ -347,3 +347,51 @@ if __name__ == "__main__":
     for name in sys.argv[1:]:
         print(f"== {name}")
         print(check_file(name).summary())
+
+
+
+def priority_inversions(records: Iterable[Mapping[str, Any]]) -> list[str]:
+    """Assignments made while a more urgent item the same person could take (skill, on shift, room in
+    their open effort instead of the item given) waited, held by nobody, past its SLA. Pages are left
+    out: a page answers one item by design."""
+    log = _Log(records)
+    held: dict[str, list[tuple[datetime, datetime]]] = defaultdict(list)
+    spans: dict[str, list[tuple[datetime, datetime, str]]] = defaultdict(list)  # person -> holdings
+    resolved: dict[str, datetime] = {}
+    for a in log.assignments:
+        start = _t(a["assigned"])
+        end = _t(a.get("released")) or _t(a.get("resolved")) or start + timedelta(days=3650)
+        held[a["item"]].append((start, end))
+        spans[a["person"]].append((start, end, a["urgency"]))
+        if a.get("resolved"):
+            resolved[a["item"]] = min(_t(a["resolved"]), resolved.get(a["item"], _t(a["resolved"])))
+    rank = {u: n for n, u in enumerate(URGENCY_ORDER)}
+    leaders = [r for r in log.arrivals.values() if r.get("incident") in (None, r["item"])]
+    found = []
+    for a in log.assignments:
+        person, at = log.people.get(a["person"]), _t(a["assigned"])
+        if a.get("via_page") or person is None or not _inside(log.shifts.get(person.id, []), at, at):
+            continue
+        for other in leaders:
+            if rank[other["urgency"]] >= rank[a["urgency"]] or not person.can_take(other):
+                continue
+            arrived = _t(other["time"])
+            if arrived + timedelta(minutes=float(log.rules["sla"][other["urgency"]])) >= at:
+                continue  # not past its target yet
+            if other["item"] in resolved and resolved[other["item"]] <= at:
+                continue
+            if not any(s <= at < e for s, e in held[other["item"]]) and _fits(log, spans, person.id, at, a, other):
+                found.append(f"{a['item']} ({a['urgency']}) to {person.id} at {at:%m-%d %H:%M}Z while"
+                             f" {other['item']} ({other['urgency']}, since {arrived:%H:%M}Z) waited")
+    return found
+
+
+def _fits(log: _Log, spans: Mapping[str, list[tuple[datetime, datetime, str]]], pid: str, at: datetime,
+          given: Mapping[str, Any], other: Mapping[str, Any]) -> bool:
+    """Would `other` fit in `pid`'s open effort at `at` instead of `given`?"""
+    effort = log.rules.get("effort") or {}
+    if not effort:
+        return True
+    open_effort = sum(float(effort[u]) for s, e, u in spans.get(pid, ()) if s <= at < e)
+    room = float(log.rules["max_open_effort"]) - open_effort + float(effort[given["urgency"]])
+    return float(effort[other["urgency"]]) <= room + 1e-9

@@ -106,10 +106,24 @@ def simulate(scenario: ScenarioArg,
     table.add_row("pages per person", *[", ".join(f"{k} {v}" for k, v in sorted(o.pages_per_person.items())) or "-"
                                         for o in result.outcomes])
     table.add_row("coverage gaps", *[str(o.coverage_gaps) for o in result.outcomes])
+    table.add_row("utilisation while work waits", *[_spread(o.utilisation) for o in result.outcomes])
+    table.add_row("follow-ups to the same person", *[f"{s / n:.1%} ({s}/{n})" if n else "n/a"
+                                                      for s, n in (o.continuity for o in result.outcomes)])
+    table.add_row("hours nobody covers, by skill", *[", ".join(f"{k} {v:g}" for k, v in o.gap_hours.items() if v)
+                                                     or "none" for o in result.outcomes])
     table.add_row("busiest person-week (h)", *[f"{max(o.max_week_hours.values(), default=0):.1f}"
                                                for o in result.outcomes])
     console.print(table)
     console.print(f"{result.messages} messages; report: {result.report}")
+
+
+def _spread(shares: dict[str, float]) -> str:
+    """'mean 81% (min 62% ana, max 97% kai)' for per-person utilisation."""
+    if not shares:
+        return "n/a"
+    low, high = min(shares, key=shares.get), max(shares, key=shares.get)
+    mean = sum(shares.values()) / len(shares)
+    return f"mean {mean:.0%} (min {shares[low]:.0%} {low}, max {shares[high]:.0%} {high})"
 
 
 def register(app: typer.Typer) -> None:
@@ -123,3 +137,4 @@ register(standalone)
 
 if __name__ == "__main__":
     standalone()
+

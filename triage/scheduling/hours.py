@@ -7,19 +7,22 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
 from triage.platform import tables as t
 from triage.scheduling import store as repo
 from triage.scheduling.domain import accounting
-from triage.scheduling.domain.accounting import WorkEvent
+from triage.scheduling.domain.accounting import WorkEvent, work_spans
+from triage.scheduling.domain.localtime import time_at_work
 from triage.scheduling.domain.rules import StaffingRules
 from triage.scheduling.domain.staff import Interval
 
 END_ACTIONS = {"resolve": "resolve", "release": "release", "handoff": "release"}
 START_ACTIONS = ("claim",)
 PAGE_ACTIONS = ("page",)
+AT_WORK_BACK = timedelta(days=8)  # a local week, whatever the zone, for hours at work
 
 
 def work_events(rows: Sequence[tuple[t.Assignment, str | None]], *, person_of: Mapping[int, str],
@@ -143,4 +146,24 @@ def hours_report(*, session: Session, rules: StaffingRules, now: datetime,
                                              names={pid: s.name})
         out.append(PersonHours(s.id, s.name, d.handling_hours, w.handling_hours, w.after_hours_minutes,
                                w.pages, w.items, s.contract_hours, tuple(x.message for x in warnings)))
+    return out
+
+
+def at_work(*, session: Session, staff: Sequence[t.Staff], person_of: Mapping[int, str],
+            rules: StaffingRules, now: datetime) -> dict[str, dict]:
+    """Per person: off-shift work of the last day (for rest) and hours at work (shifts plus
+    off-shift work, pages included) in their own local day and week."""
+    since = now - AT_WORK_BACK
+    shifts = regular_shifts(session=session, start=since, end=now + timedelta(days=2))
+    rows = repo.history_since(session=session, since=since, user_ids=list(person_of))
+    spans = work_spans([e for e in work_events(rows, person_of=person_of, rules=rules)
+                        if e.at <= now], until=now)
+    out = {}
+    for s in staff:
+        pid = str(s.id)
+        mine = [(i.start, i.end) for i in shifts.get(pid, [])]
+        off = [(a, b) for a, b in spans.get(pid, []) if not any(x <= a and b <= y for x, y in mine)]
+        today, week = time_at_work(mine, off, ZoneInfo(s.timezone or rules.team_timezone), now)
+        out[pid] = {"worked": tuple(Interval(a, b) for a, b in off if now - b < timedelta(hours=24)),
+                    "at_work_today": today, "at_work_week": week}
     return out

@@ -2,7 +2,8 @@
 
 A plan is advice until a lead publishes it. Publishing replaces the week's shifts that have not
 started yet and never rewrites the past: shifts already worked or in progress stay as they are, and
-planned shifts that would start before now or clash with them are refused, each with its reason.
+planned shifts that would start before now or clash with them are refused, each with its reason, as
+is an on-call window ending less than three hours before the same person's day shift.
 Assignments are never touched here; whoever is left without a shift is handed off by the router's
 own release path at the next pass, with a handoff note.
 """
@@ -30,6 +31,7 @@ from triage.scheduling.domain.errors import SchedulingError
 LOCK_KEY = "triage:roster:publish:lock"
 LOCK_SECONDS = 60  # one publication writes a few hundred rows; two leads at once must not interleave
 WEEK = timedelta(weeks=1)
+ON_CALL_GAP = timedelta(hours=3)  # an on-call night ending closer than this to a day shift leaves no rest
 
 
 @dataclass(frozen=True)
@@ -92,10 +94,28 @@ def _rest_clash(session: Session, staff_id: int, start: datetime, end: datetime,
     return None
 
 
+def _on_call_clash(session: Session, staff_id: int, end: datetime, who: str,
+                   planned_starts: list[datetime]) -> str | None:
+    """Why an on-call window is refused: it ends less than ON_CALL_GAP before one of their day shifts."""
+    starts = [s for s in planned_starts if end <= s < end + ON_CALL_GAP]
+    starts += [r.start for r in repo.shifts_between(session=session, start=end, end=end + ON_CALL_GAP,
+                                                    staff_ids=[staff_id])
+               if r.kind == "regular" and end <= r.start < end + ON_CALL_GAP]
+    if not starts:
+        return None
+    first = min(starts)
+    return (f"{who}'s on-call would end {(first - end) / timedelta(hours=1):.1f} h before their shift at"
+            f" {first:%a %H:%M}: on-call must end {ON_CALL_GAP / timedelta(hours=1):g} h before a day shift")
+
+
 def _write(session: Session, planned: list[tuple[str, datetime, datetime, str]], names: Mapping[str, str],
            now: datetime, min_rest: timedelta) -> tuple[int, list[dict[str, str]]]:
     added, skipped = 0, []
     staff = {s.id: s for s in repo.list_staff(session=session, active_only=False)}
+    day_starts: dict[str, list[datetime]] = {}
+    for pid, start, _, kind in planned:
+        if kind == "regular":
+            day_starts.setdefault(pid, []).append(start)
     for pid, start, end, kind in planned:
         person = staff.get(int(pid))
         who = person.name if person else names.get(pid, pid)
@@ -104,7 +124,8 @@ def _write(session: Session, planned: list[tuple[str, datetime, datetime, str]],
             try:
                 if person is None or not person.active:
                     raise SchedulingError(f"{who} is no longer on the active staff")
-                clash = _rest_clash(session, int(pid), start, end, who, min_rest) if kind == "regular" else None
+                clash = (_rest_clash(session, int(pid), start, end, who, min_rest) if kind == "regular"
+                         else _on_call_clash(session, int(pid), end, who, day_starts.get(pid, [])))
                 if clash:
                     raise SchedulingError(clash)
                 staffing.add_shift(session=session, staff_id=int(pid), start=start, end=end, kind=kind)

@@ -96,6 +96,8 @@ def _people(session: Session, rules: StaffingRules, now: datetime, waiting: list
     tonight = repo.pages_since(session=session, since=now - timedelta(hours=12))
     this_week = repo.pages_since(session=session, since=week_window(now, rules.team_timezone).start)
     open_items = _open_items(held, history, person_of)
+    at_work = hours_service.at_work(session=session, staff=linked, person_of=person_of, rules=rules,
+                                      now=now)
     people = []
     for s in linked:
         pid = str(s.id)
@@ -109,7 +111,8 @@ def _people(session: Session, rules: StaffingRules, now: datetime, waiting: list
             assigned_last_hour=last_hour.get(pid, 0),
             last_break_end=rested, on_break_until=on_break,
             relationships=frozenset(relationships.get(pid, ())), on_call=tuple(on_call.get(pid, ())),
-            pages_tonight=tonight.get(s.id, 0), pages_week=this_week.get(s.id, 0), name=s.name))
+            pages_tonight=tonight.get(s.id, 0), pages_week=this_week.get(s.id, 0), name=s.name,
+            **at_work.get(pid, {})))
     unlinked = [s.name for s in staff if s.id not in users
                 and any(i.contains(now) for i in regular.get(str(s.id), []))]
     notes = repo.routing_notes(session=session, message_ids=[m.id for m in waiting])

@@ -10,10 +10,7 @@ from sqlalchemy.orm import Session
 
 from triage.platform import tables as t
 from triage.platform.tables_relationship import Incident
-
-# Two people asking the same thing within minutes is a coincidence; three copies are a storm,
-# and only then do the copies fold into one inbox item.
-STORM_MIN = 3
+from triage.scoring.storm_groups import STORM_MIN
 
 
 def shown_in_inbox():

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 import numpy as np
@@ -26,21 +25,13 @@ from triage.scoring.classifier.storms import (
     detect_spikes,
 )
 from triage.scoring.classifier.text import normalize, text_key
+from triage.scoring.storm_groups import Group, StormGroups
 
 log = logging.getLogger(__name__)
 CANDIDATES = 1000  # open incidents compared per batch; a live storm stays near the top
 SPIKE_BUCKET = timedelta(minutes=5)
 SPIKE_BUCKETS = 13  # the current bucket and a one-hour baseline before it
 TOPIC_CHARS = 280
-
-
-@dataclass
-class _Group:
-    incident: Incident
-    vector: np.ndarray | None
-    new: bool = False
-    members: list[int] = field(default_factory=list)
-    slot: int = -1  # row in the vector index
 
 
 def incident_reason(count: int, first: datetime, last: datetime, people: int = 0,
@@ -84,37 +75,28 @@ class StormGrouper:
                vectors: np.ndarray | None) -> dict[int, int]:
         order = sorted(range(len(rows)), key=lambda i: (rows[i].created_at, rows[i].id))
         since = min(r.created_at for r in rows) - self.window
-        groups = [_Group(inc, _vector(inc.embedding)) for inc in
-                  repo.open_near(session=session, since=since, limit=CANDIDATES)]
-        index = _VectorIndex(groups, size=len(groups) + len(rows), vectors=vectors)
-        by_key = {g.incident.text_key: g for g in groups}
+        known = repo.open_near(session=session, since=since, limit=CANDIDATES)[::-1]  # newest last
+        groups = StormGroups(
+            [Group(inc.id, inc.text_key, _vector(inc.embedding), inc.first_seen, inc.last_seen) for inc in known],
+            size=len(known) + len(rows), dim=None if vectors is None else vectors.shape[1],
+            threshold=self.threshold, window=self.window)
+        incidents: dict[Group, Incident] = dict(zip(groups.groups, known, strict=True))
         for i in order:
-            row, vec = rows[i], None if vectors is None else _unit(vectors[i])
-            key = text_key(normalize(row.text))
-            g = by_key.get(key)
-            if g is None or not self._near(g, row.created_at):
-                g = index.best(vec, row.created_at, self.threshold, self.window)
-            if g is None:
-                g = _Group(Incident(id=row.id, topic=row.text[:TOPIC_CHARS], text_key=key,
-                                    embedding=None if vec is None else vec.tobytes(), count=0,
-                                    first_seen=row.created_at, last_seen=row.created_at,
-                                    status="open"), vec, new=True)
-                groups.append(g)
-                index.add(g)
-                by_key.setdefault(key, g)
-            inc = g.incident
-            inc.count += 1
-            inc.first_seen = min(inc.first_seen, row.created_at)
-            inc.last_seen = max(inc.last_seen, row.created_at)
-            index.touch(g)
-            g.members.append(row.id)
-        session.add_all([g.incident for g in groups if g.new])
+            row = rows[i]
+            g = groups.join(message=row.id, at=row.created_at, key=text_key(normalize(row.text)),
+                            vector=None if vectors is None else vectors[i])
+            if g not in incidents:
+                incidents[g] = Incident(id=row.id, topic=row.text[:TOPIC_CHARS], text_key=g.key,
+                                        embedding=None if g.vector is None else g.vector.tobytes(), count=0,
+                                        first_seen=row.created_at, last_seen=row.created_at, status="open")
+        for g, inc in incidents.items():  # what this batch adds (a Group counts only its new members)
+            inc.count += g.count
+            inc.first_seen, inc.last_seen = min(inc.first_seen, g.first_seen), max(inc.last_seen, g.last_seen)
+        session.add_all([inc for g, inc in incidents.items() if g.new])
         session.flush()
-        repo.attach(session=session, members={g.incident.id: g.members for g in groups if g.members})
-        return {m: g.incident.id for g in groups for m in g.members}
-
-    def _near(self, g: _Group, at: datetime) -> bool:
-        return g.incident.last_seen - self.window <= at <= g.incident.last_seen + self.window
+        members = {incidents[g].id: list(g.members) for g in groups.groups if g.members}
+        repo.attach(session=session, members=members)
+        return {m: iid for iid, ms in members.items() for m in ms}
 
 
 def lift_storms(*, session: Session, ids: Sequence[int], now: datetime) -> int:
@@ -129,45 +111,6 @@ def lift_storms(*, session: Session, ids: Sequence[int], now: datetime) -> int:
         session.flush()
         messages_repo.refresh_priorities(session=session, now=now, ids=changed)
     return len(changed)
-
-
-class _VectorIndex:
-    """Candidate leader vectors in one matrix, so each message costs one matrix-vector product."""
-
-    def __init__(self, groups: list[_Group], *, size: int, vectors: np.ndarray | None) -> None:
-        self.groups: list[_Group] = []
-        self.dim = None if vectors is None else vectors.shape[1]
-        self.mat = None if self.dim is None else np.zeros((size, self.dim), dtype=np.float32)
-        self.last = np.zeros(size)
-        for g in groups:
-            self.add(g)
-
-    def add(self, g: _Group) -> None:
-        k = len(self.groups)
-        self.groups.append(g)
-        g.slot = k
-        if self.mat is not None and g.vector is not None and g.vector.shape == (self.dim,):
-            self.mat[k] = g.vector  # a vector from another model's size stays zero: never matches
-        self.touch(g)
-
-    def touch(self, g: _Group) -> None:
-        self.last[g.slot] = g.incident.last_seen.timestamp()
-
-    def best(self, vec: np.ndarray | None, at: datetime, threshold: float,
-             window: timedelta) -> _Group | None:
-        n = len(self.groups)
-        if vec is None or self.mat is None or n == 0:
-            return None
-        sims = self.mat[:n] @ vec
-        sims[np.abs(self.last[:n] - at.timestamp()) > window.total_seconds()] = -np.inf
-        k = int(np.argmax(sims))
-        return self.groups[k] if sims[k] >= threshold else None
-
-
-def _unit(v: np.ndarray) -> np.ndarray:
-    v = np.asarray(v, dtype=np.float32)
-    n = float(np.linalg.norm(v))
-    return v / n if n else v
 
 
 def _vector(blob: bytes | None) -> np.ndarray | None:

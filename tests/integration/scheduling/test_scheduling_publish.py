@@ -77,13 +77,13 @@ def test_publishing_keeps_shifts_worked_or_in_progress_and_refuses_to_rewrite_th
             (alex, -26, -18),  # yesterday: the past cannot change
             (alex, 4, 12),  # overlaps the running shift
             (alex, 22, 30),  # tomorrow, 16 h after the running shift ends: fine
-            (bo, 44, 52), on_call=((bo, 36, 44),)))
+            (bo, 44, 52), on_call=((bo, 33, 41),)))
     assert (done.added, done.removed, done.kept) == (3, 1, 2)
     reasons = [s["reason"] for s in done.skipped]
     assert reasons[0] == "starts before publishing: the plan cannot change the past"
     assert reasons[1].startswith("Alex already has a regular shift") and "overlapping" in reasons[1]
     assert shifts(services, alex) == [(at(-2), at(6), "regular"), (at(22), at(30), "regular")]
-    assert shifts(services, bo) == [(at(-50), at(-42), "regular"), (at(36), at(44), "on_call"),
+    assert shifts(services, bo) == [(at(-50), at(-42), "regular"), (at(33), at(41), "on_call"),
                                     (at(44), at(52), "regular")]
 
 
@@ -93,6 +93,17 @@ def test_a_planned_shift_too_close_to_a_kept_one_is_refused_by_the_rest_rule(ser
         done = publish.publish_plan(session=session, now=NOW, actor="lena", plan=plan((alex, 12, 20)))
     assert done.added == 0
     assert done.skipped[0]["reason"].startswith("Alex would rest less than min_rest (11 h)")
+
+
+def test_an_on_call_window_ending_less_than_three_hours_before_a_day_shift_is_refused(services):
+    bo = person(services, "Bo", login="bo", shift=None)
+    with transaction(services.db) as session:
+        done = publish.publish_plan(session=session, now=NOW, actor="lena", plan=plan(
+            (bo, 20, 28), (bo, 44, 52), on_call=((bo, 10, 18), (bo, 34, 39))))
+    assert done.added == 3 and len(done.skipped) == 1
+    assert done.skipped[0]["kind"] == "on_call"
+    assert done.skipped[0]["reason"] == ("Bo's on-call would end 2.0 h before their shift at"
+                                         f" {at(20):%a %H:%M}: on-call must end 3 h before a day shift")
 
 
 def test_publishing_never_takes_work_in_hand_and_the_router_hands_off_at_shift_end(services):

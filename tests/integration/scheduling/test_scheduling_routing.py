@@ -153,3 +153,13 @@ def test_work_a_person_claimed_themselves_is_not_taken_back_at_shift_end(service
     services.clock = FixedClock(at(2))  # Alex's shift is over
     assert routing.run_once(services=services).releases == 0
     assert items(services)["mine"].assignee_id == user_id(services, "alex")
+
+
+def test_a_page_counts_the_shift_already_worked_today_toward_the_daily_limit(services):
+    person(services, "Owl", login="owl", shift=(-11, -2), on_call=(-1, 8))  # 9 h at work today already
+    set_rules(services, max_hours_per_day=9)
+    scored(services, ("fire", "critical"))
+    report = routing.run_once(services=services)
+
+    assert report.pages == 0 and report.gaps == 1
+    assert "daily hours (time at work)" in items(services)["fire"].routing.wait_reason

@@ -49,6 +49,20 @@ def test_nobody_is_assigned_in_the_last_minutes_of_a_shift():
     assert decision.assignments == () and "last minutes" in decision.waits[0].reason
 
 
+def test_the_last_minutes_of_a_shift_still_take_a_high_item_that_fits_in_them():
+    ending = person("ana", shifts=(shift(-7.6),), last_break_end=NOW - timedelta(hours=1))  # ends in 24 min
+    decision = route(snap([item("h1", "high"), item("n1")], [ending]), RULES, NOW)
+    assert assigned_to(decision) == {"h1": "ana"}
+    assert "last minutes" in decision.waits[0].reason
+
+
+def test_an_item_past_its_target_goes_back_to_its_previous_holder_when_nobody_else_can_take_it():
+    ana = person("ana")
+    late = item("h1", "high", waited_min=150, previous_holder="ana")
+    fresh = item("h2", "high", waited_min=10, previous_holder="ana")
+    assert assigned_to(route(snap([late, fresh], [ana]), RULES, NOW)) == {"h1": "ana"}
+
+
 def test_a_person_due_a_break_gets_no_new_work():
     long_stretch = person("ana", shifts=(shift(-6.5, 9),))
     rested = person("bob", shifts=(shift(-6.5, 9),), last_break_end=NOW - timedelta(hours=1))

@@ -86,7 +86,9 @@ def check_person(person, taken, decision, rules):
     if not taken:
         return
     shift = next(s for s in person.shifts if s.start <= NOW < s.end)  # StopIteration = off shift
-    assert NOW < shift.end - rules.no_new_in_last
+    if NOW >= shift.end - rules.no_new_in_last:  # the last minutes: only urgent work that fits in them
+        assert all(i.urgency in ("critical", "high") and shift.end - NOW >= rules.handling[i.urgency]
+                   for i in taken), taken
     assert person.on_break_until is None or person.on_break_until <= NOW
     since = max(shift.start, person.last_break_end or shift.start)
     assert NOW - since < rules.break_after

@@ -152,3 +152,19 @@ def test_evolving_rules_bumps_the_version_and_keeps_the_old_one():
 
 def test_a_night_template_is_recognised_and_a_day_one_is_not():
     assert [t.is_night for t in TEMPLATES] == [False, False, True]
+
+
+def test_time_at_work_counts_whole_shifts_and_off_shift_work_once_in_the_local_day_and_week():
+    from datetime import UTC, datetime, timedelta
+    from zoneinfo import ZoneInfo
+
+    from triage.scheduling.domain.localtime import time_at_work
+
+    tokyo = ZoneInfo("Asia/Tokyo")
+    now = datetime(2026, 3, 4, 3, tzinfo=UTC)  # Wednesday 12:00 in Tokyo
+    shift = (datetime(2026, 3, 4, 0, tzinfo=UTC), datetime(2026, 3, 4, 8, tzinfo=UTC))  # 09:00-17:00 local
+    monday = (datetime(2026, 3, 2, 0, tzinfo=UTC), datetime(2026, 3, 2, 8, tzinfo=UTC))
+    page = (datetime(2026, 3, 4, 10, tzinfo=UTC), datetime(2026, 3, 4, 10, 30, tzinfo=UTC))  # 19:00 local
+    overlap = (shift[0] + timedelta(hours=1), shift[0] + timedelta(hours=2))  # inside the shift: not twice
+    today, week = time_at_work([shift, monday], [page, overlap], tokyo, now)
+    assert today == 8.5 and week == 16.5

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from triage.scheduling.domain.rules import StaffingRules
 from triage.scheduling.domain.snapshot import OpenItem, PersonState
 
+HOUR = timedelta(hours=1)
+LAST_MINUTES_URGENT = frozenset({"critical", "high"})  # may still start in a shift's last minutes
 EPSILON = 1e-9  # float sums of hours must not refuse an assignment that lands exactly on a limit
 
 OFF_SHIFT = "off shift"
@@ -26,8 +28,8 @@ def availability(person: PersonState, now: datetime, rules: StaffingRules) -> st
         return OFF_SHIFT
     if person.on_break_until is not None and person.on_break_until > now:
         return ON_BREAK
-    if now >= shift.end - rules.no_new_in_last:
-        return LAST_MINUTES
+    if now >= shift.end - rules.no_new_in_last and (shift.end - now) / HOUR < rules.handling_hours["high"]:
+        return LAST_MINUTES  # not even a high item fits; Load.refusal stops lesser work earlier
     stretch_start = shift.start
     if person.last_break_end is not None and person.last_break_end > shift.start:
         stretch_start = person.last_break_end
@@ -52,7 +54,7 @@ def interruption_limit(urgency: str, rules: StaffingRules) -> int:
 class Load:
     """Mutable tally for one person while a routing pass hands out work."""
 
-    __slots__ = ("day", "effort", "interruptions", "paged", "person", "version", "week")
+    __slots__ = ("day", "effort", "interruptions", "left", "paged", "person", "version", "week")
 
     def __init__(self, person: PersonState, kept: tuple[OpenItem, ...], rules: StaffingRules) -> None:
         hours, effort = rules.handling_hours, rules.effort
@@ -64,11 +66,15 @@ class Load:
         self.interruptions = person.assigned_last_hour
         self.paged = 0.0  # hours of pages given in this pass: time at work on top of the shifts
         self.version = 0
+        self.left: float | None = None  # hours of shift left, set by the router when it knows `now`
 
     def refusal(self, urgency: str, rules: StaffingRules) -> str | None:
         """None if one more item of `urgency` stays within every limit, else the limit hit."""
         if self.interruptions >= interruption_limit(urgency, rules):
             return INTERRUPTIONS
+        if self.left is not None and self.left <= rules.no_new_in_last / HOUR + EPSILON and (
+                urgency not in LAST_MINUTES_URGENT or self.left < rules.handling_hours[urgency]):
+            return LAST_MINUTES  # the last minutes take only urgent work that can be done in them
         if self.effort + rules.effort[urgency] > rules.max_open_effort + EPSILON:
             return CAPACITY
         hours = rules.handling_hours[urgency]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -39,3 +39,22 @@ def night_hours(start: datetime, end: datetime, zone: ZoneInfo) -> float:
 def local_days_touched(start: datetime, end: datetime, zone: ZoneInfo) -> tuple[date, ...]:
     """The local calendar days [start, end) touches: a night shift is work on two days."""
     return tuple(day for day, hours in split_by_local_day(start, end, zone) if hours > 0)
+
+
+def time_at_work(shifts: Iterable[tuple[datetime, datetime]], worked: Iterable[tuple[datetime, datetime]],
+                 zone: ZoneInfo, now: datetime) -> tuple[float, float]:
+    """Hours at work in the local day and ISO week of `now`: whole shifts plus work outside them, once each."""
+    local = now.astimezone(zone).date()
+    week = local.isocalendar()[:2]
+    merged: list[list[datetime]] = []
+    for s, e in sorted([*shifts, *worked]):
+        if merged and s <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], e)
+        else:
+            merged.append([s, e])
+    today = this_week = 0.0
+    for s, e in merged:
+        for day, hours in split_by_local_day(s, e, zone):
+            today += hours if day == local else 0.0
+            this_week += hours if day.isocalendar()[:2] == week else 0.0
+    return today, this_week

@@ -8,10 +8,11 @@ from datetime import datetime
 from operator import attrgetter
 from zoneinfo import ZoneInfo
 
+from triage.core.scoring import URGENCIES
 from triage.scheduling.domain.handoff import hhmm as _hhmm
 from triage.scheduling.domain.handoff import release_due as _release
 from triage.scheduling.domain.handoff import requeued as _requeued
-from triage.scheduling.domain.limits import OFF_SHIFT, Load, availability
+from triage.scheduling.domain.limits import HOUR, OFF_SHIFT, Load, availability
 from triage.scheduling.domain.paging import choose_on_call, with_skills
 from triage.scheduling.domain.preempt import PREEMPTING, best_preemption, handback_note
 from triage.scheduling.domain.rules import StaffingRules
@@ -29,6 +30,7 @@ from triage.scheduling.domain.snapshot import (
 )
 
 Group = frozenset[str]
+RANK = {u: n for n, u in enumerate(URGENCIES)}
 
 
 def route(snapshot: Snapshot, rules: StaffingRules, now: datetime) -> RoutingDecision:
@@ -66,6 +68,10 @@ class _Pass:
             self.loads[person.id] = Load(person, tuple(kept), rules)
             self.held[person.id] = kept
         self.status = {pid: availability(p, now, rules) for pid, p in self.people.items()}
+        for pid, person in self.people.items():
+            shift = person.shift_at(now) if self.status[pid] is None else None
+            if shift is not None:
+                self.loads[pid].left = (shift.end - now) / HOUR
         self.by_skill: dict[str, set[str]] = defaultdict(set)
         for pid, person in self.people.items():
             if self.status[pid] is None:
@@ -89,9 +95,12 @@ class _Pass:
         self.gaps: list[CoverageGap] = []
 
     def run(self) -> RoutingDecision:
-        # Two C-level stable sorts: oldest first within equal priority, highest priority first.
+        # Stable sorts: oldest first within equal priority, highest first; within an urgency, items that
+        # can still meet their target before those past it (a fresh one can still be saved).
         self.waiting.sort(key=attrgetter("received_at"))
         self.waiting.sort(key=attrgetter("priority"), reverse=True)
+        sla, now = self.rules.sla, self.now
+        self.waiting.sort(key=lambda i: (RANK[i.urgency], now - i.received_at > sla[i.urgency]))
         low: dict[Group, list[WaitingItem]] = defaultdict(list)
         holder, exhausted, fast = self.holder, self.exhausted, self.fast
         for item in self.waiting:
@@ -156,24 +165,26 @@ class _Pass:
         key = (item.required_skills, urgency)
         if key in self.exhausted:
             return None
-        heap, skipped, chosen, blocked_by_holder = self._heap(item.required_skills), [], None, False
+        heap, skipped, chosen, previous = self._heap(item.required_skills), [], None, None
         while heap:
             entry = heapq.heappop(heap)
             load = self.loads[entry[1]]
             if entry[2] != load.version:
                 heapq.heappush(heap, (load.stress(rules), entry[1], load.version))
             elif entry[1] == item.previous_holder:
-                skipped.append(entry)
-                blocked_by_holder = True
+                previous = entry  # not straight back to the same person while someone else fits
             elif load.refusal(urgency, rules) is None:
                 chosen = entry
                 break
             elif load.can_take_any(rules):
                 skipped.append(entry)  # too loaded for this item, may still fit a lighter one
-        for entry in skipped:
+        if (chosen is None and previous is not None and self.now - item.received_at >= rules.sla[urgency]
+                and self.loads[previous[1]].refusal(urgency, rules) is None):
+            chosen, previous = previous, None  # past its target and nobody else can: back to them
+        for entry in skipped + ([previous] if previous else []):
             heapq.heappush(heap, entry)
         if chosen is None:
-            if not blocked_by_holder:
+            if previous is None:
                 self.exhausted.add(key)
             return None
         pid = chosen[1]

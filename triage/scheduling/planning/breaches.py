@@ -10,6 +10,7 @@ from itertools import pairwise
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from triage.scheduling.domain.limits import LAST_MINUTES_URGENT
 from triage.scheduling.domain.rules import StaffingRules
 
 MERGE_GAP = timedelta(hours=3)  # gaps shorter than this are breaks inside one working period
@@ -106,8 +107,10 @@ def _assignment_rules(log: _Log, found: Counter[str]) -> None:
             if shift is None:
                 found["assigned off shift"] += 1
                 continue
-            if at >= shift[1] - rules.no_new_in_last:
-                found["assigned in the last minutes of a shift"] += 1
+            left = (shift[1] - at) / timedelta(hours=1)
+            if at >= shift[1] - rules.no_new_in_last and (
+                    a["urgency"] not in LAST_MINUTES_URGENT or left < rules.handling_hours[a["urgency"]]):
+                found["assigned in the last minutes of a shift"] += 1  # urgent work that fits is allowed
             since = max([shift[0]] + [e for s, e in log.breaks.get(pid, ()) if shift[0] <= e <= at])
             if at - since >= rules.break_after:
                 found["assigned while due a break"] += 1

@@ -14,6 +14,7 @@ from triage.scheduling.planning.breaches import check_breaches, hours_by_period
 from triage.scheduling.planning.plan import Plan
 from triage.scheduling.planning.roster_model import ANY, WEEK_HOURS
 from triage.scheduling.planning.simulate import RunLog
+from triage.scheduling.planning.team_figures import continuity, gap_hours_by_skill, utilisation
 
 
 @dataclass
@@ -35,6 +36,9 @@ class Outcome:
     answered_by: dict[str, tuple[int, int]] = field(default_factory=dict)  # (answered, unanswered) per urgency
     deferred: int = 0
     pages_per_person: dict[str, int] = field(default_factory=dict)
+    utilisation: dict[str, float] = field(default_factory=dict)  # per person, while work waited
+    continuity: tuple[int, int] = (0, 0)  # (follow-ups to the same person, follow-ups handled)
+    gap_hours: dict[str, float] = field(default_factory=dict)  # per skill: nobody on shift or on call
 
     def sla_text(self, urgency: str) -> str:
         """'97.1% (235/242)', or 'n/a (no items)' rather than a flattering 100 %."""
@@ -118,7 +122,9 @@ def outcome(log: RunLog, plan: Plan, rules: StaffingRules, start: datetime, end:
         if r["type"] == "page":
             pages[r["person"]] += 1
     extra = {"sla_counts": {u: (h, n) for u, (h, n) in hit.items()}, "answered_by": by_urgency,
-             "deferred": sum(1 for r in log.records if r["type"] == "deferral"), "pages_per_person": dict(pages)}
+             "deferred": sum(1 for r in log.records if r["type"] == "deferral"), "pages_per_person": dict(pages),
+             "utilisation": utilisation(log.rostered_waiting, log.busy_waiting),
+             "continuity": continuity(log.records), "gap_hours": gap_hours_by_skill(log.records)}
     return Outcome(log.policy, {u: (h / n if n else None) for u, (h, n) in hit.items()},
                    crit_cov[0] / crit_cov[1] if crit_cov[1] else None, answered, len(log.items) - answered,
                    sum(1 for r in log.records if r["type"] == "page"), len(log.gaps),

@@ -30,6 +30,12 @@ from triage.scheduling.domain.staff import (
 )
 from triage.scheduling.planning.roster_model import RosterRequest, candidates, unworkable_templates
 from triage.scheduling.planning.sick_calls import SickCall, sick_calls_from_list, with_announced
+from triage.scheduling.planning.storm_sim import (
+    StormMix,
+    group_storms,
+    storm_extras,
+    storm_mix_from_dict,
+)
 
 # A community inbox: quiet at night, a morning climb, an evening peak after work (weights per hour).
 DEFAULT_DAILY_PROFILE = (2, 1.5, 1, 1, 1, 1.5, 3, 5, 7, 8, 8, 8, 7.5, 7.5, 7.5, 7, 7, 7.5, 8, 8.5, 8, 6.5, 4.5, 3)
@@ -55,6 +61,7 @@ class Traffic:
     sick_calls_per_day: float = 1.5
     authors: int = 5000
     channels: Mapping[str, float] = field(default_factory=dict)  # channel mix; empty: channels not modelled
+    storm: StormMix = field(default_factory=StormMix)  # what the storm's extra messages are made of
 
 
 @dataclass(frozen=True)
@@ -83,6 +90,7 @@ class Arrival:
     handling: float  # minutes of work this item really takes
     channel: str = ""  # "" when the scenario has no channel mix (no channel skill needed)
     incident: str | None = None  # storm incident this item belongs to, when grouped
+    text: str = ""  # only a storm's copies carry text: it is what the live grouping compares
 
 
 def _generated_staff(spec: Mapping[str, Any], seed: int, team_zone: str) -> list[Staff]:
@@ -133,6 +141,7 @@ def scenario_from_dict(raw: Mapping[str, Any]) -> Scenario:
     traffic_raw = dict(raw.get("traffic", {}))
     if "storm_hours" in traffic_raw:
         traffic_raw["storm_hours"] = tuple(traffic_raw["storm_hours"])
+    traffic_raw["storm"] = storm_mix_from_dict(traffic_raw.get("storm"))
     traffic = Traffic(**traffic_raw)
     rules_raw = dict(raw.get("rules", {}))
     # One rule set: unless the lead says otherwise, the hours budget charges what items really take.
@@ -183,9 +192,31 @@ def hourly_rates(traffic: Traffic, start: datetime, hours: int, *, storm_day: in
 
 def arrivals(traffic: Traffic, start: datetime, hours: int, *, seed: int, storm_day: int | None,
              prefix: str = "m") -> list[Arrival]:
-    """Poisson arrivals per hour, uniform within the hour; authors follow a long-tailed law."""
+    """Poisson arrivals per hour, then the storm's extra messages, its copies grouped into incidents."""
+    base = _arrivals(traffic, start, hours, seed=seed)
+    if storm_day is None:
+        return [Arrival(f"{prefix}{n}", *fields) for n, fields in enumerate(base)]
+    extra = hourly_rates(traffic, start, hours, storm_day=storm_day) - hourly_rates(traffic, start, hours,
+                                                                                   storm_day=None)
+    rng = np.random.default_rng(seed + 3_000_017)
+    counts = rng.poisson(np.clip(extra, 0, None))
+    offsets = np.sort(np.repeat(np.arange(hours), counts) * 60 + rng.uniform(0, 60, int(counts.sum())))
+    start_utc, minute = start.astimezone(UTC), timedelta(minutes=1)
+    times = [start_utc + off * minute for off in offsets.tolist()]
+    mix = {"urgency": traffic.urgency_mix, "languages": traffic.languages, "channels": traffic.channels}
+    authors = rng.integers(0, traffic.authors, len(times)).tolist()
+    storm = [(at, e["urgency"], e["language"], f"a{author}", 0.2,
+              max(1.0, traffic.handling_minutes[e["urgency"]]), e["channel"], None, e["text"])
+             for at, e, author in zip(times, storm_extras(mix=traffic.storm, base=mix, times=times, seed=seed),
+                                      authors, strict=True)]
+    merged = sorted(base + storm, key=lambda f: f[0])
+    return group_storms([Arrival(f"{prefix}{n}", *fields) for n, fields in enumerate(merged)])
+
+
+def _arrivals(traffic: Traffic, start: datetime, hours: int, *, seed: int) -> list[tuple]:
+    """Ordinary traffic as field tuples (all but the id), in time order."""
     rng = np.random.default_rng(seed)
-    rates = hourly_rates(traffic, start, hours, storm_day=storm_day)
+    rates = hourly_rates(traffic, start, hours, storm_day=None)
     counts = rng.poisson(rates)
     total = int(counts.sum())
     offsets = np.repeat(np.arange(hours), counts) * 60 + rng.uniform(0, 60, total)
@@ -204,11 +235,9 @@ def arrivals(traffic: Traffic, start: datetime, hours: int, *, seed: int, storm_
                noise[order].tolist(), strict=False)  # plain Python lists: numpy scalar access per item is slow
     rel_list, handling = rel.tolist(), traffic.handling_minutes
     chans = _channels(traffic, total, seed=seed, order=order)
-    out = []
-    for n, (off, u, lang, author, jitter) in enumerate(cols):
-        out.append(Arrival(f"{prefix}{n}", start + off * minute, urg[u], langs[lang], f"a{author}",
-                           rel_list[author], max(1.0, handling[urg[u]] * jitter), chans[n]))
-    return out
+    return [(start + off * minute, urg[u], langs[lang], f"a{author}", rel_list[author],
+             max(1.0, handling[urg[u]] * jitter), chans[n])
+            for n, (off, u, lang, author, jitter) in enumerate(cols)]
 
 
 def _channels(traffic: Traffic, total: int, *, seed: int, order: np.ndarray) -> list[str]:

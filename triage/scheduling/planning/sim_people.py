@@ -37,11 +37,10 @@ class SimItem:
     held_started: datetime | None = None  # when the current holder started it
     record: dict[str, Any] | None = None
     deferred: bool = False  # low work capacity could not reach; still served if capacity frees up
+    skills: frozenset[str] = field(init=False)  # its language, and its channel when modelled
 
-    @property
-    def skills(self) -> frozenset[str]:
-        """What whoever takes this item must have: its language, and its channel when modelled."""
-        return frozenset({self.arrival.language, self.arrival.channel} - {""})
+    def __post_init__(self) -> None:
+        self.skills = frozenset({self.arrival.language, self.arrival.channel} - {""})
 
 
 @dataclass(eq=False)
@@ -65,12 +64,14 @@ class SimPerson:
     def __post_init__(self) -> None:
         self.shifts.sort(key=lambda s: s.start)
         self._starts = [s.start for s in self.shifts]
+        self.tags = self.staff.tags  # computed once: the replay asks every tick
         self.zone = ZoneInfo(self.staff.timezone)  # days, weeks and nights are this person's own
         self.at_work_day: dict[Any, float] = {}  # hours at work per local day: shifts, then off-shift work
         self.at_work_week: dict[Any, float] = {}
         for s in self.shifts:
             self._at_work(s.start, s.end)
         self.off_shift: list[tuple[datetime, datetime]] = []  # paged work, for rest
+        self.total_minutes = 0.0  # on items, ever: utilisation reads its growth per tick
 
     def _at_work(self, start: datetime, end: datetime) -> None:
         for day, hours in split_by_local_day(start, end, self.zone):
@@ -92,6 +93,7 @@ class SimPerson:
     def _charge(self, start: datetime, minutes: float) -> None:
         local = start.astimezone(self.zone).date()
         week = local.isocalendar()[:2]
+        self.total_minutes += minutes
         self.minutes_by_day[local] = self.minutes_by_day.get(local, 0.0) + minutes
         self.minutes_by_week[week] = self.minutes_by_week.get(week, 0.0) + minutes
 

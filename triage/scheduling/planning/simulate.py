@@ -2,28 +2,29 @@
 
 from __future__ import annotations
 
-import heapq
+import math
 import time as clock
+from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import numpy as np
-
 from triage.core.priority import priority
 from triage.scheduling.domain.router import route
-from triage.scheduling.domain.rules import StaffingRules, rules_as_dict
+from triage.scheduling.domain.rules import rules_as_dict
 from triage.scheduling.domain.snapshot import PersonState, Snapshot, WaitingItem
-from triage.scheduling.domain.staff import Interval
+from triage.scheduling.planning.baselines import BASELINES, Baseline
 from triage.scheduling.planning.event_log import header_records
 from triage.scheduling.planning.plan import Plan
 from triage.scheduling.planning.scenario import Arrival, Scenario
-from triage.scheduling.planning.sick_calls import same_morning_days
-from triage.scheduling.planning.sim_people import PAGE_RESPONSE, SimItem, SimPerson
+from triage.scheduling.planning.sim_people import MINUTE, PAGE_RESPONSE, SimItem, SimPerson
+from triage.scheduling.planning.sim_pool import Pool
+from triage.scheduling.planning.sim_shifts import sick_calls, worked_shifts
 
-POLICIES = ("scheduler", "round-robin 24/7", "least-loaded, no limits")
+SCHEDULER = "scheduler"
+POLICIES = (SCHEDULER, *BASELINES)
 PRIORITY_REFRESH = timedelta(minutes=15)  # waiting items' priorities age in steps, not every tick
 NEARBY_REFRESH = timedelta(minutes=10)
 DEFER_AT = 0.5  # share of the low SLA waited, everyone with the skill at a limit: shown as deferred  # who is on or about to be on shift, recomputed this often
@@ -41,47 +42,8 @@ class RunLog:
     items: list[SimItem] = field(default_factory=list)
     people: dict[str, SimPerson] = field(default_factory=dict)
     seconds: float = 0.0
-
-
-def sick_calls(scenario: Scenario, shifts: dict[str, list[Interval]], *, seed: int) -> dict[str, list[Interval]]:
-    """Drop the named same-morning sick days' shifts and a Poisson number more per day."""
-    rng = np.random.default_rng(seed)
-    zone = ZoneInfo(scenario.rules.team_timezone)
-    by_day: dict[Any, list[tuple[str, Interval]]] = {}
-    for pid, spans in shifts.items():
-        for s in spans:
-            by_day.setdefault(s.start.astimezone(zone).date(), []).append((pid, s))
-    dropped = set()
-    for _day, entries in sorted(by_day.items()):
-        for k in rng.choice(len(entries), min(len(entries), rng.poisson(scenario.traffic.sick_calls_per_day)),
-                            replace=False):
-            dropped.add((entries[k][0], entries[k][1].start))
-    named = same_morning_days(scenario.staff, scenario.sick, scenario.start.astimezone(zone).date())
-    for pid, days in named.items():
-        dropped.update((pid, s.start) for s in shifts.get(pid, ()) if any(d.contains(s.start) for d in days))
-    return {pid: [s for s in spans if (pid, s.start) not in dropped] for pid, spans in shifts.items()}
-
-
-def worked_shifts(plan: Plan) -> tuple[dict[str, list[Interval]], dict[str, list[Interval]]]:
-    """Planned shifts and on-call windows per person, in UTC."""
-    shifts: dict[str, list[Interval]] = {}
-    on_call: dict[str, list[Interval]] = {}
-    week = timedelta(days=7)
-    if plan.rosters:  # the plan is cyclic: last week's Sunday night looked like this week's
-        first = plan.rosters[0]
-        for s in first.shifts:
-            if s.day == 6 and s.end.date() > s.start.date():
-                shifts.setdefault(s.person_id, []).append(Interval((s.start - week).astimezone(UTC),
-                                                                   (s.end - week).astimezone(UTC)))
-        for pid, w in first.on_call[-1:]:
-            on_call.setdefault(pid, []).append(Interval((w.start - week).astimezone(UTC),
-                                                        (w.end - week).astimezone(UTC)))
-    for roster in plan.rosters:
-        for s in roster.shifts:
-            shifts.setdefault(s.person_id, []).append(Interval(s.start.astimezone(UTC), s.end.astimezone(UTC)))
-        for pid, w in roster.on_call:
-            on_call.setdefault(pid, []).append(Interval(w.start.astimezone(UTC), w.end.astimezone(UTC)))
-    return shifts, on_call
+    rostered_waiting: dict[str, float] = field(default_factory=dict)  # shift minutes while work waited
+    busy_waiting: dict[str, float] = field(default_factory=dict)  # of those, minutes spent on items
 
 
 class _Engine:
@@ -95,15 +57,16 @@ class _Engine:
                        for s in scenario.staff}
         self.log.people = self.people
         self.arrivals, self.next_arrival = arrivals, 0
-        self.waiting: dict[str, SimItem] = {}
+        self.waiting = Pool()
+        self.behind: dict[tuple[frozenset[str], str], deque[SimItem]] = {}  # lows in arrival order, to defer
         self.waiting_view: dict[str, WaitingItem] = {}
         self.items: dict[str, SimItem] = {}
-        self.rr = 0
         self.refreshed: datetime | None = None
         self.near: list[SimPerson] = []
         self.near_at: datetime | None = None
         self.idle: dict[str, PersonState] = {}
         self.defer_after = self.rules.sla["low"] * DEFER_AT  # past this, waiting low work is deferred
+        self.baseline = None if policy == SCHEDULER else Baseline(policy, list(self.people.values()))
 
     def run(self, start: datetime, end: datetime, progress: Callable[[float], None] | None = None) -> RunLog:
         t0 = clock.perf_counter()
@@ -112,12 +75,27 @@ class _Engine:
         t = start
         while t < end:
             nxt = t + tick
-            always = self.policy != POLICIES[0]
+            always = self.baseline is not None and self.baseline.always
+            keys = self.waiting.needed()
             for person in self.people.values():
+                shift = person.shift_at(t)
+                waits = shift is not None and bool(person.queue or any(k <= person.tags for k in keys))
+                before = person.total_minutes
                 if person.current or person.queue:
                     person.work(t, nxt, rules=self.rules, always=always)
+                if waits:  # utilisation: rostered time while work this person could take was waiting
+                    on = (min(nxt, shift.end) - max(t, shift.start)) / MINUTE
+                    pid = person.staff.id
+                    self.log.rostered_waiting[pid] = self.log.rostered_waiting.get(pid, 0.0) + on
+                    self.log.busy_waiting[pid] = (self.log.busy_waiting.get(pid, 0.0)
+                                                  + min(on, person.total_minutes - before))
+                if not always and self.baseline is not None and person.shift_at(nxt) is None and person.open_count():
+                    person.handed_back.extend(([person.current] if person.current else []) + list(person.queue))
+                    person.current = None
+                    person.queue.clear()  # all at once: one by one costs the queue's length each
+                if person.handed_back:
                     for item in person.handed_back:
-                        self._release(item.arrival.id, person.staff.id, nxt, "handed back before a break")
+                        self._release(item.arrival.id, person.staff.id, nxt, "handed back at a break or shift end")
                     person.handed_back.clear()
             self._arrive(nxt)
             self._route(nxt)
@@ -148,10 +126,12 @@ class _Engine:
     def _arrive(self, until: datetime) -> None:
         while self.next_arrival < len(self.arrivals) and self.arrivals[self.next_arrival].at <= until:
             a = self.arrivals[self.next_arrival]
+            self.next_arrival += 1
+            if a.incident is not None and a.incident != a.id:
+                continue  # a storm copy joins its incident's item: the storm costs one item
             item = SimItem(a, a.handling)
             self.items[a.id] = item
-            self.waiting[a.id] = item
-            self.next_arrival += 1
+            self._wait(item)
 
     def _view(self, item: SimItem, now: datetime) -> WaitingItem:
         a = item.arrival
@@ -160,7 +140,7 @@ class _Engine:
 
     def _assign(self, item: SimItem, pid: str, now: datetime, *, via_page: bool = False) -> None:
         person = self.people[pid]
-        self.waiting.pop(item.arrival.id, None)
+        self.waiting.remove(item.arrival.id)
         self.waiting_view.pop(item.arrival.id, None)
         item.person, item.assigned_at, item.held_started, item.via_page = pid, now, None, via_page
         item.record = {"type": "assignment", "item": item.arrival.id, "urgency": item.arrival.urgency,
@@ -184,26 +164,30 @@ class _Engine:
             item.record["released"] = now.isoformat()
             item.record["handoff_note"] = note
         item.person, item.previous_holder, item.record = None, pid, None
-        self.waiting[item_id] = item
+        self._wait(item)
+
+    def _wait(self, item: SimItem) -> None:
+        if item.arrival.id not in self.waiting and item.arrival.urgency == "low" and item.previous_holder is None:
+            self.behind.setdefault((item.skills, "low"), deque()).append(item)
+        self.waiting.add(item)
 
     def _route(self, now: datetime) -> None:
-        if self.policy == POLICIES[0]:
+        if self.baseline is None:
             self._route_scheduler(now)
         else:
-            self._route_baseline(now)
+            for item, person in self.baseline.assign(self.waiting, now):
+                self._assign(item, person.staff.id, now)
 
     def _route_scheduler(self, now: datetime) -> None:
         if self.refreshed is None or now - self.refreshed >= PRIORITY_REFRESH:
             self.waiting_view = {}
             self.refreshed = now
-        for iid, item in self.waiting.items():
-            if iid not in self.waiting_view:
-                self.waiting_view[iid] = self._view(item, now)
-        authors = {v.author_id for v in self.waiting_view.values()}
-        relevant = [p.state(now, waiting_authors=authors) for p in self._nearby(now)
-                    if p.current or p.queue or p.shift_at(now) or any(w.contains(now) for w in p.on_call)]
-        relevant += self._idle_states(now)
-        decision = route(Snapshot(tuple(self.waiting_view.values()), tuple(relevant)), self.rules, now)
+        present = [p for p in self._nearby(now)
+                   if p.current or p.queue or p.shift_at(now) or any(w.contains(now) for w in p.on_call)]
+        shown, behind = self._heads(now, sum(self._room(p) for p in present if p.shift_at(now)))
+        authors = {v.author_id for v in shown}
+        relevant = [p.state(now, waiting_authors=authors) for p in present] + self._idle_states(now)
+        decision = route(Snapshot(tuple(shown), tuple(relevant)), self.rules, now)
         for r in decision.releases:
             self._release(r.item_id, r.person_id, now, r.handoff_note)
             self.waiting_view.pop(r.item_id, None)
@@ -213,10 +197,47 @@ class _Engine:
             self._assign(self.items[p.item_id], p.person_id, now, via_page=True)
         for g in decision.gaps:
             self.log.gaps.add(g.item_id)
+        verdict = {}
         for w in decision.waits:
             self.log.wait_reasons[w.reason] = self.log.wait_reasons.get(w.reason, 0) + len(w.item_ids)
-            if w.kind == "at_limit":
-                self._defer(w.item_ids, now, w.reason)
+            for iid in w.item_ids:
+                verdict[self.waiting.where.get(iid)] = w
+        for key, w in verdict.items():  # lows at a limit are deferred oldest first, head and behind alike
+            if w.kind == "at_limit" and key in self.behind:
+                self._defer_behind(self.behind[key], now, w.reason)
+        for key, count in behind.items():  # the items behind a group's head share its last verdict
+            w = verdict.get(key)
+            if w is not None:
+                self.log.wait_reasons[w.reason] += count
+
+    def _room(self, person: SimPerson) -> float:
+        """Open effort this person could still take, counting what a critical could preempt."""
+        effort = self.rules.effort
+        held = sum(effort[i.arrival.urgency] for i in person.queue) + (
+            effort[person.current.arrival.urgency] if person.current else 0.0)
+        return max(0.0, self.rules.max_open_effort - held) + sum(effort[i.arrival.urgency] for i in person.queue)
+
+    def _heads(self, now: datetime, room: float) -> tuple[list[WaitingItem], dict]:
+        """The router's view: each group's oldest items, as many as the people on shift have room for
+        (unstarted work counts as room: an urgent item may preempt it); every critical."""
+        shown, behind = [], {}
+        effort = self.rules.effort
+        for key, head, rest in self.waiting.heads(lambda u: None if u == "critical" else
+                                                  math.ceil(room / effort[u]) + 2):
+            for item in head:
+                view = self.waiting_view.get(item.arrival.id)
+                if view is None:
+                    view = self.waiting_view[item.arrival.id] = self._view(item, now)
+                shown.append(view)
+            if rest:
+                behind[key] = rest
+        return shown, behind
+
+    def _defer_behind(self, queue: deque[SimItem], now: datetime, reason: str) -> None:
+        while queue and now - queue[0].arrival.at >= self.defer_after:
+            item = queue.popleft()
+            if item.arrival.id in self.waiting:
+                self._defer([item.arrival.id], now, reason)
 
     def _defer(self, item_ids, now: datetime, reason: str) -> None:
         """Low work that capacity cannot reach is marked deferred once, with the reason, not left silent."""
@@ -249,24 +270,6 @@ class _Engine:
                          if id(p) not in near and any(now < s.start <= horizon for s in p.upcoming(now))}
         return list(self.idle.values())
 
-    def _route_baseline(self, now: datetime) -> None:
-        ids = list(self.people)
-        if self.policy == POLICIES[1]:
-            for item in sorted(self.waiting.values(), key=lambda i: i.arrival.at):
-                self._assign(item, ids[self.rr % len(ids)], now)
-                self.rr += 1
-            return
-        if not self.waiting:
-            return
-        on = [p for p in ids if self.people[p].shift_at(now)] or ids
-        heap = [(self.people[p].open_count(), p) for p in on]
-        heapq.heapify(heap)
-        for item in sorted(self.waiting.values(), key=lambda i: i.arrival.at):
-            count, pid = heapq.heappop(heap)
-            self._assign(item, pid, now)
-            heapq.heappush(heap, (count + 1, pid))
-
-
 def run_policies(scenario: Scenario, plan: Plan, arrivals: list[Arrival], *, policies: Iterable[str] = POLICIES,
                  progress: Callable[[str, float], None] | None = None) -> list[RunLog]:
     """Run each policy on identical traffic, shifts (after sick calls) and on-call windows."""
@@ -280,8 +283,3 @@ def run_policies(scenario: Scenario, plan: Plan, arrivals: list[Arrival], *, pol
         logs.append(engine.run(start, end, (lambda f, p=policy: progress(p, f)) if progress else None))
     return logs
 
-
-def rules_of(log: RunLog) -> StaffingRules:
-    from triage.scheduling.domain.rules import rules_from_dict
-    raw = {k: v for k, v in log.records[0].items() if k not in ("type", "policy")}
-    return rules_from_dict(raw)

@@ -4,8 +4,9 @@ from pathlib import Path
 import pytest
 
 from tests.checkers.schedule_checker import check
-from triage.scheduling.domain.errors import InvalidStaff, RuleConflict
+from triage.scheduling.domain.errors import InvalidStaff, RuleConflict, SchedulingError
 from triage.scheduling.domain.rules import StaffingRules
+from triage.scheduling.planning.baselines import LEAST_LOADED, ROUND_ROBIN, ROUND_THE_CLOCK
 from triage.scheduling.planning.breaches import check_breaches
 from triage.scheduling.planning.metrics import outcome
 from triage.scheduling.planning.plan import build_plan
@@ -16,7 +17,8 @@ SCENARIOS = Path(__file__).resolve().parents[4] / "scenarios"
 TINY = {"name": "tiny", "start": "2026-03-02", "days": 2, "seed": 5, "team_timezone": "Europe/Berlin",
         "history_weeks": 1, "tick_minutes": 5,
         "staff": {"generate": {"count": 16, "languages": {"en": 1.0, "es": 0.5}, "on_call_share": 0.4}},
-        "traffic": {"per_day": 250, "languages": {"en": 0.8, "es": 0.2}, "storm_day": 1,
+        "traffic": {"per_day": 250, "languages": {"en": 0.8, "es": 0.2}, "storm_day": 1, "storm_factor": 6,
+                    "storm": {"duplicate_share": 0.9, "urgency": {"high": 1}},
                     "sick_calls_per_day": 1, "authors": 300}}
 
 
@@ -28,17 +30,17 @@ def tiny_run():
                        storm_day=scenario.traffic.storm_day)
     logs = run_policies(scenario, plan, traffic)
     end = scenario.start + timedelta(days=scenario.days)
-    return scenario, logs, [outcome(log, plan, scenario.rules, scenario.start, end) for log in logs]
+    return scenario, logs, [outcome(log, plan, scenario.rules, scenario.start, end) for log in logs], traffic
 
 
 def test_the_scheduler_breaks_no_rule_in_a_replay(tiny_run):
-    _, _, outcomes = tiny_run
+    _, _, outcomes, _ = tiny_run
     assert outcomes[0].policy == POLICIES[0]
     assert outcomes[0].total_breaches == 0
 
 
 def test_the_independent_checker_finds_no_breach_in_the_schedulers_log(tiny_run):
-    _, logs, _ = tiny_run
+    _, logs, _, _ = tiny_run
     report = check(logs[0].records)
     assert report.total_breaches == 0, report.summary()
     assert report.breaches["page without the skill"] == 0
@@ -46,18 +48,22 @@ def test_the_independent_checker_finds_no_breach_in_the_schedulers_log(tiny_run)
 
 
 def test_the_independent_checker_catches_the_round_the_clock_baseline(tiny_run):
-    _, logs, _ = tiny_run
-    report = check(logs[1].records)
+    _, logs, _, _ = tiny_run
+    report = check(_by_policy(logs, ROUND_THE_CLOCK).records)
     assert report.breaches["worked off shift"] > 0 and report.breaches["rest"] > 0
 
 
 def test_the_round_the_clock_baseline_is_caught_working_off_shift(tiny_run):
-    _, _, outcomes = tiny_run
-    assert outcomes[1].breaches.get("worked off shift", 0) > 0
+    _, _, outcomes, _ = tiny_run
+    assert _by_policy(outcomes, ROUND_THE_CLOCK).breaches.get("worked off shift", 0) > 0
+
+
+def _by_policy(runs, policy):
+    return next(r for r in runs if r.policy == policy)
 
 
 def test_every_message_is_accounted_for_under_each_policy(tiny_run):
-    _, logs, _ = tiny_run
+    _, logs, _, _ = tiny_run
     assert len({len(log.items) for log in logs}) == 1
     assert all(any(r["type"] == "rules" for r in log.records) for log in logs)
 
@@ -102,3 +108,38 @@ def test_a_scenario_with_a_time_zone_typo_is_rejected():
 def test_a_scenario_with_unsatisfiable_rules_is_rejected_naming_them():
     with pytest.raises(RuleConflict, match="max_hours_per_day"):
         scenario_from_dict({"rules": {"max_hours_per_day": 4}})
+
+
+def test_a_storms_near_duplicates_become_one_item_through_the_live_grouping(tiny_run):
+    _, logs, _, traffic = tiny_run
+    copies = [a for a in traffic if a.incident not in (None, a.id)]
+    assert len(copies) > 100 and len({a.incident for a in copies}) <= 3
+    leaders = {a.id for a in traffic if a.incident == a.id}
+    assert {a.incident for a in copies} <= leaders
+    for log in logs:
+        assert len(log.items) == len(traffic) - len(copies)
+    report = check(logs[0].records)
+    assert sum(report.answered.values()) + sum(report.unanswered.values()) == len(traffic) - len(copies)
+
+
+@pytest.mark.parametrize("policy", [ROUND_ROBIN, LEAST_LOADED])
+def test_the_on_shift_baselines_give_work_only_to_skilled_people_on_shift(tiny_run, policy):
+    _, logs, _, _ = tiny_run
+    report = check(_by_policy(logs, policy).records)
+    assert report.breaches["item given to someone without its language or channel"] == 0
+    assert report.breaches["worked off shift"] == 0
+    assert sum(report.answered.values()) > 0
+
+
+def test_the_summary_reports_utilisation_continuity_pages_and_gap_hours(tiny_run):
+    _, _, outcomes, _ = tiny_run
+    sched = outcomes[0]
+    assert sched.utilisation and all(0.0 <= v <= 1.0 for v in sched.utilisation.values())
+    same, n = sched.continuity
+    assert 0 < same <= n
+    assert set(sched.gap_hours) >= {"en", "es"} and all(v >= 0 for v in sched.gap_hours.values())
+
+
+def test_a_storm_with_an_out_of_range_duplicate_share_is_rejected_naming_the_field():
+    with pytest.raises(SchedulingError, match="traffic.storm.duplicate_share"):
+        scenario_from_dict({"traffic": {"storm": {"duplicate_share": 1.5}}})
