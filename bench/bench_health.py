@@ -40,15 +40,17 @@ def fill(url: str, n: int, now: datetime) -> None:
             conn.execute(text(f"DELETE FROM {table}"))
         conn.execute(insert(t.Contact), [{"id": i + 1, "group": GROUPS[i % len(GROUPS)], "facts": {}}
                                          for i in range(people)])
-        conn.execute(insert(t.Author), [{"id": i + 1, "source": "bench", "external_id": f"a{i}", "contact_id": i + 1,
-                                         "verified": False, "first_seen": now} for i in range(people)])
+        conn.execute(insert(t.Author), [{"id": i + 1, "source": "bench", "external_id": f"a{i}",
+                                         "contact_id": i + 1, "verified": False, "first_seen": now}
+                                        for i in range(people)])
         for start in range(0, n, CHUNK):
             ids = range(start, min(start + CHUNK, n))
             at = {i: now - timedelta(minutes=rng.randrange(8 * 7 * 24 * 60)) for i in ids}
             conn.execute(insert(t.Message), [{
                 "id": i + 1, "source": "bench", "external_id": f"m{i}", "thread_id": f"m{i}",
-                "author_id": rng.randrange(people) + 1, "text": "x", "created_at": at[i], "received_at": at[i],
-                "raw": {}, "stage": "routed", "status": "resolved", "urgency": rng.choice(URGENCIES),
+                "author_id": rng.randrange(people) + 1, "text": "x", "created_at": at[i],
+                "received_at": at[i], "raw": {}, "stage": "routed", "status": "resolved",
+                "urgency": rng.choice(URGENCIES),
                 "priority": 40.0} for i in ids])
             conn.execute(insert(t.Score), [{
                 "message_id": i + 1, "model": "bench", "urgency": "normal", "intent": "question",

@@ -273,9 +273,9 @@ def main() -> int:
             time.sleep(1)
         soak.stop.set()
         sent = sum(soak.statuses.values())
+        drained = "NOT within 120 s" if drained_in is None else f"{drained_in} s after the traffic stopped"
         print(f"\noffered {args.rate:g} msg/s, sent {sent} ({sent / (args.minutes * 60):.1f} msg/s), "
-              f"answers {dict(soak.statuses)}, all routed "
-              f"{f'{drained_in} s after the traffic stopped' if drained_in is not None else 'NOT within 120 s'}")
+              f"answers {dict(soak.statuses)}, all routed {drained}")
         ok = report(soak.samples, list(procs), label,
                     args.out / f"soak-{args.scorer}-{'pg' if args.db else 'sqlite'}.png")
         return 0 if ok else 1

@@ -48,10 +48,13 @@ def sideways(page) -> list[str]:
     """Elements reaching past the right edge at this width: the page would scroll sideways."""
     return page.evaluate("""() => {
         const w = document.documentElement.clientWidth, out = [];
-        if (document.documentElement.scrollWidth > w) out.push('page ' + document.documentElement.scrollWidth);
+        const page = document.documentElement.scrollWidth;
+        if (page > w) out.push('page ' + page);
         for (const el of document.querySelectorAll('button, a, input, select, textarea, summary')) {
             const r = el.getBoundingClientRect();
-            if (r.width && r.right > w + 1 && !el.closest('.table-scroll')) out.push(el.outerHTML.slice(0, 80));
+            if (r.width && r.right > w + 1 && !el.closest('.table-scroll')) {
+                out.push(el.outerHTML.slice(0, 80));
+            }
         }
         return out.slice(0, 5); }""")
 

@@ -50,7 +50,8 @@ def _seed(db_url: str) -> None:
         person = t.Contact(display_name="Gold customer", group="customer")
         session.add(person)
         session.flush()
-        author = t.Author(source="test", external_id="gold", handle="@gold", contact_id=person.id, first_seen=now)
+        author = t.Author(source="test", external_id="gold", handle="@gold", contact_id=person.id,
+                          first_seen=now)
         session.add(author)
         session.flush()
         for i in range(6):

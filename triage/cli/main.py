@@ -213,7 +213,8 @@ def _set_active(username: str, active: bool) -> None:
                                 actor="cli", now=datetime.now(UTC))
     except DomainError as exc:
         common.fail(str(exc))
-    console.print(f"{username!r} {'reactivated' if active else 'deactivated: sessions ended, tokens stopped'}")
+    outcome = "reactivated" if active else "deactivated: sessions ended, tokens stopped"
+    console.print(f"{username!r} {outcome}")
 
 
 @users_app.command("deactivate")

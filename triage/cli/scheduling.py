@@ -68,7 +68,8 @@ def staff_add(name: str, login: str = typer.Option(None, help="link this usernam
         with transaction(services.db) as session:
             row = staffing.create_staff(session=session, actor="cli", now=services.clock.now(), data={
                 "name": name, "username": login, "timezone": timezone, "contract_hours": contract_hours,
-                "on_call": on_call, "skills": {"languages": [x.strip() for x in languages.split(",") if x.strip()]}})
+                "on_call": on_call,
+                "skills": {"languages": [x.strip() for x in languages.split(",") if x.strip()]}})
             console.print(f"staff {row.id}: {row.name}")
     except (SchedulingError, DomainError) as exc:
         _fail(exc)
@@ -86,7 +87,8 @@ def staff_list() -> None:
         for s in team.list_staff(session=session, active_only=False):
             skills = ", ".join(v for vals in (s.skills or {}).values() for v in vals)
             table.add_row(str(s.id), s.name, logins.get(s.id, "-"), skills, s.timezone,
-                          f"{s.contract_hours:g} h", "yes" if s.on_call else "no", "yes" if s.active else "no")
+                          f"{s.contract_hours:g} h", "yes" if s.on_call else "no",
+                          "yes" if s.active else "no")
     console.print(table)
 
 

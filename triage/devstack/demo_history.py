@@ -39,7 +39,8 @@ def _people(session: Session, now: datetime) -> dict[str, list[t.Author]]:
             session.add(contact)
             session.flush()
             author = t.Author(source=SOURCE, external_id=f"{PREFIX}{group}-{n}", handle=f"{group}{n + 1}",
-                              name=contact.display_name, contact_id=contact.id, first_seen=now - timedelta(weeks=WEEKS))
+                              name=contact.display_name, contact_id=contact.id,
+                              first_seen=now - timedelta(weeks=WEEKS))
             session.add(author)
             out[group].append(author)
     session.flush()
@@ -81,9 +82,9 @@ def _conversation(session: Session, rng: random.Random, authors: list[t.Author],
     session.flush()
     intent = "churn_risk" if mood == "negative" and group == "customer" and rng.random() < 0.4 else (
         "complaint" if mood == "negative" else "praise" if mood == "positive" else "question")
-    session.add(t.Score(message_id=msg.id, model="demo-history", urgency=urgency, intent=intent, sentiment=mood,
-                        relationship_value=0.9 if key else 0.4, tier="key" if key else "medium",
-                        priority=50.0, confidence=0.8, scored_at=at))
+    session.add(t.Score(message_id=msg.id, model="demo-history", urgency=urgency, intent=intent,
+                        sentiment=mood, relationship_value=0.9 if key else 0.4,
+                        tier="key" if key else "medium", priority=50.0, confidence=0.8, scored_at=at))
     wait = DEFAULT_SLA[urgency] * rng.uniform(0.1, 1.4)  # about one in four misses its target
     wait = min(wait, (now - at) * 0.9)  # ... answered before now, never in the future
     session.add(t.Assignment(message_id=msg.id, user_id=resolver_id, action="resolve", actor="demo",

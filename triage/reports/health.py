@@ -24,7 +24,8 @@ def _monday(moment: datetime, zone: ZoneInfo) -> date:
     return local - timedelta(days=local.weekday())
 
 
-def report(*, session: Session, now: datetime, weeks: int = DEFAULT_WEEKS) -> tuple[list[GroupWeek], list[date]]:
+def report(*, session: Session, now: datetime,
+           weeks: int = DEFAULT_WEEKS) -> tuple[list[GroupWeek], list[date]]:
     """Each group's last `weeks` weeks (team weeks, this one included) against the answer targets."""
     rules = current_rules(session=session)
     zone = ZoneInfo(rules.team_timezone)
@@ -36,8 +37,8 @@ def report(*, session: Session, now: datetime, weeks: int = DEFAULT_WEEKS) -> tu
     def week_of(moment: datetime) -> date:  # a search, not a time zone conversion per message
         return starts[max(0, bisect.bisect_right(bounds, moment) - 1)]
 
-    rows = weekly_health(store.conversations(session=session, since=bounds[0], until=now + timedelta(seconds=1)),
-                         weeks=starts, week_of=week_of, targets=rules.sla, now=now)
+    conversations = store.conversations(session=session, since=bounds[0], until=now + timedelta(seconds=1))
+    rows = weekly_health(conversations, weeks=starts, week_of=week_of, targets=rules.sla, now=now)
     return rows, starts
 
 

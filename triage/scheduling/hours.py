@@ -122,8 +122,8 @@ def tallies(*, session: Session, rules: StaffingRules, now: datetime,
     events = [e for e in work_events(rows, person_of=person_of, rules=rules) if e.at <= now]
     shifts = regular_shifts(session=session, start=since, end=week.end)
     until = Interval(week.start, now) if now > week.start else week
-    return (accounting.time_worked(events, window=Interval(day.start, max(now, day.start + timedelta(seconds=1))),
-                                   shifts=shifts),
+    day_so_far = Interval(day.start, max(now, day.start + timedelta(seconds=1)))
+    return (accounting.time_worked(events, window=day_so_far, shifts=shifts),
             accounting.time_worked(events, window=until, shifts=shifts))
 
 
@@ -134,7 +134,8 @@ def hours_report(*, session: Session, rules: StaffingRules, now: datetime,
              if staff_ids is None or s.id in staff_ids]
     today, week = tallies(session=session, rules=rules, now=now,
                           person_of=person_of_users(session=session))
-    week_pages = repo.pages_since(session=session, since=accounting.week_window(now, rules.team_timezone).start)
+    week_start = accounting.week_window(now, rules.team_timezone).start
+    week_pages = repo.pages_since(session=session, since=week_start)
     zero = accounting.PersonTime("", 0.0, 0.0, 0, 0)
     out = []
     for s in staff:

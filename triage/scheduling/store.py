@@ -190,7 +190,8 @@ def open_gap_count(*, session: Session) -> int:
                           .where(ts.CoverageGapRow.seen_at.is_(None))) or 0
 
 
-def latest_publication(*, session: Session, week_start: datetime | None = None) -> ts.RosterPublication | None:
+def latest_publication(*, session: Session,
+                       week_start: datetime | None = None) -> ts.RosterPublication | None:
     """The newest roster publication (of one week, when given)."""
     q = select(ts.RosterPublication)
     if week_start is not None:

@@ -75,7 +75,8 @@ def team_board(*, session: Session, now: datetime) -> dict[str, Any]:
     order = {"on shift": 0, "on break": 1, "on call": 2, "off": 3}
     rows.sort(key=lambda r: (order[r["state"]], r["name"]))
     zone = rules.team_timezone
-    gaps = [{"span": span_text(g.start, g.end, zone), "hours": round((g.end - g.start) / timedelta(hours=1), 1)}
+    gaps = [{"span": span_text(g.start, g.end, zone),
+             "hours": round((g.end - g.start) / timedelta(hours=1), 1)}
             for g in coverage.gaps_ahead(session=session, now=now, horizon=HORIZON)]
     return {"people": rows, "gaps": gaps, "rules": rules, "team_zone": zone,
             "warn_pct": round(100 * rules.warn_fraction),
@@ -129,7 +130,8 @@ def roster_grid(*, session: Session, start: datetime, team_zone: str) -> list[di
         for x in shifts:
             day = max(0, (x.start.astimezone(tz).date() - start.astimezone(tz).date()).days)  # in progress at
             if x.staff_id == s.id and x.end > start and day < days:  # ... the week's start shows on day one
-                cells[day].append({"on_call": x.kind == "on_call", "team": span_text(x.start, x.end, team_zone, day=False),
+                cells[day].append({"on_call": x.kind == "on_call",
+                                   "team": span_text(x.start, x.end, team_zone, day=False),
                                    "local": span_text(x.start, x.end, zone)})
         grid.append({"name": s.name, "zone": zone, "own_zone": zone != team_zone, "days": cells,
                      "nights": nights.get(str(s.id), 0), "on_call_eligible": s.on_call})

@@ -126,7 +126,8 @@ def render_previews(results: dict[str, list[tuple[str, list]]], out: Path) -> li
 
 
 @pytest.mark.ml
-@pytest.mark.skipif(PROMETHEUS is None, reason="prometheus not installed (Debian package prometheus; make test installs it)")
+@pytest.mark.skipif(PROMETHEUS is None,
+                    reason="prometheus not installed (Debian package prometheus; make test installs it)")
 @pytest.mark.usefixtures("redis_conn")
 def test_every_dashboard_query_runs_on_a_real_prometheus_and_the_expected_ones_have_data(
         tmp_path, redis_server, pg_database):
@@ -160,7 +161,8 @@ def test_every_dashboard_query_runs_on_a_real_prometheus_and_the_expected_ones_h
                         continue
                     if not instant["data"]["result"] and not any(m in expr for m in EVENT_ONLY):
                         problems.append(f"{uid} / {title}: no data for {expr}")
-                    ranged = prom.api("query_range", query=expr, start=str(began), end=str(time.time()), step="2")
+                    ranged = prom.api("query_range", query=expr, start=str(began), end=str(time.time()),
+                                      step="2")
                     for s in ranged.get("data", {}).get("result", []):
                         label = legend.replace("{{", "{").replace("}}", "}").format_map(
                             _Missing(s["metric"]))

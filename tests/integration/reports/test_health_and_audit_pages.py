@@ -48,7 +48,8 @@ def _conversations(services) -> None:
             session.add(t.Score(message_id=ids[ext], model="rules", urgency="normal", intent=intent,
                                 sentiment=sentiment, relationship_value=0.5, tier=tier, priority=40,
                                 confidence=1, scored_at=NOW))
-        session.add(t.Assignment(message_id=ids["c1"], action="resolve", actor="x", at=NOW - timedelta(hours=1)))
+        session.add(t.Assignment(message_id=ids["c1"], action="resolve", actor="x",
+                                 at=NOW - timedelta(hours=1)))
         session.add(t.Assignment(message_id=ids["p1"], action="resolve", actor="x",
                                  at=NOW - timedelta(days=7) + timedelta(hours=3)))
 
@@ -64,7 +65,8 @@ def test_the_health_report_shows_each_group_per_week_with_charts_and_the_same_ro
     assert re.search(r"16 Nov</th><td>2</td><td>\+0\.00</td>", customer)
     assert "1.0 h" in customer and "50 %" in customer
     assert page.text.count("<svg") == 3 and "<script" not in page.text.split("</head>")[1]
-    assert "No messages from this group" in re.search(r'id="group-press".*?</section>', page.text, re.S).group(0)
+    press = re.search(r'id="group-press".*?</section>', page.text, re.S).group(0)
+    assert "No messages from this group" in press
 
     download = client.get("/reports/health.csv?weeks=2")
     assert download.status_code == 200 and download.headers["content-type"].startswith("text/csv")
@@ -79,8 +81,9 @@ def test_the_health_report_shows_each_group_per_week_with_charts_and_the_same_ro
 def test_the_audit_page_filters_by_who_what_and_when_and_pages_through(client, services):
     with transaction(services.db) as session:
         for i in range(60):
-            audit(session=session, actor="lena" if i % 2 else "sam", action="rules.set" if i % 3 else "staff.create",
-                  entity="staffing_rules", entity_id=i, detail={"n": i}, now=NOW - timedelta(days=i % 5, minutes=i))
+            audit(session=session, actor="lena" if i % 2 else "sam",
+                  action="rules.set" if i % 3 else "staff.create", entity="staffing_rules", entity_id=i,
+                  detail={"n": i}, now=NOW - timedelta(days=i % 5, minutes=i))
     add_user(services, "lena", "lead")
     _sign_in(client, "lena")
     everything = client.get("/audit")

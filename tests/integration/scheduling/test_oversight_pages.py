@@ -85,7 +85,8 @@ def test_the_rules_form_saves_a_version_and_shows_each_problem_beside_its_field(
     assert bad.status_code == 422
     assert re.search(r'id="rule-max_hours_per_day-err">must be a number', bad.text)
     assert 'value="lots"' in bad.text  # what was typed stays in the form
-    bad = client.post("/staff/rules", data={"csrf_token": csrf, "pages_per_night": "9", "pages_per_week": "3"})
+    bad = client.post("/staff/rules",
+                      data={"csrf_token": csrf, "pages_per_night": "9", "pages_per_week": "3"})
     assert re.search(r'id="rule-pages_per_night-err">pages_per_night \(9\) exceeds pages_per_week', bad.text)
 
     ok = client.post("/staff/rules", data={"csrf_token": csrf, "max_open_effort": "3", "effort.normal": "1.5",
@@ -93,7 +94,8 @@ def test_the_rules_form_saves_a_version_and_shows_each_problem_beside_its_field(
                                            "note": "quieter week"}, follow_redirects=False)
     assert ok.status_code == 303
     rules = staffing.current_rules(session=services.db())
-    assert rules.max_open_effort == 3 and rules.effort["normal"] == 1.5 and rules.min_rest.total_seconds() == 43200
+    assert rules.max_open_effort == 3 and rules.effort["normal"] == 1.5
+    assert rules.min_rest.total_seconds() == 43200
     # Alex now holds 4.5 effort points against a cap of 3: nothing is taken away.
     assert routing.run_once(services=services).assigned == 0
     alex = user_id(services, "alex")
@@ -112,8 +114,8 @@ def test_the_roster_shows_team_and_local_time_and_on_call_nights_over_four_weeks
     with transaction(services.db) as session:
         kenji = session.scalar(select(t.Staff.id).where(t.Staff.name == "Kenji"))
         for days in (7, 14):  # two more evenings in the past weeks, one outside the window
-            staffing.add_shift(session=session, staff_id=kenji, start=at(7 - 24 * days), end=at(11 - 24 * days),
-                               kind="on_call")
+            staffing.add_shift(session=session, staff_id=kenji, start=at(7 - 24 * days),
+                               end=at(11 - 24 * days), kind="on_call")
         staffing.add_shift(session=session, staff_id=kenji, start=at(7 - 24 * 28), end=at(11 - 24 * 28),
                            kind="on_call")
     add_user(services, "lena", "lead")

@@ -130,7 +130,8 @@ def test_the_roster_plan_reports_uncovered_hours_when_demand_exceeds_the_team(cl
     assert plan["status"] in ("OPTIMAL", "FEASIBLE") and plan["shifts"]
     assert plan["uncovered_total"] >= 168  # one person can never be two
     assert plan["uncovered_hours"][0]["missing"] >= 1
-    assert client.post("/api/roster/plan", headers=bearer(add_user(services, "ag")), json={}).status_code == 403
+    agent = bearer(add_user(services, "ag"))
+    assert client.post("/api/roster/plan", headers=agent, json={}).status_code == 403
 
 
 def test_pages_render_for_a_lead_and_lead_pages_refuse_an_agent(client, services):
@@ -143,7 +144,8 @@ def test_pages_render_for_a_lead_and_lead_pages_refuse_an_agent(client, services
     assert roster.status_code == 200 and 'class="heat"' in roster.text and "uncovered" in roster.text
     hours = client.get("/hours")
     assert hours.status_code == 200 and "Team hours" in hours.text and "Alex" in hours.text
-    bad = client.post("/staff/rules", data={"pages_per_night": "9", "pages_per_week": "3", "csrf_token": csrf})
+    bad = client.post("/staff/rules",
+                      data={"pages_per_night": "9", "pages_per_week": "3", "csrf_token": csrf})
     assert bad.status_code == 422 and "pages_per_night (9) exceeds pages_per_week (3)" in bad.text
     client.post("/logout", data={"csrf_token": csrf})
     _sign_in(client, "alex")

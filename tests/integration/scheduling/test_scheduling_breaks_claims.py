@@ -37,8 +37,9 @@ def worked(services, username: str, stretches: list[tuple[float, float]]) -> Non
         mid = session.scalar(select(t.Message.id).where(t.Message.external_id == "history"))
         uid = user_id(services, username)
         for start, end in stretches:
-            session.add(t.Assignment(message_id=mid, user_id=uid, action="claim", actor=username, at=at(start)))
-            session.add(t.Assignment(message_id=mid, user_id=uid, action="release", actor=username, at=at(end)))
+            for action, moment in (("claim", start), ("release", end)):
+                session.add(t.Assignment(message_id=mid, user_id=uid, action=action, actor=username,
+                                         at=at(moment)))
         session.execute(t.Message.__table__.update().where(t.Message.id == mid).values(status="resolved"))
 
 

@@ -69,7 +69,8 @@ def test_each_process_is_scraped_on_its_own_and_team_gauges_come_from_one():
     prom = yaml.safe_load((ROOT / "deploy" / "prometheus" / "prometheus.yml").read_text())
     jobs = {j["job_name"]: j for j in prom["scrape_configs"]}
     assert jobs["triage-worker"]["dns_sd_configs"][0]["names"] == ["worker"]
-    assert jobs["triage-worker"]["dns_sd_configs"][0]["port"] == int(c["worker"]["environment"]["TRIAGE_METRICS_PORT"])
+    worker_port = int(c["worker"]["environment"]["TRIAGE_METRICS_PORT"])
+    assert jobs["triage-worker"]["dns_sd_configs"][0]["port"] == worker_port
     assert jobs["triage-tick"]["static_configs"][0]["targets"] == [
         f"tick:{c['tick']['environment']['TRIAGE_METRICS_PORT']}"]
     for job in jobs.values():  # every /metrics wants the token the processes read from the same secret

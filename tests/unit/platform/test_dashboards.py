@@ -100,7 +100,8 @@ def test_the_team_gauges_carry_no_label_value_with_a_space():
 PROMTOOL = shutil.which("promtool")
 
 
-@pytest.mark.skipif(PROMTOOL is None, reason="promtool not installed (Debian package prometheus; make test installs it)")
+@pytest.mark.skipif(PROMTOOL is None,
+                    reason="promtool not installed (Debian package prometheus; make test installs it)")
 def test_promtool_accepts_the_rules_and_their_unit_tests_pass():
     check = subprocess.run([PROMTOOL, "check", "rules", "alerts.yml"], cwd=DEPLOY / "prometheus",
                            capture_output=True, text=True)
@@ -110,7 +111,8 @@ def test_promtool_accepts_the_rules_and_their_unit_tests_pass():
     assert tests.returncode == 0, tests.stdout + tests.stderr
 
 
-@pytest.mark.skipif(PROMTOOL is None, reason="promtool not installed (Debian package prometheus; make test installs it)")
+@pytest.mark.skipif(PROMTOOL is None,
+                    reason="promtool not installed (Debian package prometheus; make test installs it)")
 def test_promtool_accepts_the_scrape_config(tmp_path):
     token = tmp_path / "metrics_token"
     token.write_text("t" * 40)

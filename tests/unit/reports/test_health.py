@@ -23,8 +23,9 @@ def week_of(moment: datetime) -> date:
 def c(group: str, day: float, *, answered_h: float | None = None, urgency: str = "normal",
       sentiment: str = "neutral", intent: str = "question", tier: str = "medium") -> Conversation:
     at = MON + timedelta(days=day)
+    answered = None if answered_h is None else at + timedelta(hours=answered_h)
     return Conversation(received_at=at, group=group, urgency=urgency, sentiment=sentiment, intent=intent,
-                        tier=tier, first_answer_at=None if answered_h is None else at + timedelta(hours=answered_h))
+                        tier=tier, first_answer_at=answered)
 
 
 def report(rows):
@@ -57,7 +58,8 @@ def test_an_unanswered_message_still_inside_its_target_is_not_yet_a_miss_and_spa
 
 def test_sentiment_is_a_mean_with_its_change_from_the_previous_week_and_churn_is_counted():
     rows = [c("customer", 0, sentiment="positive"), c("customer", 1, sentiment="neutral"),
-            c("customer", 8, sentiment="negative", intent="churn_risk"), c("customer", 9, sentiment="neutral")]
+            c("customer", 8, sentiment="negative", intent="churn_risk"),
+            c("customer", 9, sentiment="neutral")]
     out = report(rows)
     first, second = out[("customer", WEEKS[0])], out[("customer", WEEKS[1])]
     assert first.sentiment == 0.5 and first.sentiment_change is None and first.negative_share == 0.0

@@ -20,7 +20,8 @@ def person(pid, zone="UTC", langs=("en",), channels=(), nights=False, on_call=Fa
 
 
 def shift(pid, start, hours):
-    return {"type": "shift", "person": pid, "start": at(start).isoformat(), "end": at(start + hours).isoformat()}
+    return {"type": "shift", "person": pid, "start": at(start).isoformat(),
+            "end": at(start + hours).isoformat()}
 
 
 def arrival(item, when, urgency="critical", language="en", channel="", incident=None):

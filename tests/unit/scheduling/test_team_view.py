@@ -53,7 +53,8 @@ def test_the_rules_form_round_trips_every_rule_and_names_bad_input_by_field():
                               "max_consecutive_days": ["5.5"], "sla_clock.low": ["sometimes"]}, current)
     assert raw["min_rest"] == 720 and raw["quiet_hours"] == ["23:30", "07:00"]
     assert errors == {"business_hours.weekdays": "choose at least one day",
-                      "max_consecutive_days": "must be a whole number", "sla_clock.low": "choose 24x7 or business"}
+                      "max_consecutive_days": "must be a whole number",
+                      "sla_clock.low": "choose 24x7 or business"}
     again = typed_values({"max_hours_per_day": ["lots"], "business_hours.weekdays": ["", "5"]}, current)
     assert again["max_hours_per_day"] == "lots" and again["business_hours.weekdays"] == [5]
     assert again["max_hours_per_week"] == "40"  # not sent: the value in force

@@ -69,7 +69,8 @@ def audit_page(request: Request, session: SessionDep, user: LeadDep, actor: str 
     zone = ZoneInfo(current_rules(session=session).team_timezone)
     errors: list[str] = []
     start, end = _day(since, zone, "from", errors), _day(until, zone, "to", errors)
-    flt = audit.AuditFilter(actor=(actor or "").strip()[:64] or None, action=(action or "").strip()[:64] or None,
+    flt = audit.AuditFilter(actor=(actor or "").strip()[:64] or None,
+                            action=(action or "").strip()[:64] or None,
                             since=start, until=end + timedelta(days=1) if end else None,
                             page=_page_number(page), per_page=AUDIT_PER_PAGE)
     rows, total = audit.search(session=session, flt=flt)
@@ -101,11 +102,14 @@ def health_page(request: Request, services: ServicesDep, session: SessionDep, us
                 weeks: str | None = None) -> Response:
     """Relationship health per constituent group and week, with charts; the CSV has the same rows."""
     n = _weeks(weeks)
-    return _page(request, "health.html", user, **health.page(session=session, now=services.clock.now(), weeks=n))
+    context = health.page(session=session, now=services.clock.now(), weeks=n)
+    return _page(request, "health.html", user, **context)
 
 
 @router.get("/reports/health.csv")
-def health_csv(services: ServicesDep, session: SessionDep, _user: LeadDep, weeks: str | None = None) -> Response:
+def health_csv(services: ServicesDep, session: SessionDep, _user: LeadDep,
+               weeks: str | None = None) -> Response:
     n = _weeks(weeks)
-    return Response(health.csv_text(session=session, now=services.clock.now(), weeks=n), media_type="text/csv",
+    body = health.csv_text(session=session, now=services.clock.now(), weeks=n)
+    return Response(body, media_type="text/csv",
                     headers={"Content-Disposition": f'attachment; filename="relationship-health-{n}w.csv"'})

@@ -31,7 +31,8 @@ def _page(request: Request, name: str, user, status: int = 200, **ctx: Any) -> R
 
 def _staff_rows(session, now: datetime) -> list[dict[str, Any]]:
     logins = team.logins(session=session)
-    shifts = team.shifts_between(session=session, start=now - timedelta(hours=12), end=now + timedelta(days=7))
+    shifts = team.shifts_between(session=session, start=now - timedelta(hours=12),
+                                 end=now + timedelta(days=7))
     rows = []
     for s in team.list_staff(session=session, active_only=False):
         mine = [x for x in shifts if x.staff_id == s.id and x.kind == "regular" and x.end > now]
@@ -60,7 +61,8 @@ def staff_page(request: Request, services: ServicesDep, session: SessionDep, use
 
 
 @router.post("/staff/rules", response_class=HTMLResponse)
-async def staff_rules(request: Request, services: ServicesDep, session: SessionDep, user: LeadDep) -> Response:
+async def staff_rules(request: Request, services: ServicesDep, session: SessionDep,
+                      user: LeadDep) -> Response:
     """The rules form: a new version, or the form again (422) with each problem beside its field."""
     form = await request.form()
     values = {k: [str(v) for v in form.getlist(k)] for k in form}
@@ -138,7 +140,8 @@ def roster_page(request: Request, services: ServicesDep, session: SessionDep, us
 @router.post("/roster/plan")
 async def roster_plan(services: ServicesDep, session: SessionDep, _user: LeadDep) -> Response:
     rules, shapes, _ = staffing.current_rule_set(session=session)
-    result = roster_service.plan_week(session=session, rules=rules, templates=shapes, now=services.clock.now())
+    result = roster_service.plan_week(session=session, rules=rules, templates=shapes,
+                                      now=services.clock.now())
     roster_service.remember(services.redis, result)
     return RedirectResponse("/roster", status_code=303)
 

@@ -45,7 +45,8 @@ def _end(services, session, user: User) -> dict:
 
 
 @router.post("/api/breaks", status_code=201)
-def take_break(services: ServicesDep, session: SessionDep, user: UserDep, body: BreakIn | None = None) -> dict:
+def take_break(services: ServicesDep, session: SessionDep, user: UserDep,
+               body: BreakIn | None = None) -> dict:
     """Start a break now: no new assignments reach you until it ends (409 if already on one)."""
     return _take(services, session, user, (body or BreakIn()).minutes)
 

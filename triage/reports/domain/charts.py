@@ -29,7 +29,10 @@ class Chart:
 
 def line_chart(title: str, labels: Sequence[str], series: Mapping[str, Sequence[float | None]], *,
                low: float | None = None, high: float | None = None, fmt: str = "{:g}") -> Chart:
-    """Scale series onto the plot; None values break a line (no invented points). Empty series are left out."""
+    """Scale series onto the plot; None values break a line (no invented points).
+
+    Empty series are left out.
+    """
     values = [v for vs in series.values() for v in vs if v is not None]
     lo = min(values, default=0.0) if low is None else low
     hi = max(values, default=1.0) if high is None else high
@@ -49,5 +52,6 @@ def line_chart(title: str, labels: Sequence[str], series: Mapping[str, Sequence[
     ticks = tuple((xy(0, lo + (hi - lo) * k / 2)[1], fmt.format(round(lo + (hi - lo) * k / 2, 2)))
                   for k in range(3))
     every = max(1, -(-len(labels) // 8))  # at most eight labels under the axis, so they never overlap
-    return Chart(title, tuple(lines), tuple((xy(i, lo)[0], label) for i, label in enumerate(labels)
-                                            if (len(labels) - 1 - i) % every == 0), ticks)  # the latest week always
+    labelled = tuple((xy(i, lo)[0], label) for i, label in enumerate(labels)
+                     if (len(labels) - 1 - i) % every == 0)  # the latest week always
+    return Chart(title, tuple(lines), labelled, ticks)

@@ -56,9 +56,11 @@ def page_refusal(person: PersonState, load: Load, hours: float, now: datetime, u
     refused = load.hours_refusal(hours, rules)  # handling hours, as every assignment is checked
     if refused is not None:
         return refused
-    if person.at_work_today is not None and person.at_work_today + load.paged + hours > rules.max_hours_per_day + EPSILON:
+    if (person.at_work_today is not None
+            and person.at_work_today + load.paged + hours > rules.max_hours_per_day + EPSILON):
         return DAY_AT_WORK
-    if person.at_work_week is not None and person.at_work_week + load.paged + hours > rules.max_hours_per_week + EPSILON:
+    if (person.at_work_week is not None
+            and person.at_work_week + load.paged + hours > rules.max_hours_per_week + EPSILON):
         return WEEK_AT_WORK
     page = (now, now + timedelta(hours=hours + load.paged))
     spans = [(s.start, s.end) for s in person.shifts] + [(w.start, w.end) for w in person.worked] + [page]

@@ -25,7 +25,8 @@ def victims_for(item: WaitingItem, load: Load, held: Iterable[OpenItem],
         return []
     if refused != CAPACITY:
         return None  # hours, interruptions: handing work back would not help
-    spare = [o for o in held if o.started_at is None and not o.via_page and RANK[o.urgency] > RANK[item.urgency]]
+    spare = [o for o in held
+             if o.started_at is None and not o.via_page and RANK[o.urgency] > RANK[item.urgency]]
     spare.sort(key=lambda o: (-RANK[o.urgency], -(o.assigned_at.timestamp())))
     need = load.effort + rules.effort[item.urgency] - rules.max_open_effort
     chosen, freed = [], 0.0

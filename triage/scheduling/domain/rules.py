@@ -271,7 +271,8 @@ def template_from_dict(raw: Mapping[str, Any]) -> ShiftTemplate:
         hours = float(raw["hours"])
     except (KeyError, ValueError, TypeError) as exc:
         raise SchedulingError(f"template {name!r}: start must be 'HH:MM' or 'HH:MM local' and hours a"
-                              f" number (got start={raw.get('start')!r}, hours={raw.get('hours')!r}): {exc}") from None
+                              f" number (got start={raw.get('start')!r}, hours={raw.get('hours')!r}):"
+                              f" {exc}") from None
     if not name or not 0 < hours <= 24:
         raise SchedulingError(f"template {name!r}: needs a name and 0 < hours <= 24 (got {hours:g})")
     return ShiftTemplate(name=name, start=start, hours=hours, local=local)

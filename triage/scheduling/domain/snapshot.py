@@ -118,7 +118,10 @@ class Release(NamedTuple):
 
 @dataclass(frozen=True, slots=True)
 class RoutingDecision:
-    """The router's answer: apply releases first, then assignments and pages; waits and gaps explain the rest."""
+    """The router's answer: apply releases first, then assignments and pages.
+
+    Waits and gaps explain the rest.
+    """
 
     assignments: tuple[Assignment, ...] = ()
     waits: tuple[Wait, ...] = ()

@@ -60,7 +60,8 @@ def build_plan(scenario: Scenario, *, time_limit: float = 20.0) -> Plan:
     t, weeks = scenario.traffic, max(1, -(-scenario.days // 7))
     hist_start = scenario.start - timedelta(weeks=scenario.history_weeks)
     hours = scenario.history_weeks * WEEK_HOURS
-    past = arrivals(t, hist_start, hours, seed=scenario.seed + HISTORY_SEED_OFFSET, storm_day=None, prefix="h")
+    past = arrivals(t, hist_start, hours, seed=scenario.seed + HISTORY_SEED_OFFSET, storm_day=None,
+                    prefix="h")
     forecasts = forecast_by_skill(hourly_counts(past, hist_start, hours), horizon=weeks * WEEK_HOURS)
     demand, rosters, history = [], [], {}
     for w in range(weeks):

@@ -40,7 +40,8 @@ def replay(scenario: Scenario, out: Path, *, roster_seconds: float = 20.0,
     logs = run_policies(scenario, plan, traffic, policies=POLICIES, progress=progress)
     end = scenario.start + timedelta(days=scenario.days)
     outcomes = [outcome(log, plan, scenario.rules, scenario.start, end) for log in logs]
-    charts = [backlog_chart(logs, out / "backlog.png"), hours_chart(outcomes, scenario.rules, out / "hours.png"),
+    charts = [backlog_chart(logs, out / "backlog.png"),
+              hours_chart(outcomes, scenario.rules, out / "hours.png"),
               coverage_chart(plan, out / "coverage.png")]
     paths = write_event_logs(logs, out)
     storm = scenario.traffic.storm_day

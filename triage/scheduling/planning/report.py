@@ -42,7 +42,8 @@ def backlog_chart(logs: Sequence[RunLog], path: Path) -> Path:
     for log in logs:
         ax.plot([t for t, _, _ in log.backlog], [o for _, _, o in log.backlog], label=f"{log.policy}: open")
     sched = logs[0]
-    ax.plot([t for t, _, _ in sched.backlog], [w for _, w, _ in sched.backlog], ":", label=f"{sched.policy}: unassigned")
+    ax.plot([t for t, _, _ in sched.backlog], [w for _, w, _ in sched.backlog], ":",
+            label=f"{sched.policy}: unassigned")
     ax.set_ylabel("items")
     ax.set_title("Backlog over time")
     ax.legend(fontsize=8)
@@ -90,18 +91,21 @@ def coverage_chart(plan: Plan, path: Path) -> Path:
 def _table(outcomes: Sequence[Outcome]) -> str:
     head = "".join(f"<th>{html.escape(o.policy)}</th>" for o in outcomes)
     rows = [("SLA " + u, [o.sla_text(u) for o in outcomes]) for u in URGENCIES]
-    rows += [(f"{u}: answered / unanswered", [f"{o.answered_by[u][0]} / {o.answered_by[u][1]}" for o in outcomes])
-             for u in URGENCIES]
+    rows += [(f"{u}: answered / unanswered",
+              [f"{o.answered_by[u][0]} / {o.answered_by[u][1]}" for o in outcomes]) for u in URGENCIES]
     rows += [("low items deferred (capacity went to more urgent work)", [str(o.deferred) for o in outcomes])]
     rows += [("critical SLA where roster covers demand",
-              [f"{o.critical_sla_covered:.1%}" if o.critical_sla_covered is not None else "n/a" for o in outcomes]),
+              [f"{o.critical_sla_covered:.1%}" if o.critical_sla_covered is not None else "n/a"
+               for o in outcomes]),
              ("answered / unanswered", [f"{o.answered} / {o.unanswered}" for o in outcomes]),
              ("rule breaches (from the event log)", [str(o.total_breaches) for o in outcomes]),
              ("pages", [str(o.pages) for o in outcomes]),
              ("coverage gaps (critical, nobody to page)", [str(o.coverage_gaps) for o in outcomes]),
              ("work outside shifts (hours)", [f"{o.after_hours_minutes / 60:.1f}" for o in outcomes]),
-             ("busiest person-week (h)", [f"{max(o.max_week_hours.values(), default=0):.1f}" for o in outcomes]),
-             ("busiest person-day (h)", [f"{max(o.max_day_hours.values(), default=0):.1f}" for o in outcomes]),
+             ("busiest person-week (h)",
+              [f"{max(o.max_week_hours.values(), default=0):.1f}" for o in outcomes]),
+             ("busiest person-day (h)",
+              [f"{max(o.max_day_hours.values(), default=0):.1f}" for o in outcomes]),
              ("replay time (s)", [f"{o.seconds:.1f}" for o in outcomes])]
     body = "".join(f"<tr><th>{html.escape(k)}</th>" + "".join(f"<td>{v}</td>" for v in vs) + "</tr>"
                    for k, vs in rows)
@@ -111,8 +115,9 @@ def _table(outcomes: Sequence[Outcome]) -> str:
 def _breach_table(outcomes: Sequence[Outcome]) -> str:
     kinds = sorted({k for o in outcomes for k in o.breaches})
     head = "".join(f"<th>{html.escape(o.policy)}</th>" for o in outcomes)
-    body = "".join(f"<tr><th>{html.escape(k)}</th>" + "".join(f"<td>{o.breaches.get(k, 0)}</td>" for o in outcomes)
-                   + "</tr>" for k in kinds)
+    body = "".join(f"<tr><th>{html.escape(k)}</th>"
+                   + "".join(f"<td>{o.breaches.get(k, 0)}</td>" for o in outcomes) + "</tr>"
+                   for k in kinds)
     return f"<table><tr><th>rule</th>{head}</tr>{body}</table>"
 
 
@@ -126,6 +131,7 @@ def write_html(*, out: Path, title: str, outcomes: Sequence[Outcome], plan: Plan
                       f"{sum(sum(v) for v in r.uncovered.values())} uncovered person-hours,"
                       f" solved in {r.wall_seconds:.1f} s</li>" for i, r in enumerate(plan.rosters))
     reasons = "".join(f"<li>{html.escape(r)} ({n} item-ticks)</li>" for r, n in outcomes[0].top_wait_reasons)
+    raw_logs = "".join(f'<li><a href="{html.escape(p.name)}">{html.escape(p.name)}</a></li>' for p in logs)
     page = f"""<!doctype html><html><head><meta charset="utf-8"><title>{html.escape(title)}</title>
 <style>body{{font-family:sans-serif;max-width:1100px;margin:2em auto}}table{{border-collapse:collapse}}
 td,th{{border:1px solid #ccc;padding:4px 8px;text-align:right}}th{{text-align:left}}</style></head><body>
@@ -136,7 +142,7 @@ td,th{{border:1px solid #ccc;padding:4px 8px;text-align:right}}th{{text-align:le
 <h2>Why items waited (scheduler)</h2><ul>{reasons}</ul>
 <h2>Forecast</h2><ul>{forecast}</ul><h2>Rosters</h2><ul>{rosters}</ul>
 {''.join(f'<p><img src="{html.escape(c.name)}" alt="{html.escape(c.stem)}"></p>' for c in charts)}
-<h2>Raw event logs</h2><ul>{''.join(f'<li><a href="{html.escape(p.name)}">{html.escape(p.name)}</a></li>' for p in logs)}</ul>
+<h2>Raw event logs</h2><ul>{raw_logs}</ul>
 </body></html>"""
     path = out / "report.html"
     path.write_text(page)

@@ -88,7 +88,8 @@ def _on_call_hint(request: RosterRequest, tallies: list[_PersonTally]) -> dict[i
     count: dict[int, int] = defaultdict(int)
     out = {}
     for d in range(DAYS):
-        free = [p for p in eligible if not tallies[p].days[d] and not (d + 1 < DAYS and tallies[p].days[d + 1])
+        free = [p for p in eligible
+                if not tallies[p].days[d] and not (d + 1 < DAYS and tallies[p].days[d + 1])
                 and tallies[p].hours + reserve * (count[p] + 1) <= rules.max_hours_per_week]
         if free:
             pick = min(free, key=lambda p: (count[p], p))

@@ -23,7 +23,8 @@ class SickCall:
     notice: str = "same-morning"
 
 
-def sick_calls_from_list(raw: Sequence[Mapping[str, Any]], staff: Sequence[Staff], days: int) -> tuple[SickCall, ...]:
+def sick_calls_from_list(raw: Sequence[Mapping[str, Any]], staff: Sequence[Staff],
+                         days: int) -> tuple[SickCall, ...]:
     """Validate `sick_calls` entries, naming the field and the entry at fault."""
     known = index_staff(staff)
     out = []
@@ -33,14 +34,15 @@ def sick_calls_from_list(raw: Sequence[Mapping[str, Any]], staff: Sequence[Staff
             raise InvalidStaff(f"{where}: expected {{person, day, notice}}, got {entry!r}")
         person, notice = str(entry.get("person", "")), str(entry.get("notice", "same-morning"))
         if person not in known:
-            raise InvalidStaff(f"{where}.person: unknown person {person!r} (staff: {', '.join(sorted(known)[:8])}"
-                               f"{', ...' if len(known) > 8 else ''})")
+            raise InvalidStaff(f"{where}.person: unknown person {person!r}"
+                               f" (staff: {', '.join(sorted(known)[:8])}{', ...' if len(known) > 8 else ''})")
         try:
             day = int(entry.get("day", -1))
         except (TypeError, ValueError):
             day = -1
         if not 0 <= day < days:
-            raise InvalidStaff(f"{where}.day: must be a day index within 0..{days - 1}, got {entry.get('day')!r}")
+            raise InvalidStaff(f"{where}.day: must be a day index within 0..{days - 1},"
+                               f" got {entry.get('day')!r}")
         if notice not in NOTICES:
             raise InvalidStaff(f"{where}.notice: must be one of {', '.join(NOTICES)}, got {notice!r}")
         out.append(SickCall(person, day, notice))
@@ -50,20 +52,23 @@ def sick_calls_from_list(raw: Sequence[Mapping[str, Any]], staff: Sequence[Staff
 def local_day(first: date, call: SickCall, zone: str) -> Interval:
     """The whole local calendar day of a sick call, DST-correct."""
     tz, day = ZoneInfo(zone), first + timedelta(days=call.day)
-    return Interval(datetime.combine(day, time(0), tz), datetime.combine(day + timedelta(days=1), time(0), tz))
+    return Interval(datetime.combine(day, time(0), tz),
+                    datetime.combine(day + timedelta(days=1), time(0), tz))
 
 
 def with_announced(staff: Sequence[Staff], calls: Sequence[SickCall], first: date) -> tuple[Staff, ...]:
     """Staff with announced sick days added to their time off, so the roster plans around them."""
     out = []
     for person in staff:
-        days = [local_day(first, c, person.timezone) for c in calls if c.person == person.id and c.notice == "announced"]
+        days = [local_day(first, c, person.timezone) for c in calls
+                if c.person == person.id and c.notice == "announced"]
         days = [d for d in days if not any(d.overlaps(t) for t in person.time_off)]
         out.append(dataclasses.replace(person, time_off=person.time_off + tuple(days)) if days else person)
     return tuple(out)
 
 
-def same_morning_days(staff: Sequence[Staff], calls: Sequence[SickCall], first: date) -> dict[str, list[Interval]]:
+def same_morning_days(staff: Sequence[Staff], calls: Sequence[SickCall],
+                      first: date) -> dict[str, list[Interval]]:
     """Per person, the local days whose shifts are dropped on the morning itself."""
     zones = {s.id: s.timezone for s in staff}
     out: dict[str, list[Interval]] = {}

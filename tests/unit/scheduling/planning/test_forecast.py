@@ -17,7 +17,8 @@ from triage.scheduling.planning.forecast import (
 def weekly_series(weeks: int, seed: int = 0) -> np.ndarray:
     rng = np.random.default_rng(seed)
     h = np.arange(weeks * 168)
-    lam = 5 + 30 * np.clip(np.sin((h % 24 - 7) / 14 * math.pi), 0, None) * np.where((h // 24) % 7 >= 5, 0.5, 1)
+    weekend = np.where((h // 24) % 7 >= 5, 0.5, 1)
+    lam = 5 + 30 * np.clip(np.sin((h % 24 - 7) / 14 * math.pi), 0, None) * weekend
     return rng.poisson(lam)
 
 

@@ -23,7 +23,8 @@ def upgrade() -> None:
     sa.Column('action', sa.String(length=64), nullable=False),
     sa.Column('entity', sa.String(length=64), nullable=False),
     sa.Column('entity_id', sa.String(length=64), nullable=True),
-    sa.Column('detail', sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql'), nullable=False),
+    sa.Column('detail', sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql'),
+              nullable=False),
     sa.Column('at', triage.platform.types.UTCDateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_audit_log'))
     )
@@ -39,7 +40,8 @@ def upgrade() -> None:
     sa.Column('crm_tier', sa.String(length=32), nullable=True),
     sa.Column('lifetime_value', sa.Float(), nullable=False),
     sa.Column('community_role', sa.String(length=64), nullable=True),
-    sa.Column('facts', sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql'), nullable=False),
+    sa.Column('facts', sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql'),
+              nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_contacts'))
     )
     with op.batch_alter_table('contacts', schema=None) as batch_op:
@@ -52,7 +54,8 @@ def upgrade() -> None:
     sa.Column('channel', sa.String(length=64), nullable=False),
     sa.Column('status', sa.String(length=32), nullable=False),
     sa.Column('last_error', sa.Text(), nullable=True),
-    sa.Column('cursor', sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql'), nullable=False),
+    sa.Column('cursor', sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql'),
+              nullable=False),
     sa.Column('created_at', triage.platform.types.UTCDateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_sources')),
     sa.UniqueConstraint('slug', name=op.f('uq_sources_slug'))
@@ -63,7 +66,8 @@ def upgrade() -> None:
     sa.Column('email', sa.String(length=320), nullable=True),
     sa.Column('team', sa.String(length=64), nullable=True),
     sa.Column('timezone', sa.String(length=64), nullable=False),
-    sa.Column('skills', sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql'), nullable=False),
+    sa.Column('skills', sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql'),
+              nullable=False),
     sa.Column('contract_hours', sa.Float(), nullable=False),
     sa.Column('on_call', sa.Boolean(), nullable=False),
     sa.Column('active', sa.Boolean(), nullable=False),
@@ -121,7 +125,8 @@ def upgrade() -> None:
     sa.Column('url', sa.String(length=2048), nullable=True),
     sa.Column('created_at', triage.platform.types.UTCDateTime(timezone=True), nullable=False),
     sa.Column('received_at', triage.platform.types.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('raw', sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql'), nullable=False),
+    sa.Column('raw', sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql'),
+              nullable=False),
     sa.Column('stage', sa.String(length=16), nullable=False),
     sa.Column('status', sa.String(length=16), nullable=False),
     sa.Column('assignee_id', sa.Integer(), nullable=True),
@@ -183,8 +188,10 @@ def upgrade() -> None:
     sa.Column('tier', sa.String(length=16), nullable=False),
     sa.Column('priority', sa.Float(), nullable=False),
     sa.Column('confidence', sa.Float(), nullable=False),
-    sa.Column('reasons', sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql'), nullable=False),
-    sa.Column('probabilities', sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql'), nullable=False),
+    sa.Column('reasons', sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql'),
+              nullable=False),
+    sa.Column('probabilities', sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql'),
+              nullable=False),
     sa.Column('scored_at', triage.platform.types.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['message_id'], ['messages.id'], name=op.f('fk_scores_message_id_messages')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_scores')),

@@ -42,7 +42,8 @@ def upgrade() -> None:
     sa.Column('staff_id', sa.Integer(), nullable=False),
     _at('start'), _at('end'),
     sa.Column('kind', sa.String(length=16), nullable=False),
-    sa.ForeignKeyConstraint(['staff_id'], ['staff.id'], name=op.f('fk_shifts_staff_id_staff'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['staff_id'], ['staff.id'], name=op.f('fk_shifts_staff_id_staff'),
+                            ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_shifts'))
     )
     with op.batch_alter_table('shifts', schema=None) as batch_op:
@@ -54,7 +55,8 @@ def upgrade() -> None:
     sa.Column('staff_id', sa.Integer(), nullable=False),
     _at('start'), _at('end'),
     sa.Column('reason', sa.String(length=256), nullable=True),
-    sa.ForeignKeyConstraint(['staff_id'], ['staff.id'], name=op.f('fk_time_off_staff_id_staff'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['staff_id'], ['staff.id'], name=op.f('fk_time_off_staff_id_staff'),
+                            ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_time_off'))
     )
     with op.batch_alter_table('time_off', schema=None) as batch_op:
@@ -68,7 +70,8 @@ def upgrade() -> None:
     _at('at'),
     sa.Column('seen_by', sa.String(length=64), nullable=True),
     _at('seen_at', nullable=True),
-    sa.ForeignKeyConstraint(['message_id'], ['messages.id'], name=op.f('fk_coverage_gaps_message_id_messages')),
+    sa.ForeignKeyConstraint(['message_id'], ['messages.id'],
+                            name=op.f('fk_coverage_gaps_message_id_messages')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_coverage_gaps')),
     sa.UniqueConstraint('message_id', name=op.f('uq_coverage_gaps_message_id'))
     )
@@ -83,8 +86,12 @@ def upgrade() -> None:
     sa.Column('released_from', sa.Integer(), nullable=True),
     sa.Column('rules_version', sa.Integer(), nullable=True),
     _at('updated_at'),
-    sa.ForeignKeyConstraint(['message_id'], ['messages.id'], name=op.f('fk_message_routing_message_id_messages'), ondelete='CASCADE'),
-    sa.ForeignKeyConstraint(['released_from'], ['staff.id'], name=op.f('fk_message_routing_released_from_staff'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['message_id'], ['messages.id'],
+                            name=op.f('fk_message_routing_message_id_messages'),
+                            ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['released_from'], ['staff.id'],
+                            name=op.f('fk_message_routing_released_from_staff'),
+                            ondelete='SET NULL'),
     sa.PrimaryKeyConstraint('message_id', name=op.f('pk_message_routing'))
     )
     op.create_table('pages',
@@ -94,7 +101,8 @@ def upgrade() -> None:
     sa.Column('reason', sa.Text(), nullable=False),
     _at('at'),
     sa.ForeignKeyConstraint(['message_id'], ['messages.id'], name=op.f('fk_pages_message_id_messages')),
-    sa.ForeignKeyConstraint(['staff_id'], ['staff.id'], name=op.f('fk_pages_staff_id_staff'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['staff_id'], ['staff.id'], name=op.f('fk_pages_staff_id_staff'),
+                            ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_pages'))
     )
     with op.batch_alter_table('pages', schema=None) as batch_op:

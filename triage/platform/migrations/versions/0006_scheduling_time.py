@@ -27,7 +27,8 @@ def upgrade() -> None:
     sa.Column('staff_id', sa.Integer(), nullable=False),
     _at('start'), _at('end'),
     sa.Column('created_by', sa.String(length=64), nullable=False),
-    sa.ForeignKeyConstraint(['staff_id'], ['staff.id'], name=op.f('fk_breaks_staff_id_staff'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['staff_id'], ['staff.id'], name=op.f('fk_breaks_staff_id_staff'),
+                            ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_breaks'))
     )
     with op.batch_alter_table('breaks', schema=None) as batch_op:
