@@ -240,6 +240,7 @@ class Tally:
 
     def add(self, section: str, name: str, model: float, b: float) -> None:
         self.folds.append((section, name, model, b))
+        console.print(f"    {section}/{name}: urgency macro-F1 model {model:.3f}, B {b:.3f}")
 
     def line(self) -> str:
         lost = [f"{s}/{n} {m - b:+.3f}" for s, n, m, b in self.folds if m < b]
