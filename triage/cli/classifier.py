@@ -18,7 +18,8 @@ from triage.scoring.classifier.data import DEFAULT_DATA_DIR
 PROMOTE_TOLERANCE = 0.002  # same as pipeline.PROMOTE_TOLERANCE; repeated so --help stays cheap
 
 console = Console(stderr=True)
-SYSTEM_NAMES = {"model": "model", "tfidf_lr": "TF-IDF+LR", "rules": "rules"}
+SYSTEM_NAMES = {"model": "model", "baseline_b": "B: TF-IDF+MiniLM LR", "tfidf_lr": "TF-IDF+LR",
+                "rules": "rules"}
 
 
 @contextmanager
@@ -51,6 +52,7 @@ def _print_fields(fields: dict, title: str) -> None:
         table.add_row("ECE", *[f"{s['ece']:.3f}" for s in systems.values()])
         if field == "urgency":
             table.add_row("nDCG", *[f"{s['ndcg']:.3f}" for s in systems.values()])
+            table.add_row("nDCG top 100", *[f"{s['ndcg100']:.3f}" for s in systems.values()])
         Console().print(table)
 
 
@@ -62,19 +64,29 @@ def eval_cmd(
     data_dir: Annotated[Path, typer.Option(help="starter data (baselines train on it)")] = (
         DEFAULT_DATA_DIR),
 ) -> None:
-    """Score FILE with the shipped model and two baselines trained in this run."""
+    """Score FILE with the shipped model and three baselines trained in this run.
+
+    Baseline B (TF-IDF word 1-2-grams + MiniLM, LR C=1) trains on every starter row except
+    FILE's held-back rows; TF-IDF+LR on the model's own training rows.
+    """
     from triage.scoring.classifier.data import load_jsonl, load_starter, split_of
-    from triage.scoring.classifier.evaluate import evaluate_file, write_predictions
+    from triage.scoring.classifier.evaluate import b_training_rows, evaluate_file, write_predictions
     from triage.scoring.classifier.heads import load_heads
     from triage.scoring.classifier.pipeline import default_embedder, embed_all
 
     records = load_jsonl(file)
     embedder = default_embedder()
     heads = load_heads(models, embedder_id=embedder.model_id, embed_dim=embedder.dim)
-    train_rows = [r for r in load_starter(data_dir) if split_of(r) != "holdout"]
+    starter = load_starter(data_dir)
+    train_rows = [r for r in starter if split_of(r) != "holdout"]
+    b_idx = b_training_rows(starter, records)
     with _rich_track(not as_json) as track:
         emb = embed_all(embedder, [r["text"] for r in records], track)
-    report = evaluate_file(records, heads=heads, embeddings=emb, train_records=train_rows)
+        b_emb = embed_all(embedder, [starter[i]["text"] for i in b_idx], track)  # cached after once
+    if not as_json:
+        console.print(f"fitting baseline B on {len(b_idx):,} starter rows ...")
+    report = evaluate_file(records, heads=heads, embeddings=emb, train_records=train_rows,
+                           b_records=[starter[i] for i in b_idx], b_embeddings=b_emb)
     preds = report.pop("_predictions")
     if predictions:
         write_predictions(predictions, records, preds)
@@ -104,6 +116,9 @@ def _export_db_corrections() -> Path | None:
         return None
     if not records:
         return None
+    for r in records:  # the source's connector channel: serving fills the channel block the same way
+        src = settings.sources.get(r.get("channel") or "")
+        r["channel"] = src.channel if src is not None else None
     path = settings.data_dir / "corrections.jsonl"
     path.write_text("".join(json.dumps(r) + "\n" for r in records))
     console.print(f"{len(records)} corrected message(s) from the inbox -> {path}")
@@ -139,7 +154,7 @@ def train_cmd(
     for ds, fields in result.report.items():
         _print_fields(fields, f"held-back {ds}")
     old = f"{result.current_score:.4f} ({result.current_version})" \
-        if result.current_score is not None else "none"
+        if result.current_score is not None else (result.current_version or "none")
     console.print(f"new {result.heads.version} (C={result.heads.meta.get('c')}): mean held-back "
                   f"macro-F1 {result.new_score:.4f}; current: {old}")
     console.print(f"[bold]{'promoted' if result.promoted else 'NOT promoted (regression)'}[/]: "

@@ -22,7 +22,8 @@ def load_scorer(settings: Settings) -> Scorer:
             build_model_scorer,  # heavy: torch, sentence-transformers
         )
 
-        scorer = build_model_scorer(settings.model_dir)
+        scorer = build_model_scorer(settings.model_dir, channels={
+            name: src.channel for name, src in settings.sources.items()})
     except Exception as exc:  # missing, corrupt or incompatible model: keep scoring with rules
         if settings.scorer == "model":
             raise

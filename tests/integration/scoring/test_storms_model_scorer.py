@@ -22,7 +22,7 @@ def model_scorer():
     embedder, records = HashingEmbedder(dim=64), toy_records()
     heads = fit_heads(records, embedder.embed([r["text"] for r in records]), version="toy-1",
                       embedder_id=embedder.model_id,
-                      spec=FeatureSpec(embed_dim=embedder.dim, hash_dim=256),
+                      spec=FeatureSpec(embed_dim=embedder.dim),
                       splits=toy_splits(records))
     return ModelScorer(embedder, heads)
 

@@ -64,3 +64,20 @@ def test_a_dip_within_the_promotion_tolerance_is_allowed_and_one_beyond_it_is_no
     in_source = {None: 0.7000, small: 0.6970, big: 0.6900}
     loso = {None: 0.30, small: 0.39, big: 0.40}
     assert rank_gates(in_source, loso, tolerance=0.0037) == [small]
+
+
+def test_the_tally_counts_ties_as_wins_and_names_every_fold_lost_to_baseline_b():
+    from bench.bench_generalisation import Tally
+
+    tally = Tally()
+    tally.add("loso", "airline", 0.70, 0.80)
+    tally.add("loeo", "italy", 0.75, 0.75)
+    tally.add("loao", "united", 0.81, 0.80)
+    assert tally.line() == "model >= B on 2 of 3 folds; behind on: loso/airline -0.100"
+
+
+def test_means_skip_cells_without_a_figure():
+    from bench.bench_generalisation import mean
+
+    assert mean([0.5, float("nan"), 0.7]) == pytest.approx(0.6)
+    assert np.isnan(mean([float("nan")]))

@@ -1,4 +1,4 @@
-"""The two baselines `triage eval` trains in the same run: the rule scorer and TF-IDF + LR."""
+"""The baselines `triage eval` trains in the same run: rules, TF-IDF + LR, TF-IDF + MiniLM + LR."""
 
 from __future__ import annotations
 
@@ -62,6 +62,52 @@ class TfidfBaseline:
         out: Predictions = {}
         for field, (vec, clf) in self.fitted.items():
             proba = clf.predict_proba(vec.transform(list(texts)))
+            best = np.argmax(proba, axis=1)
+            out[field] = ([str(clf.classes_[k]) for k in best],
+                          [dict(zip(map(str, clf.classes_), map(float, row), strict=True))
+                           for row in proba])
+        return out
+
+
+class EmbeddingTfidfBaseline:
+    """Baseline B of issue 15: TF-IDF word 1-2-grams next to the sentence embedding, plain
+    logistic regression (C=1, no tuning, no weights, no calibration, no gate).
+
+    The simple thing the model must beat on text it never saw; fitted in the same run.
+    """
+
+    def __init__(self, c: float = 1.0) -> None:
+        self.c = c
+        self.fitted: dict[str, tuple] = {}
+
+    def fit(self, records: Sequence[dict], embeddings: np.ndarray,
+            fields: Sequence[str] = FIELDS) -> EmbeddingTfidfBaseline:
+        """One vectorizer + classifier per field on that field's labelled rows."""
+        from scipy import sparse
+        from sklearn.feature_extraction.text import TfidfVectorizer
+        from sklearn.linear_model import LogisticRegression
+
+        for field in fields:
+            idx = [i for i, r in enumerate(records) if r.get(field) is not None]
+            if len({records[i][field] for i in idx}) < 2:
+                continue
+            vec = TfidfVectorizer(ngram_range=(1, 2), min_df=2, sublinear_tf=True)
+            x = sparse.hstack([vec.fit_transform([records[i]["text"] for i in idx]),
+                               sparse.csr_matrix(embeddings[idx])], format="csr")
+            clf = LogisticRegression(C=self.c, max_iter=3000)
+            clf.fit(x, [records[i][field] for i in idx])
+            self.fitted[field] = (vec, clf)
+        return self
+
+    def predict(self, texts: Sequence[str], embeddings: np.ndarray) -> Predictions:
+        """Labels and probabilities per field for `texts` (rows of `embeddings`)."""
+        from scipy import sparse
+
+        out: Predictions = {}
+        for field, (vec, clf) in self.fitted.items():
+            x = sparse.hstack([vec.transform(list(texts)), sparse.csr_matrix(embeddings)],
+                              format="csr")
+            proba = clf.predict_proba(x)
             best = np.argmax(proba, axis=1)
             out[field] = ([str(clf.classes_[k]) for k in best],
                           [dict(zip(map(str, clf.classes_), map(float, row), strict=True))

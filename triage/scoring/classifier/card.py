@@ -21,14 +21,14 @@ GAPS = (
     "Sentiment is learned from airline tweets only; intent `praise` only from airline tweets.",
     "No real e-mail, forum or chat data; e-mail is learned from ~46 synthetic tickets only.",
     "Trained on CC BY-NC-SA airline tweets: treat these weights as non-commercial until cleared.",
-    ("Held-back figures are same-source. On a source never trained on (leave-one-source-out, "
-     "`bench/bench_generalisation.py`, held-back rows) urgency macro-F1 with the familiarity gate "
-     "is 0.52 airline / 0.35 crisislex / 0.27 disaster / 0.43 tickets / 0.40 banking77 (mean "
-     "0.39; without the gate 0.31, TF-IDF+LR 0.26, rules 0.44): the gate closes most of the gap, "
-     "but the rules still lead on sources whose `low`/`normal`/priority mean something no other "
-     "source teaches. On a new event of a known source (leave-one-event-out in crisislex and "
-     "disaster) the model leads the rules by far (mean 0.65 vs 0.43), gate or not. Expect new "
-     "channels to lean on the rules until managers' corrections cover them."),
+    ("Held-back figures are same-source. On text the model never saw (leave-one-source-, "
+     "event- and airline-out, `bench/bench_generalisation.py`) it still loses some folds to the "
+     "plain TF-IDF + MiniLM baseline B, and on a new source the keyword rules still lead on "
+     "sources whose `low`/`normal`/priority mean something no other source teaches: see "
+     "'Generalisation' below for the figures of the run that shipped this model."),
+    ("Disaster critical F1 is under the 0.6 asked (issue 15): `high` and `critical` requests "
+     "read alike to every learner tried; expected calibration error after the blend is above "
+     "0.05 on new sources, events and disaster."),
     ("tickets_smoke urgency (53 held-back synthetic e-mails) stays under the rule scorer (0.41 vs "
      "0.45). The labels carry little the text shows: 5-fold CV inside the 99 tickets reaches "
      "~0.33-0.37 macro-F1 (embeddings or TF-IDF), the rules score 0.38 on all 99 rows and 0.30 "
@@ -63,19 +63,24 @@ def data_counts(records: list[dict]) -> dict:
 
 
 def _metric_rows(report: dict) -> list[str]:
-    lines = [("| source | field | n | model F1 | TF-IDF+LR F1 | rules F1 | model ECE | "
-             "TF-IDF ECE | rules ECE | model nDCG | TF-IDF nDCG | rules nDCG |"),
-             "|---|---|---|---|---|---|---|---|---|---|---|---|"]
+    names = ("model", "baseline_b", "tfidf_lr", "rules")
+    lines = [("| source | field | n | model F1 | B F1 | TF-IDF+LR F1 | rules F1 | model ECE | "
+             "B ECE | model nDCG@100 | B nDCG@100 | model critical F1 | B critical F1 |"),
+             "|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for ds, fields in report.items():
         for fld, sy in fields.items():
-            m, t, r = sy.get("model", {}), sy.get("tfidf_lr", {}), sy.get("rules", {})
+            m, b, t, r = (sy.get(k, {}) for k in names)
 
             def g(d, k):
                 return f"{d[k]:.3f}" if k in d else "-"
+
+            def crit(d):
+                pc = d.get("per_class", {}).get("critical")
+                return f"{pc['f1']:.3f}" if pc else "-"
             lines.append(f"| {ds} | {fld} | {m.get('n', '-')} | {g(m, 'macro_f1')} | "
-                         f"{g(t, 'macro_f1')} | {g(r, 'macro_f1')} | {g(m, 'ece')} | "
-                         f"{g(t, 'ece')} | {g(r, 'ece')} | {g(m, 'ndcg')} | {g(t, 'ndcg')} | "
-                         f"{g(r, 'ndcg')} |")
+                         f"{g(b, 'macro_f1')} | {g(t, 'macro_f1')} | {g(r, 'macro_f1')} | "
+                         f"{g(m, 'ece')} | {g(b, 'ece')} | {g(m, 'ndcg100')} | "
+                         f"{g(b, 'ndcg100')} | {crit(m)} | {crit(b)} |")
     return lines
 
 
@@ -132,8 +137,10 @@ def write_card(path: Path, heads: Heads, report: dict, counts: dict) -> None:
               ("Rows of each source the model never saw (for dev files: the half not trained on; "
               "`triage eval FILE` scores exactly these rows). Macro-F1 averages the classes the "
               "source labels; ECE is top-label, 10 bins; nDCG ranks by expected urgency gain "
-              "(critical 3, high 2, normal 1, low 0). Both baselines were trained in the same run "
-              "on the same rows with the same weights."), "",
+              "(critical 3, high 2, normal 1, low 0), here over the top 100. The baselines were trained "
+              "in the same run on the model's own fitted rows: B is TF-IDF word 1-2-grams + "
+              "MiniLM, plain logistic regression C=1; TF-IDF+LR has the model's weights. Model "
+              "ECE is measured after the familiarity blend."), "",
               *_metric_rows(report), "", "## Libraries", ""]
     lines += [f"- {k} {v}" for k, v in library_versions().items()]
     lines += ["", "## Known gaps", "", *[f"- {g}" for g in GAPS], "",

@@ -1,9 +1,8 @@
-"""Feature rows for the heads: sentence embedding, hashed words and the rule scorer's verdicts."""
+"""Feature rows for the heads: sentence embedding, TF-IDF words, channel, the rules' verdicts, shape."""
 
 from __future__ import annotations
 
 import re
-import zlib
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
@@ -19,6 +18,15 @@ from triage.scoring.domain.rules import RuleScorer
 
 RULE_DIM = len(URGENCIES) + len(INTENTS) + len(SENTIMENTS)
 SHAPE_DIM = 4
+# The labelled data's channels (../shared/data README). A message from a channel the data does
+# not name gets an all-zero block: the head then reads its text alone.
+CHANNELS = ("twitter", "sms", "news", "chat", "email", "web")
+# Connector channel names (triage/connectors) -> the data channel whose messages they resemble.
+CONNECTOR_CHANNEL = {"x": "twitter", "mastodon": "twitter", "email": "email", "imap": "email",
+                     "slack": "chat", "discourse": "web", "reddit": "web", "rss": "web",
+                     "youtube": "web", "meta": "web", "linkedin": "web"}
+MIN_DF = 2  # a term must occur in two fitted rows: one-off typos and ids never enter the vocabulary
+_TOKEN = re.compile(r"(?u)\b\w\w+\b")  # scikit-learn's default token pattern
 _SUBJECT = re.compile(r"^[^\n]{3,120}\n\s*\n")  # a subject line, then a blank line
 _GREETING = re.compile(r"\b(dear|hello|hi|sehr geehrte\w*|hallo|bonjour|hola)\b", re.IGNORECASE)
 _RULES = RuleScorer()
@@ -27,49 +35,93 @@ _EPOCH = datetime(2020, 1, 1, tzinfo=UTC)
 
 @dataclass(frozen=True)
 class FeatureSpec:
-    """How a text becomes a row; stored in meta.json so serving rebuilds exactly the same row."""
+    """How a text becomes a row; stored in meta.json so serving rebuilds exactly the same row.
+
+    Issue 15's recipe "C3": the word block is a TF-IDF vocabulary weighed like the embedding
+    (hashed words at half weight lost to a plain TF-IDF + MiniLM regression on new events and
+    airlines), plus the channel. Rules and text shape stay at half weight: cues that travel.
+    """
 
     embed_dim: int
-    hash_dim: int = 2**14  # 0 turns the word block off
-    lex_scale: float = 0.5  # words help in-domain; kept below the embedding so sources generalise
+    vocab_dim: int = 0  # terms in the TF-IDF vocabulary; set by training (0: no word block)
+    lex_scale: float = 1.0  # 0 turns the word block off
     rule_scale: float = 0.5
-    # Text shape (length, lines, subject line, greeting): lets the head tell a formal e-mail from a
-    # tweet, whose urgency words mean different things. 0 (artifacts before it) turns it off.
-    shape_scale: float = 0.0
+    shape_scale: float = 0.5  # length, lines, subject line, greeting: an e-mail is not a tweet
+    channel_scale: float = 0.5  # 0 turns the channel one-hot off
 
     @property
     def width(self) -> int:
-        return self.embed_dim + self.hash_dim + RULE_DIM + (SHAPE_DIM if self.shape_scale else 0)
+        return (self.embed_dim + self.vocab_dim + RULE_DIM + (SHAPE_DIM if self.shape_scale else 0)
+                + (len(CHANNELS) if self.channel_scale else 0))
 
     def as_dict(self) -> dict:
         return asdict(self)
 
 
 def tokens(normalized: str) -> list[str]:
-    """Word unigrams and bigrams of already-normalised text."""
-    words = [w.strip(".,!?;:\"'()[]") for w in normalized.split()]
-    words = [w for w in words if w]
+    """Word unigrams and bigrams of already-normalised text (scikit-learn's word analyzer)."""
+    words = _TOKEN.findall(normalized)
     return words + [f"{a} {b}" for a, b in pairwise(words)]
 
 
-def hashed_counts(normalized: Sequence[str], dim: int) -> sparse.csr_matrix:
-    """Sublinear term counts hashed with crc32 (stable across library versions)."""
-    rows, cols, vals = [], [], []
-    for i, text in enumerate(normalized):
-        counts: dict[int, int] = {}
-        for tok in tokens(text):
-            j = zlib.crc32(tok.encode("utf-8")) % dim
-            counts[j] = counts.get(j, 0) + 1
-        rows.extend([i] * len(counts))
-        cols.extend(counts)
-        vals.extend(1.0 + np.log(np.fromiter(counts.values(), dtype=np.float64, count=len(counts))))
-    return sparse.csr_matrix((vals, (rows, cols)), shape=(len(normalized), dim), dtype=np.float32)
+class Vocabulary:
+    """TF-IDF over word 1-2-grams: sublinear counts times idf, each row L2-normalised.
 
+    Fitted with scikit-learn (min_df=2, smoothed idf) but applied in plain numpy, so serving one
+    message costs a dictionary look-up per token.
+    """
 
-def idf_of(counts: sparse.csr_matrix) -> np.ndarray:
-    """Smoothed inverse document frequency over the training rows."""
-    df = np.asarray((counts > 0).sum(axis=0)).ravel()
-    return (np.log((1 + counts.shape[0]) / (1 + df)) + 1.0).astype(np.float32)
+    def __init__(self, terms: Sequence[str], idf: np.ndarray) -> None:
+        if len(terms) != len(idf):
+            raise ValueError(f"{len(terms)} terms but {len(idf)} idf weights")
+        self.terms = list(terms)
+        self.index = {t: j for j, t in enumerate(self.terms)}
+        self.idf = np.asarray(idf, dtype=np.float32)
+
+    def __len__(self) -> int:
+        return len(self.terms)
+
+    @classmethod
+    def fit(cls, normalized: Sequence[str], min_df: int = MIN_DF) -> Vocabulary:
+        from sklearn.feature_extraction.text import TfidfVectorizer
+
+        vec = TfidfVectorizer(analyzer=tokens, min_df=min_df, sublinear_tf=True, dtype=np.float32)
+        try:
+            vec.fit(list(normalized))
+        except ValueError:  # no term occurs twice (toy data): no word block
+            return cls([], np.zeros(0, dtype=np.float32))
+        terms = vec.get_feature_names_out().tolist()
+        return cls(terms, vec.idf_)
+
+    def transform(self, normalized: Sequence[str], scale: float = 1.0) -> sparse.csr_matrix:
+        """One row per text, norm `scale` (0 for texts with no known term)."""
+        indptr, cols, vals = [0], [], []
+        for text in normalized:
+            counts: dict[int, int] = {}
+            for tok in tokens(text):
+                j = self.index.get(tok)
+                if j is not None:
+                    counts[j] = counts.get(j, 0) + 1
+            row_cols = np.fromiter(counts, dtype=np.int64, count=len(counts))
+            row = (1.0 + np.log(np.fromiter(counts.values(), dtype=np.float64,
+                                            count=len(counts)))) * self.idf[row_cols]
+            norm = np.sqrt((row * row).sum())
+            cols.append(row_cols)
+            vals.append(row * (scale / norm) if norm else row)
+            indptr.append(indptr[-1] + len(counts))
+        data = np.concatenate(vals) if vals else np.zeros(0)
+        idx = np.concatenate(cols) if cols else np.zeros(0, dtype=np.int64)
+        return sparse.csr_matrix((data.astype(np.float32), idx, indptr),
+                                 shape=(len(normalized), len(self)))
+
+    def encoded_terms(self) -> np.ndarray:
+        """The terms as one UTF-8 byte array (newline-separated): no pickle, no padding."""
+        return np.frombuffer("\n".join(self.terms).encode("utf-8"), dtype=np.uint8)
+
+    @classmethod
+    def decode(cls, encoded: np.ndarray, idf: np.ndarray) -> Vocabulary:
+        text = encoded.astype(np.uint8).tobytes().decode("utf-8")
+        return cls(text.split("\n") if text else [], idf)
 
 
 def rule_onehots(texts: Sequence[str]) -> np.ndarray:
@@ -98,26 +150,36 @@ def shape_features(texts: Sequence[str]) -> np.ndarray:
     return out
 
 
+def channel_onehots(channels: Sequence[str | None] | None, n: int) -> np.ndarray:
+    """Data channel one-hots; connector names are mapped, unknown or None stay all zero."""
+    out = np.zeros((n, len(CHANNELS)), dtype=np.float32)
+    for i, ch in enumerate(channels or ()):
+        ch = CONNECTOR_CHANNEL.get(ch, ch) if ch else None
+        if ch in CHANNELS:
+            out[i, CHANNELS.index(ch)] = 1.0
+    return out
+
+
 def rule_urgency(spec: FeatureSpec, rows: sparse.csr_matrix, texts: Sequence[str]) -> np.ndarray:
     """The rule scorer's urgency one-hot (URGENCIES order): read back from built rows if there."""
     if not spec.rule_scale:
         return rule_onehots(texts)[:, :len(URGENCIES)]
-    start = spec.embed_dim + spec.hash_dim
+    start = spec.embed_dim + spec.vocab_dim
     return rows[:, start:start + len(URGENCIES)].toarray() / spec.rule_scale
 
 
 def build_rows(spec: FeatureSpec, embeddings: np.ndarray, normalized: Sequence[str],
-               texts: Sequence[str], idf: np.ndarray | None) -> sparse.csr_matrix:
-    """[embedding | scaled tf-idf words | scaled rule one-hots | scaled shape] as one sparse matrix."""
+               texts: Sequence[str], vocab: Vocabulary | None,
+               channels: Sequence[str | None] | None = None) -> sparse.csr_matrix:
+    """[embedding | tf-idf words | rule one-hots | shape | channel], each block scaled."""
     blocks = [sparse.csr_matrix(embeddings.astype(np.float32))]
-    if spec.hash_dim:
-        counts = hashed_counts(normalized, spec.hash_dim)
-        if idf is not None:
-            counts = counts.multiply(idf[None, :]).tocsr()
-        norms = np.sqrt(np.asarray(counts.multiply(counts).sum(axis=1)).ravel())
-        norms[norms == 0] = 1.0
-        blocks.append(sparse.diags(spec.lex_scale / norms) @ counts)
+    if spec.vocab_dim:
+        if vocab is None or len(vocab) != spec.vocab_dim:
+            raise ValueError(f"spec expects a {spec.vocab_dim}-term vocabulary")
+        blocks.append(vocab.transform(normalized, spec.lex_scale))
     blocks.append(sparse.csr_matrix(spec.rule_scale * rule_onehots(texts)))
     if spec.shape_scale:
         blocks.append(sparse.csr_matrix(spec.shape_scale * shape_features(texts)))
+    if spec.channel_scale:
+        blocks.append(sparse.csr_matrix(spec.channel_scale * channel_onehots(channels, len(texts))))
     return sparse.hstack(blocks, format="csr", dtype=np.float32)

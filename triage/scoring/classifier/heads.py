@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -14,10 +15,12 @@ from triage.core.scoring import URGENCIES
 from triage.scoring.classifier import familiarity
 from triage.scoring.classifier.errors import ModelLoadError
 from triage.scoring.classifier.familiarity import Gate
-from triage.scoring.classifier.features import FeatureSpec, build_rows, rule_urgency
+from triage.scoring.classifier.features import FeatureSpec, Vocabulary, build_rows, rule_urgency
 from triage.scoring.classifier.text import normalize
 
-FORMAT_VERSION = 1  # bump when the array layout or feature recipe changes; old artifacts are refused
+# Bump when the array layout or feature recipe changes; old artifacts are refused with the reason.
+# 2: TF-IDF vocabulary instead of hashed words, channel block, temperature applied after the blend.
+FORMAT_VERSION = 2
 ARRAYS = "heads.npz"
 META = "meta.json"
 CARD = "MODEL_CARD.md"
@@ -25,7 +28,11 @@ CARD = "MODEL_CARD.md"
 
 @dataclass
 class Head:
-    """Multinomial logistic regression over feature rows, softened by a fitted temperature."""
+    """Multinomial logistic regression over feature rows, softened by a fitted temperature.
+
+    The temperature is fitted on out-of-fold probabilities *after* the familiarity blend (see
+    Heads.predict_proba); for heads without a blend that is the usual softmax(logits / T).
+    """
 
     field: str
     classes: tuple[str, ...]
@@ -36,12 +43,26 @@ class Head:
     def logits(self, rows: sparse.csr_matrix) -> np.ndarray:
         return np.asarray(rows @ self.coef.T) + self.intercept
 
+    def raw_proba(self, rows: sparse.csr_matrix) -> np.ndarray:
+        """Uncalibrated softmax of the logits (what the blend mixes with the rules)."""
+        return softmax(self.logits(rows))
+
     def predict_proba(self, rows: sparse.csr_matrix) -> np.ndarray:
         """Calibrated class probabilities, one row per input row, columns in `classes` order."""
-        z = self.logits(rows) / self.temperature
-        z -= z.max(axis=1, keepdims=True)
-        p = np.exp(z)
-        return p / p.sum(axis=1, keepdims=True)
+        return softmax(self.logits(rows) / self.temperature)
+
+
+def softmax(z: np.ndarray) -> np.ndarray:
+    z = z - z.max(axis=1, keepdims=True)
+    p = np.exp(z)
+    return p / p.sum(axis=1, keepdims=True)
+
+
+def temper(proba: np.ndarray, temperature: float) -> np.ndarray:
+    """p ** (1/T), renormalised: a temperature applied to probabilities (softmax(log p / T))."""
+    if temperature == 1.0:
+        return proba
+    return softmax(np.log(np.clip(proba, 1e-12, 1.0)) / temperature)
 
 
 @dataclass
@@ -51,7 +72,7 @@ class Heads:
     version: str
     spec: FeatureSpec
     embedder_id: str
-    idf: np.ndarray | None
+    vocab: Vocabulary | None
     heads: dict[str, Head]
     meta: dict = field(default_factory=dict)
     # Reference rows and gate of familiarity.py: on unfamiliar text the urgency rules weigh in.
@@ -60,28 +81,36 @@ class Heads:
     gate: Gate | None = None
     taught: np.ndarray | None = None  # managers' corrections, each vouching for its neighbourhood
 
-    def rows(self, embeddings: np.ndarray, texts: list[str]) -> sparse.csr_matrix:
+    def rows(self, embeddings: np.ndarray, texts: list[str],
+             channels: Sequence[str | None] | None = None) -> sparse.csr_matrix:
         """Feature rows for raw texts whose embeddings are already computed."""
         if embeddings.shape[1] != self.spec.embed_dim:
             raise ValueError(f"got {embeddings.shape[1]}-d embeddings, model expects "
                              f"{self.spec.embed_dim}")
-        return build_rows(self.spec, embeddings, [normalize(t) for t in texts], texts, self.idf)
+        return build_rows(self.spec, embeddings, [normalize(t) for t in texts], texts, self.vocab,
+                          channels)
 
     def predict_proba(self, embeddings: np.ndarray, texts: list[str], *,
-                      rule_weights: np.ndarray | None = None) -> dict[str, np.ndarray]:
+                      rule_weights: np.ndarray | None = None,
+                      channels: Sequence[str | None] | None = None) -> dict[str, np.ndarray]:
         """Calibrated probabilities per field for a batch (columns in each head's class order).
 
         `rule_weights` overrides the gate's share of the rules per row (the scorer zeroes it
-        for text the English keyword rules cannot read).
+        for text the English keyword rules cannot read). `channels` (data or connector channel
+        names, None where unknown) fill the channel block.
         """
-        rows = self.rows(embeddings, texts)
-        out = {name: head.predict_proba(rows) for name, head in self.heads.items()}
+        rows = self.rows(embeddings, texts, channels)
         weights = self.rule_weights(embeddings) if rule_weights is None else rule_weights
-        if "urgency" in out and weights is not None and weights.any():
-            head = self.heads["urgency"]
-            onehot = rule_urgency(self.spec, rows, texts)[:, [URGENCIES.index(c) for c in head.classes]]
-            out["urgency"] = familiarity.blend(out["urgency"], onehot, weights)
-        return out
+        return {name: self.field_proba(name, rows, texts, weights) for name in self.heads}
+
+    def field_proba(self, name: str, rows: sparse.csr_matrix, texts: Sequence[str],
+                    weights: np.ndarray | None) -> np.ndarray:
+        """One field: the head, blended with the rules (urgency on unfamiliar text), tempered."""
+        head = self.heads[name]
+        if name != "urgency" or weights is None or not np.any(weights):
+            return head.predict_proba(rows)
+        onehot = rule_urgency(self.spec, rows, texts)[:, [URGENCIES.index(c) for c in head.classes]]
+        return temper(familiarity.blend(head.raw_proba(rows), onehot, weights), head.temperature)
 
     def rule_weights(self, embeddings: np.ndarray) -> np.ndarray | None:
         """The rules' share in each row's urgency (0 on familiar text); None without a gate."""
@@ -95,8 +124,9 @@ class Heads:
         out = Path(models_dir) / self.version
         out.mkdir(parents=True, exist_ok=True)
         arrays: dict[str, np.ndarray] = {}
-        if self.idf is not None:
-            arrays["idf"] = self.idf.astype(np.float32)
+        if self.vocab is not None and len(self.vocab):
+            arrays["vocab.terms"] = self.vocab.encoded_terms()
+            arrays["vocab.idf"] = self.vocab.idf.astype(np.float32)
         for name, head in self.heads.items():
             arrays[f"{name}.coef"] = head.coef.astype(np.float16)  # halves the artifact, no F1 loss
             arrays[f"{name}.intercept"] = head.intercept.astype(np.float32)
@@ -156,7 +186,8 @@ def load_heads(models_dir: Path, version: str | None = None, *,
         raise ModelLoadError(f"model {version}: meta.json unreadable ({exc})") from exc
     if meta.get("format_version") != FORMAT_VERSION:
         raise ModelLoadError(f"model {version} has format {meta.get('format_version')!r}; "
-                             f"this code reads format {FORMAT_VERSION}: retrain with `triage train`")
+                             f"this code reads format {FORMAT_VERSION} (the feature recipe "
+                             "changed): retrain with `triage train`")
     if meta.get("version") != version:
         raise ModelLoadError(f"model dir {version} holds version {meta.get('version')!r}")
     emb = meta.get("embedder", {})
@@ -188,7 +219,11 @@ def _build(version: str, meta: dict, arrays) -> Heads:
             raise ModelLoadError(f"model {version}: head {name} has shape {coef.shape}, "
                                  f"expected {(len(classes), spec.width)}")
         heads[name] = Head(name, classes, coef, intercept, float(info["temperature"]))
-    idf = arrays["idf"].astype(np.float32) if "idf" in arrays.files else None
+    vocab = Vocabulary.decode(arrays["vocab.terms"], arrays["vocab.idf"].astype(np.float32)) \
+        if "vocab.terms" in arrays.files else None
+    if spec.vocab_dim != (len(vocab) if vocab is not None else 0):
+        raise ModelLoadError(f"model {version}: vocabulary of {len(vocab) if vocab else 0} terms,"
+                             f" expected {spec.vocab_dim}")
     gate, reference, taught = None, None, None
     if meta.get("familiarity_gate"):
         gate = Gate(**meta["familiarity_gate"])
@@ -199,5 +234,5 @@ def _build(version: str, meta: dict, arrays) -> Heads:
             if rows is not None and (rows.ndim != 2 or rows.shape[1] != spec.embed_dim):
                 raise ModelLoadError(f"model {version}: familiarity {name} has shape "
                                      f"{rows.shape}, expected (n, {spec.embed_dim})")
-    return Heads(version, spec, meta["embedder"]["model_id"], idf, heads, meta,
+    return Heads(version, spec, meta["embedder"]["model_id"], vocab, heads, meta,
                  reference=reference, gate=gate, taught=taught)

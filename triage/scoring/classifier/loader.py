@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from pathlib import Path
 
 from triage.scoring.classifier.embedder import CachedEmbedder, Embedder, MiniLMEmbedder
@@ -18,11 +19,13 @@ WARM_UP = "warm up the model before the first batch"
 
 def build_model_scorer(models_dir: Path, *, embedder: Embedder | None = None,
                        detector: LanguageDetector | None = None,
-                       detect_language: bool = True, reload: bool = True) -> ModelScorer:
+                       detect_language: bool = True, reload: bool = True,
+                       channels: Mapping[str, str] | None = None) -> ModelScorer:
     """Check the artifact first (cheap), then load MiniLM once; call before the worker forks.
 
     With `reload`, the scorer checks models/CURRENT before each batch and swaps in a newly
     promoted version, so `triage train` reaches running workers without a restart.
+    `channels` maps source names to their connector channel (the heads' channel block).
     """
     if embedder is None:
         inner = MiniLMEmbedder()
@@ -42,4 +45,4 @@ def build_model_scorer(models_dir: Path, *, embedder: Embedder | None = None,
             log.warning("lingua-language-detector missing: no language flags in reasons")
     watch = PromotedWatch(models_dir, heads.version, embedder_id=embedder.model_id,
                           embed_dim=embedder.dim) if reload else None
-    return ModelScorer(embedder, heads, detector=detector, watch=watch)
+    return ModelScorer(embedder, heads, detector=detector, watch=watch, channels=channels)

@@ -8,6 +8,7 @@ import numpy as np
 
 URGENCY_GAIN = {"critical": 3.0, "high": 2.0, "normal": 1.0, "low": 0.0}
 ECE_BINS = 10
+TOP_K = 100  # the head of the queue a manager actually reads
 
 
 def per_class(y_true: Sequence[str], y_pred: Sequence[str]) -> dict[str, dict[str, float]]:
@@ -46,15 +47,17 @@ def ece(confidence: Sequence[float], correct: Sequence[bool], bins: int = ECE_BI
     return float(total)
 
 
-def ndcg(gold: Sequence[str], scores: Sequence[float]) -> float:
-    """nDCG of ordering rows by `scores` against graded urgency gains (critical 3 .. low 0)."""
+def ndcg(gold: Sequence[str], scores: Sequence[float], k: int | None = None) -> float:
+    """nDCG (of the top `k`, or all) of ordering rows by `scores` against graded urgency gains
+    (critical 3 .. low 0)."""
     gains = np.array([URGENCY_GAIN[g] for g in gold], dtype=float)
     if not len(gains) or gains.max() == 0:
         return 0.0
     order = np.argsort(-np.asarray(scores, dtype=float), kind="stable")
-    discount = 1.0 / np.log2(np.arange(2, len(gains) + 2))
-    dcg = float(((2 ** gains[order] - 1) * discount).sum())
-    ideal = float(((2 ** np.sort(gains)[::-1] - 1) * discount).sum())
+    k = len(gains) if k is None else min(k, len(gains))
+    discount = 1.0 / np.log2(np.arange(2, k + 2))
+    dcg = float(((2 ** gains[order][:k] - 1) * discount).sum())
+    ideal = float(((2 ** np.sort(gains)[::-1][:k] - 1) * discount).sum())
     return dcg / ideal
 
 
@@ -73,5 +76,7 @@ def field_report(gold: Sequence[str], pred: Sequence[str], proba: Sequence[dict[
         "per_class": per_class(gold, pred),
     }
     if urgency:
-        report["ndcg"] = ndcg(gold, [expected_gain(p) for p in proba])
+        gains = [expected_gain(p) for p in proba]
+        report["ndcg"] = ndcg(gold, gains)
+        report[f"ndcg{TOP_K}"] = ndcg(gold, gains, TOP_K)
     return report

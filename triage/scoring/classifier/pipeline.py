@@ -9,7 +9,11 @@ from pathlib import Path
 
 import numpy as np
 
-from triage.scoring.classifier.baselines import TfidfBaseline, rule_predictions
+from triage.scoring.classifier.baselines import (
+    EmbeddingTfidfBaseline,
+    TfidfBaseline,
+    rule_predictions,
+)
 from triage.scoring.classifier.data import (
     FIELDS,
     load_corrections,
@@ -73,11 +77,17 @@ def summary(scores: dict[str, float]) -> float:
 
 
 def per_dataset_report(records: Sequence[dict], embeddings: np.ndarray,
-                       systems: dict[str, Heads | str], train_records: Sequence[dict],
+                       systems: dict[str, Heads | str], train_idx: Sequence[int],
                        baseline_c: float = 1.0) -> dict:
-    """Held-back rows only, grouped by source: every system's metrics per field."""
+    """Held-back rows only, grouped by source: every system's metrics per field.
+
+    The baselines are fitted on rows `train_idx` (the model's own fitted rows).
+    """
     hold = [i for i, r in enumerate(records) if split_of(r) == "holdout"]
+    train_records = [records[i] for i in train_idx]
     tfidf = TfidfBaseline(c=baseline_c).fit(train_records) if "tfidf_lr" in systems else None
+    b = EmbeddingTfidfBaseline(c=baseline_c).fit(train_records, embeddings[list(train_idx)]) \
+        if "baseline_b" in systems else None
     out: dict = {}
     for ds in sorted({records[i]["dataset"] for i in hold}):
         idx = [i for i in hold if records[i]["dataset"] == ds]
@@ -85,7 +95,10 @@ def per_dataset_report(records: Sequence[dict], embeddings: np.ndarray,
         preds = {}
         for name, what in systems.items():
             if isinstance(what, Heads):
-                preds[name] = model_predictions(what, embeddings[idx], texts)
+                preds[name] = model_predictions(what, embeddings[idx], texts,
+                                                [r.get("channel") for r in rows])
+            elif what == "baseline_b":
+                preds[name] = b.predict(texts, embeddings[idx])
             elif what == "tfidf_lr":
                 preds[name] = tfidf.predict(texts)
             elif what == "rules":
@@ -137,27 +150,30 @@ def run_train(*, data_dir: Path, out: Path, corrections: Path | None = None,
         records += load_corrections(corrections)
     emb = embed_all(embedder, [r["text"] for r in records], track)
     version = free_version(out, now)
-    advance = track("training", len(FIELDS) * (1 if c else len(C_GRID)))
+    advance = track("training", len(FIELDS) * (2 if c else len(C_GRID) + 1))
     heads = fit_heads(records, emb, version=version, embedder_id=embedder.model_id,
                       spec=spec or FeatureSpec(embed_dim=emb.shape[1], shape_scale=SHAPE_SCALE),
                       step=lambda _: advance(1), c=c or None, gate=GATE)
-    systems: dict = {"model": heads, "tfidf_lr": "tfidf_lr", "rules": "rules"}
+    systems: dict = {"model": heads, "baseline_b": "baseline_b", "tfidf_lr": "tfidf_lr",
+                     "rules": "rules"}
     current_version, current_score = None, None
     try:
         current = load_heads(out, embedder_id=embedder.model_id, embed_dim=embedder.dim)
         systems["current"] = current
         current_version = current.version
-    except ModelLoadError:
+    except ModelLoadError as exc:  # e.g. an older format: nothing to compare with
         current = None
-    train_rows = [r for r in records if split_of(r) != "holdout"]
-    report = per_dataset_report(records, emb, systems, train_rows)
+        current_version = f"unreadable ({exc})"
+    train_idx = [i for i, r in enumerate(records) if split_of(r) != "holdout"]
+    report = per_dataset_report(records, emb, systems, train_idx)
     new_score = summary(holdout_scores(report))
     if current is not None:
         current_score = summary(holdout_scores(report, "current"))
     promoted = current_score is None or new_score >= current_score - tolerance
     counts = data_counts(records)
     heads.meta.update({"created_at": now.isoformat(), "holdout_macro_f1": round(new_score, 4),
-                       "trained_on": counts, "promoted_over": current_version,
+                       "trained_on": counts,
+                       "promoted_over": current_version if current is not None else None,
                        "libraries": library_versions(), "limit_per_source": limit})
     path = heads.save(out)
     write_card(path, heads, report, counts)

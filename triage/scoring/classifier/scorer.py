@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -41,8 +41,10 @@ class ModelScorer:
 
     def __init__(self, embedder: Embedder, heads: Heads, *, fallback: RuleScorer | None = None,
                  detector: LanguageDetector | None = None,
-                 watch: PromotedWatch | None = None) -> None:
+                 watch: PromotedWatch | None = None,
+                 channels: Mapping[str, str] | None = None) -> None:
         self.embedder = embedder
+        self.channels = dict(channels or {})  # source name -> connector channel (x, email, ...)
         self.heads = heads
         self.fallback = fallback or RuleScorer()
         self.detector = detector
@@ -65,7 +67,8 @@ class ModelScorer:
         self.refresh()
         texts = [scrub(m.text) for m in messages]
         langs = [self._language(m, t) for m, t in zip(messages, texts, strict=True)]
-        probas = self._predict(texts, [not _foreign(lang) for lang in langs])
+        probas = self._predict(texts, [not _foreign(lang) for lang in langs],
+                               [self.channels.get(m.source) for m in messages])
         scores = []
         for i, (msg, ctx) in enumerate(zip(messages, contexts, strict=True)):
             try:
@@ -76,22 +79,24 @@ class ModelScorer:
                 scores.append(self._fallback(msg, ctx, exc))
         return scores
 
-    def _predict(self, texts: list[str], english: list[bool]) -> list[Prediction | None]:
+    def _predict(self, texts: list[str], english: list[bool],
+                 channels: list[str | None]) -> list[Prediction | None]:
         """Field -> {class: p} per text; a batch failure is retried one message at a time."""
         try:
-            return self._predict_many(texts, english)
+            return self._predict_many(texts, english, channels)
         except Exception:
             log.exception("batch scoring failed; retrying message by message")
         out: list[Prediction | None] = []
-        for text, eng in zip(texts, english, strict=True):
+        for text, eng, channel in zip(texts, english, channels, strict=True):
             try:
-                out.extend(self._predict_many([text], [eng]))
+                out.extend(self._predict_many([text], [eng], [channel]))
             except Exception:
                 log.exception("model failed on one message")
                 out.append(None)
         return out
 
-    def _predict_many(self, texts: list[str], english: list[bool]) -> list[Prediction]:
+    def _predict_many(self, texts: list[str], english: list[bool],
+                      channels: list[str | None]) -> list[Prediction]:
         if not texts:
             return []
         emb = np.asarray(self.embedder.embed(texts), dtype=np.float32)
@@ -100,7 +105,7 @@ class ModelScorer:
         shares = self.heads.rule_weights(emb)
         if shares is not None:  # the keyword rules read English: elsewhere they have no vote
             shares = np.where(english, shares, 0.0)
-        probas = self.heads.predict_proba(emb, texts, rule_weights=shares)
+        probas = self.heads.predict_proba(emb, texts, rule_weights=shares, channels=channels)
         return [Prediction({f: dict(zip(self.heads.heads[f].classes, map(float, p[i]), strict=True))
                             for f, p in probas.items()},
                            float(shares[i]) if shares is not None else 0.0)

@@ -1,17 +1,18 @@
-"""Fit the heads on embeddings with scikit-learn: source-balanced, then temperature-calibrated."""
+"""Fit the heads with scikit-learn: source-balanced, C and temperature from the splits, then refit."""
 
 from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 
 import numpy as np
 from scipy import sparse
 from scipy.optimize import minimize_scalar
 
 from triage.scoring.classifier.data import CORRECTIONS, FIELDS, split_of
-from triage.scoring.classifier.familiarity import Gate, reference_sample, taught_sample
-from triage.scoring.classifier.features import FeatureSpec, build_rows, hashed_counts, idf_of
+from triage.scoring.classifier.familiarity import Gate, reference_sample, similarity, taught_sample
+from triage.scoring.classifier.features import FeatureSpec, Vocabulary, build_rows
 from triage.scoring.classifier.heads import Head, Heads
 from triage.scoring.classifier.text import normalize
 
@@ -74,41 +75,82 @@ def fit_heads(records: Sequence[dict], embeddings: np.ndarray, *, version: str,
               embedder_id: str, spec: FeatureSpec | None = None, c: float | None = DEFAULT_C,
               step: Step | None = None, splits: Sequence[str] | None = None,
               gate: Gate | None = None) -> Heads:
-    """Train one head per field on its labelled 'train' rows, calibrate on its 'calib' rows.
+    """Choose C and the temperatures on the splits, then refit on every fitted row.
 
-    With a `gate`, a per-source sample of the 'train' rows is kept as the familiarity reference
-    (see familiarity.py): on text unlike it, the rule scorer's urgency weighs in.
-
-    With `c=None`, C is picked from C_GRID by mean macro-F1 over (source, field) on the 'calib'
-    rows; the held-back rows play no part in any choice.
+    1. Heads are fitted on the 'train' rows. With `c=None`, C is picked from C_GRID by mean
+       macro-F1 over (source, field) on the 'calib' rows; held-back rows play no part anywhere.
+    2. The temperature of each head is fitted on the 'calib' rows' out-of-fold probabilities
+       (the 'train' fit's), after the familiarity blend: it calibrates what serving outputs.
+    3. The heads are refit on 'train' + 'calib' with that C (issue 15: fitting on a fraction of
+       the rows cost points on every proxy); the gate's reference sample comes from those rows.
     """
     spec = spec or FeatureSpec(embed_dim=embeddings.shape[1])
     splits = np.array(list(splits) if splits is not None else [split_of(r) for r in records])
     norm = [normalize(r["text"]) for r in records]
-    fit_idx = np.flatnonzero(splits == "train")
-    idf = idf_of(hashed_counts([norm[i] for i in fit_idx], spec.hash_dim)) \
-        if spec.hash_dim else None
-    rows = build_rows(spec, embeddings, norm, [r["text"] for r in records], idf)
+    fit_idx = np.flatnonzero(np.isin(splits, ("train", "calib")))
+    vocab = Vocabulary.fit([norm[i] for i in fit_idx]) if spec.lex_scale else None
+    spec = replace(spec, vocab_dim=len(vocab) if vocab is not None else 0)
+    rows = build_rows(spec, embeddings, norm, [r["text"] for r in records], vocab,
+                      [r.get("channel") for r in records])
+    texts = [r["text"] for r in records]
+    meta: dict = {}
+    if c is None:
+        search: dict[float, float] = {}
+        first, c = {}, C_GRID[0]
+        for cand in C_GRID:
+            heads = _fit_all(records, rows, splits == "train", cand, step)
+            search[cand] = calib_score(records, rows, splits, heads)
+            if not first or search[cand] > search[c]:  # a tie keeps the stronger regularisation
+                first, c = heads, cand
+        meta["c_search"] = {str(k): round(v, 4) for k, v in search.items()}
+    else:
+        first = _fit_all(records, rows, splits == "train", c, step)
+    meta["c"] = c
+    temperatures = _temperatures(records, embeddings, rows, texts, splits, first, gate, spec)
+    final = _fit_all(records, rows, np.isin(splits, ("train", "calib")), c, step)
+    for name, head in final.items():
+        head.temperature = temperatures.get(name, 1.0)
     extra: dict = {"gate": gate}
     if gate is not None:
-        starter = np.array([records[i]["dataset"] != CORRECTIONS for i in fit_idx], dtype=bool)
-        extra["reference"] = reference_sample(
-            embeddings[fit_idx[starter]], [records[i]["dataset"] for i in fit_idx[starter]])
-        extra["taught"] = taught_sample(embeddings[fit_idx[~starter]])
-    if c is not None:
-        heads = _fit_all(records, rows, splits, c, step)
-        return Heads(version=version, spec=spec, embedder_id=embedder_id, idf=idf, heads=heads,
-                     meta={"c": c}, **extra)
-    search: dict[float, float] = {}
-    best, chosen = {}, C_GRID[0]
-    for cand in C_GRID:
-        heads = _fit_all(records, rows, splits, cand, step)
-        search[cand] = calib_score(records, rows, splits, heads)
-        if not best or search[cand] > search[chosen]:  # a tie keeps the stronger regularisation
-            best, chosen = heads, cand
-    return Heads(version=version, spec=spec, embedder_id=embedder_id, idf=idf, heads=best,
-                 meta={"c": chosen, "c_search": {str(k): round(v, 4) for k, v in search.items()}},
-                 **extra)
+        extra["reference"], extra["taught"] = _reference(records, embeddings, fit_idx)
+    meta["refit_rows"] = int(len(fit_idx))
+    return Heads(version=version, spec=spec, embedder_id=embedder_id, vocab=vocab, heads=final,
+                 meta=meta, **extra)
+
+
+def _reference(records: Sequence[dict], embeddings: np.ndarray,
+               idx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The gate's per-source reference sample and managers' taught rows, from rows `idx`."""
+    starter = np.array([records[i]["dataset"] != CORRECTIONS for i in idx], dtype=bool)
+    reference = reference_sample(embeddings[idx[starter]],
+                                 [records[i]["dataset"] for i in idx[starter]])
+    return reference, taught_sample(embeddings[idx[~starter]])
+
+
+def _temperatures(records: Sequence[dict], embeddings: np.ndarray, rows: sparse.csr_matrix,
+                  texts: Sequence[str], splits: np.ndarray, heads: dict[str, Head],
+                  gate: Gate | None, spec: FeatureSpec) -> dict[str, float]:
+    """Per field, the temperature of the blended 'calib' probabilities of heads fitted on 'train'."""
+    ca_all = np.flatnonzero(splits == "calib")
+    weights = None
+    if gate is not None and len(ca_all):
+        reference, taught = _reference(records, embeddings, np.flatnonzero(splits == "train"))
+        weights = gate.weights(similarity(embeddings[ca_all], reference, gate.k, taught))
+    probe = Heads(version="oof", spec=spec, embedder_id="", vocab=None, heads=heads)
+    out: dict[str, float] = {}
+    for name, head in heads.items():
+        keep = np.array([records[i].get(name) in head.classes for i in ca_all], dtype=bool)
+        if not keep.any():
+            continue
+        idx = ca_all[keep]
+        head.temperature = 1.0
+        proba = probe.field_proba(name, rows[idx], [texts[i] for i in idx],
+                                  None if weights is None else weights[keep])
+        index = {cl: k for k, cl in enumerate(head.classes)}
+        y = np.array([index[records[i][name]] for i in idx])
+        out[name] = fit_temperature(np.log(np.clip(proba, 1e-12, 1.0)), y,
+                                    sample_weights([records[i] for i in idx], name))
+    return out
 
 
 def calib_score(records: Sequence[dict], rows: sparse.csr_matrix, splits: np.ndarray,
@@ -129,27 +171,21 @@ def calib_score(records: Sequence[dict], rows: sparse.csr_matrix, splits: np.nda
     return float(np.mean(scores)) if scores else 0.0
 
 
-def _fit_all(records: Sequence[dict], rows: sparse.csr_matrix, splits: np.ndarray, c: float,
+def _fit_all(records: Sequence[dict], rows: sparse.csr_matrix, fit_mask: np.ndarray, c: float,
              step: Step | None) -> dict[str, Head]:
+    """One head per field with two or more classes, on the labelled rows in `fit_mask`."""
     heads: dict[str, Head] = {}
     for field in FIELDS:
         if step:
             step(f"fitting {field}")
         labelled = np.array([r.get(field) is not None for r in records])
-        tr = np.flatnonzero(labelled & (splits == "train"))
-        ca = np.flatnonzero(labelled & (splits == "calib"))
+        tr = np.flatnonzero(labelled & fit_mask)
         classes = tuple(sorted({records[i][field] for i in tr}))
         if len(classes) < 2:
             continue  # nothing to learn: the scorer falls back to rules for this field
         index = {cl: k for k, cl in enumerate(classes)}
-        ca = np.array([i for i in ca if records[i][field] in index], dtype=int)
         y_tr = np.array([index[records[i][field]] for i in tr])
         w_tr = sample_weights([records[i] for i in tr], field)
         coef, intercept = fit_linear(rows[tr], y_tr, w_tr, len(classes), c)
-        head = Head(field, classes, coef, intercept)
-        if len(ca):
-            y_ca = np.array([index[records[i][field]] for i in ca])
-            w_ca = sample_weights([records[i] for i in ca], field)
-            head.temperature = fit_temperature(head.logits(rows[ca]), y_ca, w_ca)
-        heads[field] = head
+        heads[field] = Head(field, classes, coef, intercept)
     return heads

@@ -20,6 +20,6 @@ def embedder() -> HashingEmbedder:
 def heads(embedder):
     records = toy_records()
     emb = embedder.embed([r["text"] for r in records])
-    spec = FeatureSpec(embed_dim=embedder.dim, hash_dim=256)
+    spec = FeatureSpec(embed_dim=embedder.dim)
     return fit_heads(records, emb, version="toy-1", embedder_id=embedder.model_id, spec=spec,
                      splits=toy_splits(records))

@@ -29,7 +29,7 @@ def gated(embedder):
     records = toy_records()
     emb = embedder.embed([r["text"] for r in records])
     return fit_heads(records, emb, version="toy-gated", embedder_id=embedder.model_id,
-                     spec=FeatureSpec(embed_dim=embedder.dim, hash_dim=256),
+                     spec=FeatureSpec(embed_dim=embedder.dim),
                      splits=toy_splits(records), gate=GATE)
 
 
@@ -133,12 +133,11 @@ def test_a_managers_correction_is_not_outvoted_by_the_rules_after_training(embed
                     "intent": None, "sentiment": None})
     emb = embedder.embed([r["text"] for r in records])
     heads = fit_heads(records, emb, version="toy-taught", embedder_id=embedder.model_id,
-                      spec=FeatureSpec(embed_dim=embedder.dim, hash_dim=256),
+                      spec=FeatureSpec(embed_dim=embedder.dim),
                       splits=[*toy_splits(records[:-1]), "train"], gate=GATE)
     assert heads.taught.shape == (1, embedder.dim)
     assert heads.rule_weights(embedder.embed([UNSEEN]))[0] == 0.0
-    assert len(heads.reference) == len(records) - 1 - sum(s == "calib" for s in
-                                                          toy_splits(records[:-1]))
+    assert len(heads.reference) == len(records) - 1  # every fitted starter row (train + calib)
     heads.save(tmp_path)
     loaded = load_heads(tmp_path, heads.version)
     assert loaded.taught.shape == (1, embedder.dim)

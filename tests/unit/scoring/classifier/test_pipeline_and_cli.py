@@ -22,7 +22,7 @@ from triage.scoring.classifier.pipeline import run_train
 from .toys import toy_records
 
 NOW = datetime(2026, 3, 1, tzinfo=UTC)
-SMALL = FeatureSpec(embed_dim=64, hash_dim=256)  # same recipe as production, smaller hash space
+SMALL = FeatureSpec(embed_dim=64)  # the production recipe over the 64-d fake embedding
 
 
 @pytest.fixture()
@@ -55,9 +55,13 @@ def test_a_regressing_model_is_not_promoted(data_dir, tmp_path):
     out = tmp_path / "models"
     out.mkdir()
     good = run_train(data_dir=data_dir, out=out, embedder=HashingEmbedder(dim=64), now=NOW,
-                      spec=SMALL)
+                     spec=SMALL, c=1.0)
+    wrong = tmp_path / "wrong.jsonl"  # "corrections" teaching that every calm text is critical
+    wrong.write_text("".join(json.dumps({"id": f"w{i}", "text": r["text"], "channel": "chat",
+                                         "urgency": "critical"})
+                             + "\n" for i, r in enumerate(toy_records()) if r["urgency"] == "low"))
     bad = run_train(data_dir=data_dir, out=out, embedder=HashingEmbedder(dim=64),
-                    now=NOW.replace(hour=2), c=1e-4, spec=SMALL)  # regularised into uselessness
+                    now=NOW.replace(hour=2), c=1.0, spec=SMALL, corrections=wrong)
     assert not bad.promoted and bad.new_score < bad.current_score
     assert (out / "CURRENT").read_text().strip() == good.heads.version
 
@@ -66,7 +70,7 @@ def test_eval_reports_three_systems_and_writes_one_prediction_per_record(data_di
     out = tmp_path / "models"
     out.mkdir()
     emb = HashingEmbedder(dim=64)
-    run_train(data_dir=data_dir, out=out, embedder=emb, now=NOW, spec=SMALL)
+    run_train(data_dir=data_dir, out=out, embedder=emb, now=NOW, spec=SMALL, c=1.0)
     heads = load_heads(out)
     records = [json.loads(x) for x in (data_dir / "airline_dev.jsonl").read_text().splitlines()]
     train = [json.loads(x) for x in (data_dir / "banking77_train.jsonl").read_text().splitlines()]
@@ -74,6 +78,12 @@ def test_eval_reports_three_systems_and_writes_one_prediction_per_record(data_di
                            train_records=train)
     assert report["n"] == len(records) and 0 < report["n_evaluated"] < len(records)
     assert set(report["fields"]["urgency"]) == {"model", "tfidf_lr", "rules"}
+    b_rows = [json.loads(x) for x in (data_dir / "bitext_train.jsonl").read_text().splitlines()]
+    with_b = evaluate_file(records, heads=heads, embeddings=emb.embed([r["text"] for r in records]),
+                           train_records=train, b_records=b_rows,
+                           b_embeddings=emb.embed([r["text"] for r in b_rows]))
+    assert with_b["fields"]["urgency"]["baseline_b"]["macro_f1"] > 0.5
+    assert "ndcg100" in with_b["fields"]["urgency"]["baseline_b"]
     assert "ndcg" in report["fields"]["urgency"]["model"]
     path = tmp_path / "pred.jsonl"
     write_predictions(path, records, report["_predictions"])

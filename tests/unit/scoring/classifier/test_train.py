@@ -59,7 +59,7 @@ def test_temperature_softens_an_overconfident_head():
 def test_a_correction_changes_the_prediction_for_its_text(embedder):
     records = toy_records()
     text = "thoughts and prayers to everyone number 3"
-    spec = FeatureSpec(embed_dim=embedder.dim, hash_dim=256)
+    spec = FeatureSpec(embed_dim=embedder.dim)
 
     def predicted(rows):
         emb = embedder.embed([r["text"] for r in rows])
@@ -79,7 +79,7 @@ def test_a_field_without_two_classes_gets_no_head(embedder):
     records = [dict(r, sentiment=None) for r in toy_records()]
     emb = embedder.embed([r["text"] for r in records])
     heads = fit_heads(records, emb, version="t", embedder_id="h",
-                      spec=FeatureSpec(embed_dim=embedder.dim, hash_dim=0),
+                      spec=FeatureSpec(embed_dim=embedder.dim, lex_scale=0.0),
                       splits=toy_splits(records))
     assert set(heads.heads) == {"urgency", "intent"}
 
