@@ -113,7 +113,8 @@ class _Log:
                 self.people[r["person"]] = Person(r["person"], ZoneInfo(r["timezone"]),
                                                   frozenset(r.get("languages", ())),
                                                   frozenset(r.get("channels", ())),
-                                                  bool(r.get("night_opt_in")), bool(r.get("on_call_eligible")))
+                                                  bool(r.get("night_opt_in")),
+                                                  bool(r.get("on_call_eligible")))
             elif kind == "arrival":
                 self.arrivals[r["item"]] = r
             elif kind in ("shift", "on_call"):
@@ -380,7 +381,8 @@ def priority_inversions(records: Iterable[Mapping[str, Any]]) -> list[str]:
                 continue  # not past its target yet
             if other["item"] in resolved and resolved[other["item"]] <= at:
                 continue
-            if not any(s <= at < e for s, e in held[other["item"]]) and _fits(log, spans, person.id, at, a, other):
+            was_held = any(s <= at < e for s, e in held[other["item"]])
+            if not was_held and _fits(log, spans, person.id, at, a, other):
                 found.append(f"{a['item']} ({a['urgency']}) to {person.id} at {at:%m-%d %H:%M}Z while"
                              f" {other['item']} ({other['urgency']}, since {arrived:%H:%M}Z) waited")
     return found

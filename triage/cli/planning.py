@@ -103,14 +103,15 @@ def simulate(scenario: ScenarioArg,
                                                    is not None else "n/a" for o in result.outcomes])
     table.add_row("rule breaches", *[str(o.total_breaches) for o in result.outcomes])
     table.add_row("pages", *[str(o.pages) for o in result.outcomes])
-    table.add_row("pages per person", *[", ".join(f"{k} {v}" for k, v in sorted(o.pages_per_person.items())) or "-"
-                                        for o in result.outcomes])
+    table.add_row("pages per person", *[", ".join(f"{k} {v}" for k, v in sorted(o.pages_per_person.items()))
+                                        or "-" for o in result.outcomes])
     table.add_row("coverage gaps", *[str(o.coverage_gaps) for o in result.outcomes])
     table.add_row("utilisation while work waits", *[_spread(o.utilisation) for o in result.outcomes])
     table.add_row("follow-ups to the same person", *[f"{s / n:.1%} ({s}/{n})" if n else "n/a"
                                                       for s, n in (o.continuity for o in result.outcomes)])
-    table.add_row("hours nobody covers, by skill", *[", ".join(f"{k} {v:g}" for k, v in o.gap_hours.items() if v)
-                                                     or "none" for o in result.outcomes])
+    table.add_row("hours nobody covers, by skill",
+                  *[", ".join(f"{k} {v:g}" for k, v in o.gap_hours.items() if v) or "none"
+                    for o in result.outcomes])
     table.add_row("busiest person-week (h)", *[f"{max(o.max_week_hours.values(), default=0):.1f}"
                                                for o in result.outcomes])
     console.print(table)

@@ -77,7 +77,8 @@ class StormGrouper:
         since = min(r.created_at for r in rows) - self.window
         known = repo.open_near(session=session, since=since, limit=CANDIDATES)[::-1]  # newest last
         groups = StormGroups(
-            [Group(inc.id, inc.text_key, _vector(inc.embedding), inc.first_seen, inc.last_seen) for inc in known],
+            [Group(inc.id, inc.text_key, _vector(inc.embedding), inc.first_seen, inc.last_seen)
+             for inc in known],
             size=len(known) + len(rows), dim=None if vectors is None else vectors.shape[1],
             threshold=self.threshold, window=self.window)
         incidents: dict[Group, Incident] = dict(zip(groups.groups, known, strict=True))

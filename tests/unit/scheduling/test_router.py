@@ -80,7 +80,8 @@ def test_the_interruption_budget_caps_new_assignments_per_hour():
     many = [item(f"m{k}", "low") for k in range(6)]
     # the last slot of the hour is kept for a critical item, the one before for a high one
     assert len(route(snap(many, [busy]), RULES.evolve(max_open_effort=50), NOW).assignments) == 1
-    high = route(snap([item("h1", "high"), item("h2", "high")] + many, [busy]), RULES.evolve(max_open_effort=50), NOW)
+    highs = [item("h1", "high"), item("h2", "high")]
+    high = route(snap(highs + many, [busy]), RULES.evolve(max_open_effort=50), NOW)
     assert set(assigned_to(high)) == {"h1", "h2"}
     urgent = [item("c1", "critical")] + many
     nearly = person("ana", assigned_last_hour=RULES.interruptions_per_hour - 2)

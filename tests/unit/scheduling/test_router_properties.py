@@ -71,7 +71,8 @@ def backlogs(draw):
     for k in range(draw(st.integers(0, 25))):
         waited = draw(st.integers(0, 300))
         out.append(WaitingItem(f"w{k}", draw(st.sampled_from(URGENCIES)), draw(st.floats(0, 100)),
-                               NOW - waited * MIN, frozenset(draw(st.sets(st.sampled_from(SKILLS), max_size=2))),
+                               NOW - waited * MIN,
+                               frozenset(draw(st.sets(st.sampled_from(SKILLS), max_size=2))),
                                draw(st.sampled_from([None, "a1", "a2", "a3"]))))
     return tuple(out)
 
@@ -151,7 +152,8 @@ def test_every_item_has_one_outcome_and_work_in_hand_is_only_released_for_a_reas
             else:
                 assert not on_shift or (i.started_at is None and NOW - i.assigned_at >= rules.stale_after)
     back_to_holder = [a for a in decision.assignments if a.item_id in released
-                      and any(r.item_id == a.item_id and r.person_id == a.person_id for r in decision.releases)]
+                      and any(r.item_id == a.item_id and r.person_id == a.person_id
+                              for r in decision.releases)]
     assert back_to_holder == []
 
 

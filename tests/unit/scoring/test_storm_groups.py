@@ -14,7 +14,8 @@ def _key(text):
 
 def test_copies_differing_in_mentions_links_and_case_join_one_group():
     groups = StormGroups()
-    texts = ["@ana The app is DOWN https://t.co/x1", "@bo the app is down https://t.co/y2", "@cy the app is down"]
+    texts = ["@ana The app is DOWN https://t.co/x1", "@bo the app is down https://t.co/y2",
+             "@cy the app is down"]
     joined = [groups.join(message=n, at=T + timedelta(minutes=n), key=_key(t), vector=None)
               for n, t in enumerate(texts)]
     assert len({id(g) for g in joined}) == 1

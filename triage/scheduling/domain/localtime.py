@@ -43,7 +43,8 @@ def local_days_touched(start: datetime, end: datetime, zone: ZoneInfo) -> tuple[
 
 def time_at_work(shifts: Iterable[tuple[datetime, datetime]], worked: Iterable[tuple[datetime, datetime]],
                  zone: ZoneInfo, now: datetime) -> tuple[float, float]:
-    """Hours at work in the local day and ISO week of `now`: whole shifts plus work outside them, once each."""
+    """Hours at work in the local day and ISO week of `now`: whole shifts plus work outside them, once
+    each."""
     local = now.astimezone(zone).date()
     week = local.isocalendar()[:2]
     merged: list[list[datetime]] = []

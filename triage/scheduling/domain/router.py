@@ -212,8 +212,8 @@ class _Pass:
             self.releases.append(Release(v.id, pid, f"handed back for {item.urgency} item {item.id}",
                                          handback_note(v, item, owner, self.now), "preempted"))
             self.waiting.append(_requeued(v, pid))  # routed later in this pass, to someone else
-        self._assign(item, pid, f"{item.urgency} first: {len(victims)} unstarted, less urgent item(s) handed back",
-                     "priority")
+        self._assign(item, pid, f"{item.urgency} first: {len(victims)} unstarted, "
+                     "less urgent item(s) handed back", "priority")
         return True
 
     def _batch(self, group: Group, items: list[WaitingItem]) -> None:

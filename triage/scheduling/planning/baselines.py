@@ -14,7 +14,8 @@ from datetime import datetime
 from triage.scheduling.planning.sim_people import SimItem, SimPerson
 from triage.scheduling.planning.sim_pool import Pool
 
-ROUND_ROBIN, LEAST_LOADED, ROUND_THE_CLOCK = "round-robin on shift", "least-loaded on shift", "round-robin 24/7"
+ROUND_ROBIN, LEAST_LOADED = "round-robin on shift", "least-loaded on shift"
+ROUND_THE_CLOCK = "round-robin 24/7"
 BASELINES = (ROUND_ROBIN, LEAST_LOADED, ROUND_THE_CLOCK)
 
 

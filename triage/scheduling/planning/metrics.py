@@ -33,7 +33,8 @@ class Outcome:
     seconds: float
     top_wait_reasons: list[tuple[str, int]] = field(default_factory=list)
     sla_counts: dict[str, tuple[int, int]] = field(default_factory=dict)  # (met, judged) per urgency
-    answered_by: dict[str, tuple[int, int]] = field(default_factory=dict)  # (answered, unanswered) per urgency
+    # (answered, unanswered) per urgency
+    answered_by: dict[str, tuple[int, int]] = field(default_factory=dict)
     deferred: int = 0
     pages_per_person: dict[str, int] = field(default_factory=dict)
     utilisation: dict[str, float] = field(default_factory=dict)  # per person, while work waited
@@ -122,10 +123,12 @@ def outcome(log: RunLog, plan: Plan, rules: StaffingRules, start: datetime, end:
         if r["type"] == "page":
             pages[r["person"]] += 1
     extra = {"sla_counts": {u: (h, n) for u, (h, n) in hit.items()}, "answered_by": by_urgency,
-             "deferred": sum(1 for r in log.records if r["type"] == "deferral"), "pages_per_person": dict(pages),
+             "deferred": sum(1 for r in log.records if r["type"] == "deferral"),
+             "pages_per_person": dict(pages),
              "utilisation": utilisation(log.rostered_waiting, log.busy_waiting),
              "continuity": continuity(log.records), "gap_hours": gap_hours_by_skill(log.records)}
     return Outcome(log.policy, {u: (h / n if n else None) for u, (h, n) in hit.items()},
                    crit_cov[0] / crit_cov[1] if crit_cov[1] else None, answered, len(log.items) - answered,
                    sum(1 for r in log.records if r["type"] == "page"), len(log.gaps),
-                   check_breaches(log.records, rules), week_max, day_max, after, log.seconds, reasons, **extra)
+                   check_breaches(log.records, rules), week_max, day_max, after, log.seconds, reasons,
+                   **extra)

@@ -38,13 +38,16 @@ from triage.scheduling.planning.storm_sim import (
 )
 
 # A community inbox: quiet at night, a morning climb, an evening peak after work (weights per hour).
-DEFAULT_DAILY_PROFILE = (2, 1.5, 1, 1, 1, 1.5, 3, 5, 7, 8, 8, 8, 7.5, 7.5, 7.5, 7, 7, 7.5, 8, 8.5, 8, 6.5, 4.5, 3)
+DEFAULT_DAILY_PROFILE = (2, 1.5, 1, 1, 1, 1.5, 3, 5, 7, 8, 8, 8,
+                         7.5, 7.5, 7.5, 7, 7, 7.5, 8, 8.5, 8, 6.5, 4.5, 3)
 DEFAULT_WEEKLY_PROFILE = (1.1, 1.05, 1.0, 1.0, 0.95, 0.7, 0.65)  # Monday busiest, weekends lighter
 DEFAULT_MIX = {"critical": 0.03, "high": 0.15, "normal": 0.52, "low": 0.30}
 DEFAULT_HANDLING_MIN = {"critical": 20.0, "high": 12.0, "normal": 6.0, "low": 3.0}
 DEFAULT_NIGHT_SHARE = 0.15  # of a generated team, this many volunteer for night shifts
-DEFAULT_TEMPLATES = ({"name": "early", "start": "07:00", "hours": 8}, {"name": "day", "start": "10:00", "hours": 8},
-                     {"name": "late", "start": "15:00", "hours": 8}, {"name": "night", "start": "23:00", "hours": 8})
+DEFAULT_TEMPLATES = ({"name": "early", "start": "07:00", "hours": 8},
+                     {"name": "day", "start": "10:00", "hours": 8},
+                     {"name": "late", "start": "15:00", "hours": 8},
+                     {"name": "night", "start": "23:00", "hours": 8})
 
 
 @dataclass(frozen=True)
@@ -162,8 +165,8 @@ def scenario_from_dict(raw: Mapping[str, Any]) -> Scenario:
                     start=datetime.combine(monday, datetime.min.time(), ZoneInfo(rules.team_timezone)),
                     days=days, seed=seed, rules=rules, templates=templates,
                     staff=tuple(staff), traffic=traffic,
-                    history_weeks=int(raw.get("history_weeks", 3)), tick_minutes=int(raw.get("tick_minutes", 2)),
-                    sick=sick)
+                    history_weeks=int(raw.get("history_weeks", 3)),
+                    tick_minutes=int(raw.get("tick_minutes", 2)), sick=sick)
 
 
 def load_scenario(path: str | Path) -> Scenario:
@@ -185,7 +188,8 @@ def hourly_rates(traffic: Traffic, start: datetime, hours: int, *, storm_day: in
     for h in range(hours):
         day = h // 24
         rates[h] = traffic.per_day * daily[h % 24] * weekly[(start.weekday() + day) % 7]
-        if storm_day is not None and day == storm_day and traffic.storm_hours[0] <= h % 24 < traffic.storm_hours[1]:
+        in_storm_hours = traffic.storm_hours[0] <= h % 24 < traffic.storm_hours[1]
+        if storm_day is not None and day == storm_day and in_storm_hours:
             rates[h] *= traffic.storm_factor
     return rates
 
@@ -207,7 +211,8 @@ def arrivals(traffic: Traffic, start: datetime, hours: int, *, seed: int, storm_
     authors = rng.integers(0, traffic.authors, len(times)).tolist()
     storm = [(at, e["urgency"], e["language"], f"a{author}", 0.2,
               max(1.0, traffic.handling_minutes[e["urgency"]]), e["channel"], None, e["text"])
-             for at, e, author in zip(times, storm_extras(mix=traffic.storm, base=mix, times=times, seed=seed),
+             for at, e, author in zip(times,
+                                      storm_extras(mix=traffic.storm, base=mix, times=times, seed=seed),
                                       authors, strict=True)]
     merged = sorted(base + storm, key=lambda f: f[0])
     return group_storms([Arrival(f"{prefix}{n}", *fields) for n, fields in enumerate(merged)])
@@ -231,8 +236,9 @@ def _arrivals(traffic: Traffic, start: datetime, hours: int, *, seed: int) -> li
     noise = rng.lognormal(-0.08, 0.4, total)  # mean ~1: handling times vary, some take twice as long
     start = start.astimezone(UTC)  # absolute time: a DST night must not duplicate or drop an hour
     minute = timedelta(minutes=1)
+    # plain Python lists: numpy scalar access per item is slow
     cols = zip(offsets[order].tolist(), u_idx[order].tolist(), l_idx[order].tolist(), a_idx[order].tolist(),
-               noise[order].tolist(), strict=False)  # plain Python lists: numpy scalar access per item is slow
+               noise[order].tolist(), strict=False)
     rel_list, handling = rel.tolist(), traffic.handling_minutes
     chans = _channels(traffic, total, seed=seed, order=order)
     return [(start + off * minute, urg[u], langs[lang], f"a{author}", rel_list[author],

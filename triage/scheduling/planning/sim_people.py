@@ -167,7 +167,8 @@ class SimPerson:
         worked = moment - max(shift.start, self.last_break_end or shift.start)
         if moment + rules.break_length >= shift.end:
             return False  # the shift ends before the break would: going home is the break
-        return worked >= rules.break_after or (not self.queue and worked >= rules.break_after - rules.break_length)
+        return worked >= rules.break_after or (
+            not self.queue and worked >= rules.break_after - rules.break_length)
 
     def hand_back(self, item: SimItem) -> None:
         if self.current is item:
@@ -194,7 +195,8 @@ class SimPerson:
             last_break_end=self.last_break_end, on_break_until=self.on_break_until,
             relationships=frozenset(self.relationships & waiting_authors),
             on_call=tuple(w for w in self.on_call if w.start <= now < w.end),
-            pages_tonight=sum(1 for p in self.pages if (p - timedelta(hours=12)).astimezone(zone).date() == night),
+            pages_tonight=sum(1 for p in self.pages
+                              if (p - timedelta(hours=12)).astimezone(zone).date() == night),
             pages_week=sum(1 for p in self.pages if p.astimezone(zone).isocalendar()[:2] == week),
             name=self.staff.name,
             worked=tuple(Interval(s, e) for s, e in self.off_shift[-8:] if now - e < timedelta(hours=24)),

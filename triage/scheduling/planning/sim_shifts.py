@@ -14,7 +14,8 @@ from triage.scheduling.planning.scenario import Scenario
 from triage.scheduling.planning.sick_calls import same_morning_days
 
 
-def sick_calls(scenario: Scenario, shifts: dict[str, list[Interval]], *, seed: int) -> dict[str, list[Interval]]:
+def sick_calls(scenario: Scenario, shifts: dict[str, list[Interval]], *,
+               seed: int) -> dict[str, list[Interval]]:
     """Drop the named same-morning sick days' shifts and a Poisson number more per day."""
     rng = np.random.default_rng(seed)
     zone = ZoneInfo(scenario.rules.team_timezone)
@@ -49,7 +50,8 @@ def worked_shifts(plan: Plan) -> tuple[dict[str, list[Interval]], dict[str, list
                                                         (w.end - week).astimezone(UTC)))
     for roster in plan.rosters:
         for s in roster.shifts:
-            shifts.setdefault(s.person_id, []).append(Interval(s.start.astimezone(UTC), s.end.astimezone(UTC)))
+            span = Interval(s.start.astimezone(UTC), s.end.astimezone(UTC))
+            shifts.setdefault(s.person_id, []).append(span)
         for pid, w in roster.on_call:
             on_call.setdefault(pid, []).append(Interval(w.start.astimezone(UTC), w.end.astimezone(UTC)))
     return shifts, on_call

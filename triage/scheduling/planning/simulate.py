@@ -26,8 +26,8 @@ from triage.scheduling.planning.sim_shifts import sick_calls, worked_shifts
 SCHEDULER = "scheduler"
 POLICIES = (SCHEDULER, *BASELINES)
 PRIORITY_REFRESH = timedelta(minutes=15)  # waiting items' priorities age in steps, not every tick
-NEARBY_REFRESH = timedelta(minutes=10)
-DEFER_AT = 0.5  # share of the low SLA waited, everyone with the skill at a limit: shown as deferred  # who is on or about to be on shift, recomputed this often
+NEARBY_REFRESH = timedelta(minutes=10)  # who is on or about to be on shift, recomputed this often
+DEFER_AT = 0.5  # share of the low SLA waited, everyone with the skill at a limit: shown as deferred
 
 
 @dataclass
@@ -89,13 +89,16 @@ class _Engine:
                     self.log.rostered_waiting[pid] = self.log.rostered_waiting.get(pid, 0.0) + on
                     self.log.busy_waiting[pid] = (self.log.busy_waiting.get(pid, 0.0)
                                                   + min(on, person.total_minutes - before))
-                if not always and self.baseline is not None and person.shift_at(nxt) is None and person.open_count():
-                    person.handed_back.extend(([person.current] if person.current else []) + list(person.queue))
+                if (not always and self.baseline is not None and person.shift_at(nxt) is None
+                        and person.open_count()):
+                    current = [person.current] if person.current else []
+                    person.handed_back.extend(current + list(person.queue))
                     person.current = None
                     person.queue.clear()  # all at once: one by one costs the queue's length each
                 if person.handed_back:
                     for item in person.handed_back:
-                        self._release(item.arrival.id, person.staff.id, nxt, "handed back at a break or shift end")
+                        self._release(item.arrival.id, person.staff.id, nxt,
+                                      "handed back at a break or shift end")
                     person.handed_back.clear()
             self._arrive(nxt)
             self._route(nxt)
@@ -167,7 +170,8 @@ class _Engine:
         self._wait(item)
 
     def _wait(self, item: SimItem) -> None:
-        if item.arrival.id not in self.waiting and item.arrival.urgency == "low" and item.previous_holder is None:
+        if (item.arrival.id not in self.waiting and item.arrival.urgency == "low"
+                and item.previous_holder is None):
             self.behind.setdefault((item.skills, "low"), deque()).append(item)
         self.waiting.add(item)
 
@@ -213,9 +217,9 @@ class _Engine:
     def _room(self, person: SimPerson) -> float:
         """Open effort this person could still take, counting what a critical could preempt."""
         effort = self.rules.effort
-        held = sum(effort[i.arrival.urgency] for i in person.queue) + (
-            effort[person.current.arrival.urgency] if person.current else 0.0)
-        return max(0.0, self.rules.max_open_effort - held) + sum(effort[i.arrival.urgency] for i in person.queue)
+        queued = sum(effort[i.arrival.urgency] for i in person.queue)
+        held = queued + (effort[person.current.arrival.urgency] if person.current else 0.0)
+        return max(0.0, self.rules.max_open_effort - held) + queued
 
     def _heads(self, now: datetime, room: float) -> tuple[list[WaitingItem], dict]:
         """The router's view: each group's oldest items, as many as the people on shift have room for
@@ -243,10 +247,12 @@ class _Engine:
         """Low work that capacity cannot reach is marked deferred once, with the reason, not left silent."""
         for iid in item_ids:
             item = self.items[iid]
-            if item.arrival.urgency == "low" and not item.deferred and now - item.arrival.at >= self.defer_after:
+            if (item.arrival.urgency == "low" and not item.deferred
+                    and now - item.arrival.at >= self.defer_after):
                 item.deferred = True
                 self.log.records.append({"type": "deferral", "item": iid, "time": now.isoformat(),
-                                         "urgency": "low", "reason": f"capacity goes to more urgent work: {reason}"})
+                                         "urgency": "low",
+                                         "reason": f"capacity goes to more urgent work: {reason}"})
 
     def _nearby(self, now: datetime) -> list[SimPerson]:
         """People on shift, on call or holding work around `now`; refreshed every NEARBY_REFRESH."""
@@ -270,7 +276,8 @@ class _Engine:
                          if id(p) not in near and any(now < s.start <= horizon for s in p.upcoming(now))}
         return list(self.idle.values())
 
-def run_policies(scenario: Scenario, plan: Plan, arrivals: list[Arrival], *, policies: Iterable[str] = POLICIES,
+def run_policies(scenario: Scenario, plan: Plan, arrivals: list[Arrival], *,
+                 policies: Iterable[str] = POLICIES,
                  progress: Callable[[str, float], None] | None = None) -> list[RunLog]:
     """Run each policy on identical traffic, shifts (after sick calls) and on-call windows."""
     shifts, on_call = worked_shifts(plan)

@@ -72,7 +72,8 @@ def storm_extras(*, mix: StormMix, base: Mapping[str, Mapping[str, float]], time
     n = len(times)
     urg = _pick(rng, mix.urgency or base["urgency"], n)
     langs = _pick(rng, mix.languages or base["languages"], n)
-    chans = _pick(rng, mix.channels or base["channels"], n) if (mix.channels or base["channels"]) else [""] * n
+    channels = mix.channels or base["channels"]
+    chans = _pick(rng, channels, n) if channels else [""] * n
     copy = rng.random(n) < mix.duplicate_share
     which = rng.integers(0, mix.texts, n).tolist()
     tags = rng.integers(0, 1 << 30, n).tolist()

@@ -34,7 +34,8 @@ def continuity(records: Iterable[Mapping[str, Any]]) -> tuple[int, int]:
 
 
 def gap_hours_by_skill(records: Iterable[Mapping[str, Any]]) -> dict[str, float]:
-    """Per language and channel the traffic needs: hours of the run with no one holding it on shift or on call."""
+    """Per language and channel the traffic needs: hours of the run with no one holding it on shift
+    or on call."""
     records = list(records)
     run = next(r for r in records if r["type"] == "run")
     start, end = datetime.fromisoformat(run["start"]), datetime.fromisoformat(run["end"])

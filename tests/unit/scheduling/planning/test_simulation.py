@@ -71,9 +71,11 @@ def test_every_message_is_accounted_for_under_each_policy(tiny_run):
 def test_the_breach_checker_finds_an_assignment_outside_any_shift():
     rules = StaffingRules()
     t = datetime(2026, 3, 2, 9, tzinfo=UTC)
-    records = [{"type": "shift", "person": "ana", "start": t.isoformat(), "end": (t + timedelta(hours=8)).isoformat()},
+    records = [{"type": "shift", "person": "ana", "start": t.isoformat(),
+                "end": (t + timedelta(hours=8)).isoformat()},
                {"type": "assignment", "item": "m1", "urgency": "normal", "person": "ana", "via_page": False,
-                "assigned": (t + timedelta(hours=9)).isoformat(), "started": (t + timedelta(hours=9)).isoformat(),
+                "assigned": (t + timedelta(hours=9)).isoformat(),
+                "started": (t + timedelta(hours=9)).isoformat(),
                 "resolved": (t + timedelta(hours=9, minutes=5)).isoformat(), "released": None}]
     found = check_breaches(records, rules)
     assert found["assigned off shift"] == 1 and found["worked off shift"] == 1
@@ -81,7 +83,8 @@ def test_the_breach_checker_finds_an_assignment_outside_any_shift():
 
 def test_the_breach_checker_finds_too_little_rest_between_shifts():
     t = datetime(2026, 3, 2, 14, tzinfo=UTC)
-    records = [{"type": "shift", "person": "ana", "start": t.isoformat(), "end": (t + timedelta(hours=8)).isoformat()},
+    records = [{"type": "shift", "person": "ana", "start": t.isoformat(),
+                "end": (t + timedelta(hours=8)).isoformat()},
                {"type": "shift", "person": "ana", "start": (t + timedelta(hours=16)).isoformat(),
                 "end": (t + timedelta(hours=24)).isoformat()}]
     assert check_breaches(records, StaffingRules())["rest between shifts"] == 1
@@ -89,8 +92,8 @@ def test_the_breach_checker_finds_too_little_rest_between_shifts():
 
 def test_the_breach_checker_counts_pages_past_the_nightly_budget():
     night = datetime(2026, 3, 2, 23, tzinfo=UTC)
-    records = [{"type": "page", "person": "ana", "time": (night + timedelta(hours=k)).isoformat(), "item": f"c{k}"}
-               for k in range(3)]
+    records = [{"type": "page", "person": "ana", "time": (night + timedelta(hours=k)).isoformat(),
+                "item": f"c{k}"} for k in range(3)]
     assert check_breaches(records, StaffingRules(team_timezone="UTC"))["pages per night"] == 1
 
 

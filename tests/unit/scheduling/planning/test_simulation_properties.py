@@ -21,7 +21,8 @@ def teams(draw):
     for n in range(draw(st.integers(2, 5))):
         langs = ["en"] + draw(st.lists(st.sampled_from(LANGS[1:]), max_size=2, unique=True))
         out.append({"id": f"p{n}", "timezone": draw(st.sampled_from(ZONES)),
-                    "on_call_eligible": draw(st.booleans()), "contract_hours": draw(st.sampled_from([32, 40])),
+                    "on_call_eligible": draw(st.booleans()),
+                    "contract_hours": draw(st.sampled_from([32, 40])),
                     "skills": {"languages": langs, "channels": ["email", "chat"]}})
     return out
 
@@ -47,7 +48,8 @@ def scenarios(draw):
 def test_random_teams_and_traffic_break_no_rule_and_serve_by_priority(raw):
     scenario = scenario_from_dict(raw)
     plan = build_plan(scenario, time_limit=10)  # small teams solve to optimality: the same roster each time
-    traffic = arrivals(scenario.traffic, scenario.start, 24 * scenario.days, seed=scenario.seed, storm_day=None)
+    traffic = arrivals(scenario.traffic, scenario.start, 24 * scenario.days, seed=scenario.seed,
+                       storm_day=None)
     (log,) = run_policies(scenario, plan, traffic, policies=(SCHEDULER,))
     report = check(log.records)
     assert report.total_breaches == 0, report.summary()
