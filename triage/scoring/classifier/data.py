@@ -12,7 +12,7 @@ TRAIN_FILES = ("banking77_train.jsonl", "bitext_train.jsonl")
 DEV_FILES = ("airline_dev.jsonl", "crisislex_dev.jsonl", "disaster_dev.jsonl",
              "tickets_smoke.jsonl")
 # Where the repo sits beside shared/ (the layout in CI and on every machine).
-DEFAULT_DATA_DIR = Path(__file__).resolve().parents[3] / "shared" / "data"
+DEFAULT_DATA_DIR = Path(__file__).resolve().parents[4] / "shared" / "data"
 SPLIT_SALT = "triage-split-v1"  # changing it changes which rows are held back: bump with care
 
 # Share of each source used for fitting; the rest is held back for evaluation. Dev sources lend

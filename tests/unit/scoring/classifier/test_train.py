@@ -98,3 +98,10 @@ def test_corrections_with_unknown_labels_are_refused(tmp_path):
     path.write_text(json.dumps({"id": "db:1", "text": "x", "urgency": "critical",
                                 "dataset": "inbox"}) + "\n")
     assert load_corrections(path)[0]["dataset"] == CORRECTIONS
+
+
+def test_the_default_data_dir_is_shared_beside_the_checkout():
+    from tests.conftest import ROOT
+    from triage.scoring.classifier.data import DEFAULT_DATA_DIR
+
+    assert DEFAULT_DATA_DIR == ROOT.parent / "shared" / "data"  # ../shared/data, as in CI
