@@ -111,6 +111,23 @@ MIN_ROLE = {
     ("GET", "/audit"): "lead",
     ("GET", "/reports/health"): "lead",
     ("GET", "/reports/health.csv"): "lead",
+    # canned replies: everyone reads and inserts them, leads keep the library
+    ("GET", "/api/canned"): "agent",
+    ("POST", "/api/canned"): "lead",
+    ("PUT", "/api/canned/{canned_id}"): "lead",
+    ("DELETE", "/api/canned/{canned_id}"): "lead",
+    ("GET", "/api/messages/{message_id}/canned"): "agent",
+    ("GET", "/canned"): "agent",
+    ("POST", "/canned"): "lead",
+    ("POST", "/canned/{canned_id}"): "lead",
+    ("POST", "/canned/{canned_id}/delete"): "lead",
+    # bulk moves (assigning others is checked per item), incident reply-all, the reply counter
+    ("POST", "/api/inbox/bulk"): "agent",
+    ("POST", "/api/incidents/{incident_id}/reply-all"): "agent",
+    ("GET", "/api/incidents/{incident_id}/reply-all"): "agent",
+    ("POST", "/api/messages/{message_id}/reply/length"): "agent",
+    ("GET", "/inbox/incidents/{incident_id}/progress"): "agent",
+    ("POST", "/inbox/incidents/{incident_id}/reply-all"): "agent",
 }
 # In production the API docs map every route for whoever asks, so they need a signed-in user.
 PRODUCTION_MIN_ROLE = {("GET", "/api/openapi.json"): "agent", ("GET", "/api/docs"): "agent"}

@@ -6,7 +6,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import BaseModel, Field
 
-from triage.api.deps import ItemId, ServicesDep, SessionDep, UserDep, csrf_token
+from triage.api.deps import ItemId, LeadDep, ServicesDep, SessionDep, UserDep, csrf_token
 from triage.api.routes.pages import templates
 from triage.core.errors import DomainError
 from triage.replies import canned
@@ -28,7 +28,7 @@ def list_canned(session: SessionDep, _user: UserDep) -> dict:
 
 @router.post("/api/canned", status_code=201)
 def create_canned(body: CannedBody, services: ServicesDep, session: SessionDep,
-                  user: UserDep) -> dict:
+                  user: LeadDep) -> dict:
     """A new canned reply (leads and admins); 422 names unknown variables, 409 a taken name."""
     row = canned.create(session=session, user=user, name=body.name, body=body.body,
                         now=services.clock.now())
@@ -38,7 +38,7 @@ def create_canned(body: CannedBody, services: ServicesDep, session: SessionDep,
 
 @router.put("/api/canned/{canned_id}")
 def update_canned(canned_id: ItemId, body: CannedBody, services: ServicesDep,
-                  session: SessionDep, user: UserDep) -> dict:
+                  session: SessionDep, user: LeadDep) -> dict:
     row = canned.update(session=session, user=user, canned_id=canned_id, name=body.name,
                         body=body.body, now=services.clock.now())
     session.commit()
@@ -47,7 +47,7 @@ def update_canned(canned_id: ItemId, body: CannedBody, services: ServicesDep,
 
 @router.delete("/api/canned/{canned_id}", status_code=204)
 def delete_canned(canned_id: ItemId, services: ServicesDep, session: SessionDep,
-                  user: UserDep) -> Response:
+                  user: LeadDep) -> Response:
     canned.remove(session=session, user=user, canned_id=canned_id, now=services.clock.now())
     session.commit()
     return Response(status_code=204)
@@ -101,17 +101,17 @@ async def _form(request: Request, services, session, user, canned_id: int | None
 
 @router.post("/canned", response_class=HTMLResponse, include_in_schema=False)
 async def canned_create(request: Request, services: ServicesDep, session: SessionDep,
-                        user: UserDep) -> Response:
+                        user: LeadDep) -> Response:
     return await _form(request, services, session, user, None)
 
 
 @router.post("/canned/{canned_id}", response_class=HTMLResponse, include_in_schema=False)
 async def canned_edit(canned_id: ItemId, request: Request, services: ServicesDep,
-                      session: SessionDep, user: UserDep) -> Response:
+                      session: SessionDep, user: LeadDep) -> Response:
     return await _form(request, services, session, user, canned_id)
 
 
 @router.post("/canned/{canned_id}/delete", response_class=HTMLResponse, include_in_schema=False)
 async def canned_delete(canned_id: ItemId, request: Request, services: ServicesDep,
-                        session: SessionDep, user: UserDep) -> Response:
+                        session: SessionDep, user: LeadDep) -> Response:
     return await _form(request, services, session, user, canned_id, delete=True)
