@@ -63,6 +63,14 @@ def test_an_item_past_its_target_goes_back_to_its_previous_holder_when_nobody_el
     assert assigned_to(route(snap([late, fresh], [ana]), RULES, NOW)) == {"h1": "ana"}
 
 
+def test_work_let_go_as_stale_is_not_handed_straight_back_in_the_same_pass():
+    # Found by the router property: unstarted work released as stale came back to its holder at once.
+    ana = person("ana", open_items=(held("h1", "high", assigned_min_ago=150, started=False),))
+    decision = route(snap([], [ana]), RULES, NOW)
+    assert [r.item_id for r in decision.releases] == ["h1"]
+    assert decision.assignments == () and decision.wait_reasons().keys() == {"h1"}
+
+
 def test_a_person_due_a_break_gets_no_new_work():
     long_stretch = person("ana", shifts=(shift(-6.5, 9),))
     rested = person("bob", shifts=(shift(-6.5, 9),), last_break_end=NOW - timedelta(hours=1))

@@ -137,11 +137,11 @@ def test_every_item_has_one_outcome_and_work_in_hand_is_only_released_for_a_reas
     assert sorted(outcomes) == sorted([i.id for i in waiting] + list(released))
     rank = {u: n for n, u in enumerate(("critical", "high", "normal", "low"))}
     kinds = {r.item_id: r.kind for r in decision.releases}
-    by_item = {i.id: i for i in waiting}
+    # what p was given may be waiting work or work another person let go in this pass
+    urgency_of = {i.id: i.urgency for i in waiting} | {o.id: o.urgency for q in staff for o in q.open_items}
     for p in staff:
         on_shift = any(s.contains(NOW) for s in p.shifts)
-        urgent_taken = [by_item[a.item_id].urgency for a in decision.assignments
-                        if a.person_id == p.id and a.item_id in by_item]
+        urgent_taken = [urgency_of[a.item_id] for a in decision.assignments if a.person_id == p.id]
         for i in p.open_items:
             if i.id not in released:
                 continue

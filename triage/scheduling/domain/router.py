@@ -39,10 +39,8 @@ def route(snapshot: Snapshot, rules: StaffingRules, now: datetime) -> RoutingDec
 
 
 def _skill_words(group: Group) -> str:
-    if not group:
-        return ""
     names = ", ".join(f"'{s}'" for s in sorted(group))
-    return f" with skill {names}" if len(group) == 1 else f" with skills {names}"
+    return "" if not group else f" with skill {names}" if len(group) == 1 else f" with skills {names}"
 
 
 class _Pass:
@@ -179,7 +177,8 @@ class _Pass:
             elif load.can_take_any(rules):
                 skipped.append(entry)  # too loaded for this item, may still fit a lighter one
         if (chosen is None and previous is not None and self.now - item.received_at >= rules.sla[urgency]
-                and self.loads[previous[1]].refusal(urgency, rules) is None):
+                and self.loads[previous[1]].refusal(urgency, rules) is None
+                and all(r.item_id != item.id for r in self.releases)):  # not let go in this very pass
             chosen, previous = previous, None  # past its target and nobody else can: back to them
         for entry in skipped + ([previous] if previous else []):
             heapq.heappush(heap, entry)
