@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import signal
 import statistics
 import sys
 import threading
@@ -237,6 +238,8 @@ def main() -> int:
     ap.add_argument("--senders", type=int, default=8, help="client threads sharing the rate")
     ap.add_argument("--out", type=Path, default=Path(__file__).parent / "out")
     args = ap.parse_args()
+    # SIGTERM (kill, a CI timeout) unwinds like Ctrl-C, so `finally` stops the API, workers and Redis.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     pg_name = None
     db_url = args.db
     if args.db == "postgresql":

@@ -96,9 +96,32 @@ def _rescue_stuck(services: Services, now: datetime, out: dict[str, int]) -> int
     return len(stale_received) + len(stale_scored)
 
 
+REFRESHED_KEY = "triage:priority:refreshed_at"  # the last refresh's `now`
+FULL_KEY = "triage:priority:full_at"  # the last refresh that looked at every open item
+FULL_EVERY = timedelta(minutes=15)
+OVERLAP = timedelta(minutes=2)  # a score committed late still has its steps looked at
+
+
 def _refresh(services: Services, now: datetime) -> int:
-    with transaction(services.db) as session:  # waiting time lifts items toward their target
-        return repo.refresh_priorities(session=session, now=now)
+    """Waiting time lifts items toward their target: each tick re-ranks the items that crossed a
+    step since the last one; every FULL_EVERY (and after a restart or a clock jump) all of them,
+    a safety net for a row a window missed."""
+    conn = services.redis
+    last, full = (_when(conn.get(key)) for key in (REFRESHED_KEY, FULL_KEY))
+    whole = last is None or full is None or not full <= last <= now or now - full >= FULL_EVERY
+    with transaction(services.db) as session:
+        changed = repo.refresh_priorities(session=session, now=now, since=None if whole else last - OVERLAP)
+    conn.set(REFRESHED_KEY, now.isoformat())
+    if whole:
+        conn.set(FULL_KEY, now.isoformat())
+    return changed
+
+
+def _when(raw: bytes | None) -> datetime | None:
+    try:
+        return datetime.fromisoformat(raw.decode()) if raw else None
+    except ValueError:
+        return None
 
 
 def chunks(items: Sequence[int], size: int) -> list[list[int]]:

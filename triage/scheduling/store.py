@@ -7,7 +7,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, delete, func, select, update
+from sqlalchemy import Row, and_, delete, func, select, update
 from sqlalchemy.orm import Session
 
 from triage.core.errors import NotFound
@@ -80,14 +80,15 @@ def rule_set_history(*, session: Session, limit: int = 20) -> list[ts.RuleSet]:
     return list(session.scalars(select(ts.RuleSet).order_by(ts.RuleSet.version.desc()).limit(limit)))
 
 
-def waiting_items(*, session: Session, now: datetime, limit: int = 20000) -> list[t.Message]:
+def waiting_items(*, session: Session, now: datetime, limit: int = 20000) -> list[Row]:
     """Scored, open, unassigned, awake items the inbox shows (a storm is one item, not its copies)."""
     awake = (t.Message.status == "open") | and_(t.Message.status == "snoozed",
                                                 t.Message.snoozed_until <= now)
-    return list(session.scalars(
-        select(t.Message).where(t.Message.stage.in_(("scored", "routed")), awake,
-                                t.Message.assignee_id.is_(None), shown_in_inbox())
-        .order_by(t.Message.priority.desc(), t.Message.id).limit(limit)))
+    m = t.Message
+    return list(session.execute(  # plain rows of the columns routing reads: ORM objects cost ~40 µs each
+        select(m.id, m.urgency, m.priority, m.received_at, m.language, m.author_id)
+        .where(m.stage.in_(("scored", "routed")), awake, m.assignee_id.is_(None), shown_in_inbox())
+        .order_by(m.priority.desc(), m.id).limit(limit)))
 
 
 def held_items(*, session: Session, user_ids: Sequence[int]) -> list[t.Message]:
