@@ -32,6 +32,7 @@ def sources(platform_url: str = "http://127.0.0.1:9", smtp=None) -> dict[str, So
         found["mail"] = SourceSettings(
             channel="imap", secret="mail-secret-0123456789",
             options={"host": "imap.invalid", "username": "support@example.com", "password": "x",
+                     "allow_private_network": True,  # the local aiosmtpd, as the mailbox allows
                      "reply": {"host": smtp.host, "port": smtp.port, "security": "none",
                                "username": "cm", "password": "smtp-pw",
                                "from_address": "support@example.com"}})

@@ -128,7 +128,7 @@ class IngestBuffer:
     delivery_quarantine_key = "triage:webhook:quarantine"
     stored_quarantine_key = "triage:pipeline:quarantine"  # message id -> stage and reason
 
-    def __init__(self, conn: redis.Redis, *, seen_ttl_seconds: int = 30 * 86400,
+    def __init__(self, conn: redis.Redis, *, seen_ttl_seconds: int = 3 * 86400,
                  claim_idle: float = CLAIM_IDLE_SECONDS):
         self.conn = conn
         self.seen_ttl = seen_ttl_seconds

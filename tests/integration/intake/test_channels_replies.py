@@ -3,6 +3,7 @@
 import email
 import email.policy
 import json
+import socket
 from datetime import UTC, datetime
 from urllib.parse import quote
 
@@ -53,10 +54,36 @@ EMAIL = msg(external_id="3456@example.net", thread_id="1234@local.machine.exampl
             raw={"subject": "Re: Saying Hello", "references": "<1234@local.machine.example>"})
 
 
-def smtp(server: SmtpInbox, password: str = "smtp-pw") -> SmtpReplier:
-    config = SmtpConfig(host=server.host, port=server.port, username="cm", password=password,
-                        security="none", from_address="support@example.com")
+def smtp(server: SmtpInbox, password: str = "smtp-pw", *, host: str | None = None,
+         allow_private: bool = True) -> SmtpReplier:
+    config = SmtpConfig(host=host or server.host, port=server.port, username="cm", password=password,
+                        security="none", from_address="support@example.com",
+                        allow_private_network=allow_private)
     return SmtpReplier(config, clock=lambda: NOW)
+
+
+def test_an_smtp_server_on_a_private_address_is_refused_unless_the_source_allows_it(smtp_server):
+    with pytest.raises(ReplyRejected) as err:
+        smtp(smtp_server, allow_private=False).send(thread="t", in_reply_to="3456@example.net",
+                                                    text="x", original=EMAIL)
+    assert "loopback" in str(err.value) and "allow_private_network" in str(err.value)
+    assert not err.value.retryable and smtp_server.received == []
+
+
+def test_the_smtp_session_goes_to_the_address_that_was_checked(smtp_server, monkeypatch):
+    """The name resolves once, in the guard: a second lookup (rebinding) would find nothing here."""
+    real, lookups = socket.getaddrinfo, []
+
+    def resolve(host, *args, **kwargs):
+        if host == "mail.example.test":
+            lookups.append(host)
+            return real(smtp_server.host, *args, **kwargs)
+        return real(host, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", resolve)
+    smtp(smtp_server, host="mail.example.test").send(thread="t", in_reply_to="3456@example.net",
+                                                     text="pinned", original=EMAIL)
+    assert lookups == ["mail.example.test"] and len(smtp_server.received) == 1
 
 
 def test_an_email_reply_carries_in_reply_to_and_references(smtp_server):

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import smtplib
-import ssl
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.message import EmailMessage
@@ -17,6 +16,8 @@ from pydantic import BaseModel, SecretStr
 from triage.core.message import Message
 from triage.intake.connectors.base import ChannelError
 from triage.intake.connectors.polling import retry_after_seconds
+from triage.intake.netguard import BlockedAddress
+from triage.replies.senders.pinned_smtp import open_smtp
 
 SMTP_TIMEOUT_SECONDS = 30.0
 
@@ -121,6 +122,7 @@ class SmtpConfig(BaseModel):
     password: SecretStr | None = None
     security: Literal["ssl", "starttls", "none"] = "starttls"
     from_address: str
+    allow_private_network: bool = False  # as for the mailbox it answers: the demo's local server
 
 
 class SmtpReplier(Replier):
@@ -170,13 +172,11 @@ class SmtpReplier(Replier):
 
     def _connect(self) -> smtplib.SMTP:
         cfg = self.config
-        if cfg.security == "ssl":
-            smtp: smtplib.SMTP = smtplib.SMTP_SSL(cfg.host, cfg.port, timeout=SMTP_TIMEOUT_SECONDS,
-                                                  context=ssl.create_default_context())
-        else:
-            smtp = smtplib.SMTP(cfg.host, cfg.port, timeout=SMTP_TIMEOUT_SECONDS)
-            if cfg.security == "starttls":
-                smtp.starttls(context=ssl.create_default_context())
+        try:
+            smtp = open_smtp(host=cfg.host, port=cfg.port, security=cfg.security,
+                             timeout=SMTP_TIMEOUT_SECONDS, allow_private=cfg.allow_private_network)
+        except BlockedAddress as exc:  # a setting to fix, not a moment to wait out
+            raise ReplyRejected(f"SMTP {exc}") from None
         if cfg.username and cfg.password:
             try:
                 smtp.login(cfg.username, cfg.password.get_secret_value())
