@@ -5,12 +5,18 @@ from __future__ import annotations
 import asyncio
 import json
 import re
+import time
+from datetime import UTC, datetime
 
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 
 from tests.integration.helpers import PASSWORD, add_user, message, post_signed, run_jobs
+from triage.accounts import service as accounts
 from triage.api.app import create_app
 from triage.inbox import live
+from triage.platform import tables as t
+from triage.platform.db import transaction
 
 
 def test_presence_shows_who_is_on_an_item_until_the_heartbeat_runs_out(redis_conn):
@@ -135,3 +141,19 @@ def test_an_open_stream_holds_no_database_connection(client, services, monkeypat
     r = client.get("/inbox/live", headers={"Authorization": "Bearer " + token})
     assert r.status_code == 200 and r.text.startswith("retry: 3000")
     assert held and max(held) == 0  # 16 open tabs once took every pooled connection
+
+
+def test_a_bearer_stream_ends_once_its_token_is_revoked(client, services, monkeypatch):
+    monkeypatch.setattr(live, "RECHECK", 0.1)
+    monkeypatch.setattr(live, "LIFETIME", 5.0)  # a planned end says "bye"; a revoked token does not
+    token = add_user(services, "sse-revoked")
+    with services.db() as session:
+        token_id = session.scalar(select(t.ApiToken.id).where(t.ApiToken.name == "test"))
+    with client.stream("GET", "/inbox/live", headers={"Authorization": "Bearer " + token}) as r:
+        lines = r.iter_lines()
+        assert next(lines).startswith("retry: 3000")
+        with transaction(services.db) as session:
+            accounts.revoke_token(session=session, token_id=token_id, actor="admin", now=datetime.now(UTC))
+        started = time.monotonic()
+        rest = list(lines)
+    assert time.monotonic() - started < 4 and not any("bye" in line for line in rest)

@@ -7,6 +7,7 @@ so Back and a shared link land where they were.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
@@ -18,6 +19,7 @@ from fastapi.responses import (
     StreamingResponse,
 )
 
+from triage.accounts import service as accounts
 from triage.api.deps import ItemId, ServicesDep, SessionDep, UserDep, csrf_token, session_store
 from triage.api.routes.pages import templates
 from triage.core.errors import DomainError, Invalid
@@ -104,15 +106,29 @@ async def live_events(request: Request, services: ServicesDep, session: SessionD
     # The request's session would hold its pooled connection until the stream ends (300 s): 16
     # open tabs emptied the pool and every page waited. The stream needs Redis only.
     session.close()
-    sid, store = request.session.get("sid"), session_store(services)
-    # A cookie session is re-checked while the stream is open (sign-out, deactivation end it); a
-    # bearer token was checked at connect and the stream lasts live.LIFETIME at most.
-    signed_in = (lambda: store.user_id(sid) == user.id) if sid else (lambda: True)
-    events = live.stream(services.redis, role=user.role, signed_in=signed_in,
+    events = live.stream(services.redis, role=user.role, signed_in=_still_signed_in(request, services, user),
                          last_event_id=request.headers.get("last-event-id")  # the browser's retry
                          or request.query_params.get("last_event_id"))  # the page's own retry
     return StreamingResponse(events, media_type="text/event-stream",
                              headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"})
+
+
+def _still_signed_in(request: Request, services, user) -> Callable[[], bool]:
+    """What the open stream re-checks every live.RECHECK seconds: sign-out, deactivation and a
+    revoked token all end it (a token was once checked only at connect, so a stream outlived its
+    revocation by up to live.LIFETIME)."""
+    auth = request.headers.get("authorization", "")
+    if auth.lower().startswith("bearer "):  # how current_user chose too
+        token = auth[7:].strip()
+
+        def token_alive() -> bool:
+            with services.db() as session:  # a short one: the stream holds no connection between
+                found = accounts.user_for_token(db=services.db, conn=services.redis, session=session,
+                                                token=token, now=services.clock.now())
+                return found is not None and found.id == user.id and found.active
+        return token_alive
+    sid, store = request.session.get("sid"), session_store(services)
+    return lambda: store.user_id(sid) == user.id
 
 
 @router.get("/inbox/counts")
