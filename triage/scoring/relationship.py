@@ -19,6 +19,7 @@ from triage.people import service as people
 from triage.platform import tables as t
 from triage.platform.db import transaction
 from triage.scoring import policy_store as policy_repo
+from triage.scoring import storms
 from triage.scoring.domain.relationship import (
     DEFAULT_POLICY,
     KIND,
@@ -129,6 +130,10 @@ def rescore_chunk(*, db, conn: redis.Redis, ids: Sequence[int], now: datetime) -
         done = rescore_messages(session=session, conn=conn, ids=ids)
         session.flush()  # the UPDATE below reads the new relationship values
         messages_repo.refresh_priorities(session=session, now=now, ids=ids)
+        # A storm's lift counts its people by relationship value: recount the storms these touch.
+        touched = session.scalars(select(t.Message.incident_id).where(
+            t.Message.id.in_(ids), t.Message.incident_id.is_not(None)).distinct()).all()
+        storms.lift_storms(session=session, ids=list(touched), now=now)
     return done
 
 

@@ -10,7 +10,9 @@ from sqlalchemy import select
 
 from tests.integration.helpers import PASSWORD, add_user, bearer, run_jobs
 from tests.integration.relationship_support import T0, doc, ingest
+from triage.core.priority import priority
 from triage.platform import tables as t
+from triage.platform.tables_relationship import Incident
 from triage.scoring import policy_store as policy_repo
 from triage.scoring import relationship
 
@@ -97,3 +99,24 @@ def test_the_policy_page_saves_a_version_with_csrf_and_shows_the_history(client)
     assert "Version 1 is active" in page.text and "focus on customers" in page.text
     bad = client.post("/policy", data={"group_weights.customer": "7", "csrf_token": _csrf(page.text)})
     assert bad.status_code == 422 and "group_weights.customer must be a number in [0, 1]" in bad.text
+
+
+def test_a_rescore_under_a_new_policy_recounts_a_storms_people_and_its_lift(services):
+    storm = CHURN + ", you lost me"
+    ingest(services, [doc(f"s{i}", storm, author=f"u{i}") for i in range(24)], at=T0)
+    with services.db() as session:
+        before = session.scalars(select(Incident).where(Incident.count >= 24)).one()
+        lift_before, item = before.lift, before.id
+        priority_before = session.get(t.Message, item).priority
+    with services.db.begin() as session:  # the churn signal now weighs far more
+        version, policy = policy_repo.save(session=session, doc={"intent_bonus": {"churn_risk": 0.6}},
+                                           actor="lee", note=None, now=T0)
+    relationship.PolicyCache.publish(services.redis, version, policy)
+    relationship.rescore_open(db=services.db, conn=services.redis, now=T0)
+    with services.db() as session:
+        after = session.get(Incident, item)
+        row = session.get(t.Message, item)
+        value = session.scalar(select(t.Score.relationship_value).where(t.Score.message_id == item))
+    assert after.lift > lift_before + 1  # each person now counts for more
+    expected = min(100.0, priority(row.urgency, value) + after.lift)
+    assert row.priority == pytest.approx(expected) and row.priority > priority_before
