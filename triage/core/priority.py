@@ -45,10 +45,31 @@ def priority(urgency: str, relationship: float, waited: timedelta = timedelta(0)
 
 def storm_lift(relationship_values: Sequence[float]) -> float:
     """Priority a storm's item gains from its people: one value in [0, 1] per distinct person."""
-    weight = sum(0.5 + max(0.0, min(v, 1.0)) for v in relationship_values)
+    return lift_for_weight(sum(person_weight(v) for v in relationship_values))
+
+
+def person_weight(relationship_value: float) -> float:
+    """What one person counts for in a storm: 0.5 to 1.5 by relationship value."""
+    return 0.5 + max(0.0, min(relationship_value, 1.0))
+
+
+def lift_for_weight(weight: float) -> float:
+    """The lift of a storm whose people weigh `weight` in all (kept, so a batch can add to it)."""
     if weight <= 1.0:
         return 0.0
     return round(min(STORM_LIFT_CAP, STORM_PEOPLE_WEIGHT * math.log2(weight)), 2)
+
+
+def weight_added(joining: dict[str, float], earlier: dict[str, float]) -> tuple[int, float]:
+    """People and weight a batch adds to a storm: `joining` holds each joining person's best value
+    in the batch, `earlier` the same people's best value among the storm's earlier members."""
+    people, weight = 0, 0.0
+    for person, value in joining.items():
+        if person not in earlier:
+            people, weight = people + 1, weight + person_weight(value)
+        else:
+            weight += max(0.0, person_weight(value) - person_weight(earlier[person]))
+    return people, weight
 
 
 def pressure(waited: timedelta, target: timedelta) -> float:

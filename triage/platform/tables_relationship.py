@@ -57,3 +57,5 @@ class Incident(Base):
     # Distinct people among its members and the priority their number and value add to its item.
     people: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     lift: Mapped[float] = mapped_column(Float, default=0.0, server_default="0")
+    # Their summed weight (core.priority.person_weight), so a batch adds to it; None: count afresh.
+    people_weight: Mapped[float | None] = mapped_column(Float)

@@ -101,23 +101,52 @@ def people_values(*, session: Session, ids: Sequence[int]) -> dict[int, list[flo
     """Per incident, one relationship value per distinct person among its members (their best)."""
     if not ids:
         return {}
+    people: dict[int, dict[str, float]] = {}
+    for incident_id, key, value in _people(session, t.Message.incident_id.in_(ids)):
+        found = people.setdefault(incident_id, {})
+        found[key] = max(found.get(key, 0.0), value)
+    return {i: list(v.values()) for i, v in people.items()}
+
+
+def joining_people(*, session: Session, incident_id: int,
+                   message_ids: Sequence[int]) -> tuple[dict[str, float], dict[str, float]]:
+    """The people among a storm's new members (best value among them), and the same people's best
+    value among its earlier members: what a batch changes, read without the whole storm.
+
+    A storm of 25,000 copies took 95 ms per full count, under the grouping lock, for every batch.
+    """
+    joining: dict[str, float] = {}
+    for _, key, value in _people(session, t.Message.id.in_(message_ids)):
+        joining[key] = max(joining.get(key, 0.0), value)
+    if not joining:
+        return {}, {}
+    authors = [int(k[1:]) for k in joining if k[0] == "a"]
+    contacts = [int(k[1:]) for k in joining if k[0] == "c"]
+    same = select(t.Author.id).where(or_(t.Author.id.in_(authors), t.Author.contact_id.in_(contacts)))
+    earlier: dict[str, float] = {}
+    for _, key, value in _people(session, t.Message.author_id.in_(same),
+                                 (t.Message.incident_id + 0) == incident_id,  # the author index
+                                 t.Message.id.not_in(message_ids)):
+        earlier[key] = max(earlier.get(key, 0.0), value)
+    return joining, earlier
+
+
+def _people(session: Session, *where) -> list[tuple[int, str, float]]:
+    """(incident, person, best relationship value) for the messages `where` selects; a person is
+    their contact when linked, else their author."""
     rows = session.execute(
         select(t.Message.incident_id, t.Author.contact_id, t.Message.author_id,
                func.max(func.coalesce(t.Score.relationship_value, 0.0)))
         .join(t.Author, t.Author.id == t.Message.author_id)
         .outerjoin(t.Score, t.Score.message_id == t.Message.id)
-        .where(t.Message.incident_id.in_(ids))
+        .where(*where)
         .group_by(t.Message.incident_id, t.Author.contact_id, t.Message.author_id))
-    people: dict[int, dict[str, float]] = {}
-    for incident_id, contact_id, author_id, value in rows:
-        key = f"c{contact_id}" if contact_id else f"a{author_id}"
-        found = people.setdefault(incident_id, {})
-        found[key] = max(found.get(key, 0.0), float(value or 0.0))
-    return {i: list(v.values()) for i, v in people.items()}
+    return [(incident_id, f"c{contact_id}" if contact_id else f"a{author_id}", float(value or 0.0))
+            for incident_id, contact_id, author_id, value in rows]
 
 
-def set_reach(*, incident: Incident, people: int, lift: float) -> bool:
-    """Store how many people a storm touches and its lift; True if the lift changed."""
+def set_reach(*, incident: Incident, people: int, weight: float, lift: float) -> bool:
+    """Store how many people a storm touches, what they weigh and its lift; True if the lift changed."""
     changed = abs((incident.lift or 0.0) - lift) > 1e-9
-    incident.people, incident.lift = people, lift
+    incident.people, incident.people_weight, incident.lift = people, weight, lift
     return changed

@@ -11,7 +11,7 @@ import numpy as np
 import redis
 from sqlalchemy.orm import Session
 
-from triage.core.priority import storm_lift
+from triage.core.priority import lift_for_weight, person_weight, weight_added
 from triage.intake import messages as messages_repo
 from triage.platform import metrics
 from triage.platform import tables as t
@@ -68,7 +68,10 @@ class StormGrouper:
         with conn.lock(self.lock_key, timeout=60, blocking_timeout=30), transaction(db) as session:
             joined = self._group(session, rows, vectors)
             if now is not None:
-                lift_storms(session=session, ids=sorted(set(joined.values())), now=now)
+                members: dict[int, list[int]] = {}
+                for message_id, incident_id in joined.items():
+                    members.setdefault(incident_id, []).append(message_id)
+                lift_storms(session=session, ids=sorted(members), now=now, joined=members)
             return joined
 
     def _group(self, session: Session, rows: Sequence[t.Message],
@@ -100,14 +103,28 @@ class StormGrouper:
         return {m: iid for iid, ms in members.items() for m in ms}
 
 
-def lift_storms(*, session: Session, ids: Sequence[int], now: datetime) -> int:
-    """Count each storm's people, store the priority they lift its item by, and re-rank the item."""
+def lift_storms(*, session: Session, ids: Sequence[int], now: datetime,
+                joined: dict[int, list[int]] | None = None) -> int:
+    """Count each storm's people, store the priority they lift its item by, and re-rank the item.
+
+    With `joined` (incident -> its new members) a storm already counted adds only what those
+    members change; without it, or the first time, its whole membership is counted.
+    """
     found = repo.get_many(session=session, ids=ids)
     storms = [i for i in found.values() if i.count >= repo.STORM_MIN]
-    values = repo.people_values(session=session, ids=[i.id for i in storms])
-    changed = [i.id for i in storms if repo.set_reach(
-        incident=i, people=len(values.get(i.id, [])),
-        lift=storm_lift(values.get(i.id, [])))]
+    afresh = {i.id for i in storms if joined is None or i.people_weight is None or i.id not in joined}
+    values = repo.people_values(session=session, ids=sorted(afresh))
+    changed = []
+    for inc in storms:
+        if inc.id in afresh:
+            people = len(values.get(inc.id, []))
+            weight = sum(person_weight(v) for v in values.get(inc.id, []))
+        else:
+            added = weight_added(*repo.joining_people(session=session, incident_id=inc.id,
+                                                      message_ids=joined[inc.id]))
+            people, weight = (inc.people or 0) + added[0], inc.people_weight + added[1]
+        if repo.set_reach(incident=inc, people=people, weight=weight, lift=lift_for_weight(weight)):
+            changed.append(inc.id)
     if changed:
         session.flush()
         messages_repo.refresh_priorities(session=session, now=now, ids=changed)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
+
 from triage.core.priority import STORM_LIFT_CAP, priority, storm_lift
 
 
@@ -24,3 +26,13 @@ def test_an_80_person_storm_of_normal_items_outranks_any_single_normal_item():
     storm_item = priority("normal", 0.0) + storm_lift([0.0] * 80)
     assert storm_item > best_single
     assert storm_item < priority("critical", 0.0)  # a storm never outranks a critical item
+
+
+def test_weight_added_counts_new_people_and_only_the_rise_of_returning_ones():
+    from triage.core.priority import person_weight, weight_added
+
+    joining = {"a1": 0.2, "a2": 0.9, "c7": 0.1}
+    earlier = {"a2": 0.4, "c7": 0.6}  # a2 comes back worth more, c7 worth less
+    people, weight = weight_added(joining, earlier)
+    assert people == 1
+    assert weight == pytest.approx(person_weight(0.2) + (person_weight(0.9) - person_weight(0.4)))
