@@ -242,7 +242,7 @@ def run_once(*, services: Services) -> RoutingReport:
         return RoutingReport(skipped=True)
     try:
         now = services.clock.now()
-        with transaction(services.db) as session:
+        with transaction(services.db, write_lock=True) as session:
             if not repo.list_staff(session=session):
                 return RoutingReport(skipped=True)  # no scheduler set up: the inbox is worked by hand
             clock = routing_metrics.PhaseClock(time.perf_counter)
