@@ -222,12 +222,14 @@ class _Engine:
         return max(0.0, self.rules.max_open_effort - held) + queued
 
     def _heads(self, now: datetime, room: float) -> tuple[list[WaitingItem], dict]:
-        """The router's view: each group's oldest items, as many as the people on shift have room for
-        (unstarted work counts as room: an urgent item may preempt it); every critical."""
+        """The router's view: each group's first items as the router ranks them, as many as the people
+        on shift have room for (unstarted work counts as room: an urgent item may preempt it); every
+        critical."""
         shown, behind = [], {}
         effort = self.rules.effort
+        due = {u: now - target for u, target in self.rules.sla.items()}
         for key, head, rest in self.waiting.heads(lambda u: None if u == "critical" else
-                                                  math.ceil(room / effort[u]) + 2):
+                                                  math.ceil(room / effort[u]) + 2, due):
             for item in head:
                 view = self.waiting_view.get(item.arrival.id)
                 if view is None:
