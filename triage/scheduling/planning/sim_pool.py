@@ -2,10 +2,10 @@
 
 Under overload thousands of items wait, but one routing pass can place only as many as the people
 on shift have room for. Grouping lets each pass look at the head of every group instead of the whole
-backlog, and tells the baselines at once which kinds of work nobody present can take. The head is what
-the router would rank first out of the whole group: items that can still meet their target, closest
-to it first, then those already past it, oldest first. (The oldest items alone would hide the ones that
-can still be saved, so under a backlog every item would miss.)
+backlog, and tells the baselines at once which kinds of work nobody present can take. Given a due time
+for its urgency, the head is what the router would rank first out of the whole group: items that can
+still meet their target, closest to it first, then those already past it, oldest first. (The oldest
+items alone would hide the ones that can still be saved, so under a backlog every item would miss.)
 """
 
 from __future__ import annotations
@@ -64,15 +64,16 @@ class Pool:
 
     def heads(self, limit: Callable[[str], int | None], due: Mapping[str, datetime] | None = None
               ) -> Iterator[tuple[Key, list[SimItem], int]]:
-        """Per group: `limit(urgency)` items (None: all) and how many more wait behind them; with `due`
-        (per urgency, items received before it are past their target) the ones the router ranks first."""
+        """Per group: `limit(urgency)` items (None: all) and how many more wait behind them: the oldest, or
+        for an urgency in `due` (items received before it are past their target) those the router ranks
+        first."""
         for key, items in self.groups.items():
             if not items:
                 continue
             n = limit(key[1])
             if n is None or n >= len(items):
                 head = list(items.values())
-            elif due is None:
+            elif due is None or key[1] not in due:
                 head = list(islice(items.values(), n))
             else:
                 head = self._saveable_first(key, items, n, due[key[1]])

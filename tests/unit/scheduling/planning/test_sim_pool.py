@@ -38,3 +38,11 @@ def test_items_that_left_or_came_back_are_counted_once_in_their_place():
     pool.remove("f3")
     assert heads(pool, 2) == ["f2", "f1", "+1"]  # the one past its target waits
     assert len(pool) == 3
+
+
+def test_an_urgency_without_a_due_time_shows_its_oldest():
+    pool = Pool()
+    for iid, ago in (("old", 3000), ("new", 10)):
+        pool.add(SimItem(Arrival(iid, NOW - timedelta(minutes=ago), "normal", "en", "a1", 0.3, 6.0), 6.0))
+    ((_, head, behind),) = list(pool.heads(lambda _: 1, DUE))
+    assert [i.arrival.id for i in head] == ["old"] and behind == 1
