@@ -65,8 +65,9 @@ def report(label: str, roster) -> None:
     uncovered = sum(sum(v) for v in roster.uncovered.values())
     print(f"{label:<22} first plan {first[0]:5.2f} s (obj {first[1]:.0f}); final obj {roster.objective:.0f},"
           f" bound {roster.bound:.0f}, gap {roster.gap:.2%}, within 1% at "
-          f"{f'{within:.2f} s' if within is not None else 'n/a'}; total {roster.wall_seconds:.1f} s;"
-          f" uncovered person-hours {uncovered}; shifts {len(roster.shifts)}")
+          f"{f'{within:.2f} s' if within is not None else 'n/a'}; total {roster.wall_seconds:.1f} s"
+          f" ({roster.work:.1f} units of deterministic work); uncovered person-hours {uncovered};"
+          f" shifts {len(roster.shifts)}" + "".join(f"\n    note: {n}" for n in roster.notes))
 
 
 def main() -> None:
@@ -77,11 +78,20 @@ def main() -> None:
     print("follow the sun: 8 zones, local day templates only, nights for nobody")
     req = request(people=people, scale=people / 50, zones=True)
     run(req, limit, 1.0)
-    again = plan_roster(req, time_limit=limit)
-    first = plan_roster(req, time_limit=limit)
-    same = again.shifts == first.shifts and again.on_call == first.on_call
-    verdict = 'same roster twice' if same else 'ROSTERS DIFFER'
-    print(f"deterministic: {verdict} (objective {first.objective:.0f})")
+    runs = [plan_roster(req, time_limit=limit) for _ in range(3)]
+    first = runs[0]
+    same = all(r.shifts == first.shifts and r.on_call == first.on_call for r in runs)
+    verdict = 'same roster three times' if same else 'ROSTERS DIFFER'
+    print(f"deterministic: {verdict} (objective {first.objective:.0f}, work {first.work:.2f};"
+          f" wall {', '.join(f'{r.wall_seconds:.1f}' for r in runs)} s; load {_load()})")
+
+
+def _load() -> str:
+    """The 1-minute load average beside timings: a busy machine slows the solve, not its result."""
+    try:
+        return open("/proc/loadavg").read().split()[0]
+    except OSError:
+        return "n/a"
 
 
 def run(req: RosterRequest, limit: float, scale: float) -> None:

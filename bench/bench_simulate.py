@@ -38,7 +38,7 @@ def scenario(count: int, days: int):
                     "storm": {"duplicate_share": 0.9}}})
 
 
-def run(count: int, days: int, profile: bool) -> float:
+def run(count: int, days: int, profile: bool) -> tuple[float, float]:
     sc = scenario(count, days)
     t0 = time.perf_counter()
     plan = build_plan(sc, time_limit=10)
@@ -62,15 +62,29 @@ def run(count: int, days: int, profile: bool) -> float:
             print("    own breach accounting:", {k: v for k, v in o.breaches.items() if v})
     if prof:
         pstats.Stats(prof).sort_stats("cumulative").print_stats(25)
-    return logs[0].seconds
+    return logs[0].seconds, logs[1].seconds
+
+
+def _load() -> str:
+    """The 1-minute load average, printed beside timings (the box is shared)."""
+    try:
+        with open("/proc/loadavg") as fh:
+            return fh.read().split()[0]
+    except OSError:
+        return "n/a"
 
 
 def main() -> None:
     args = [a for a in sys.argv[1:] if not a.startswith("--")]
     days = int(args[0]) if args else 14
+    print(f"load average at start: {_load()}")
     seconds = {count: run(count, days, "--profile" in sys.argv) for count in TEAMS}
-    verdict = "met" if seconds[50] < TARGET_SECONDS else "MISSED"
-    print(f"scheduler replay, 50 people: {seconds[50]:.1f} s (target {TARGET_SECONDS:g} s: {verdict})")
+    for count, (sched, base) in seconds.items():
+        print(f"{count} people: scheduler replay {sched:.1f} s = {sched / base:.2f}x the round-robin"
+              f" baseline's {base:.1f} s in the same run")
+    verdict = "met" if seconds[50][0] < TARGET_SECONDS else "MISSED"
+    print(f"scheduler replay, 50 people: {seconds[50][0]:.1f} s (target {TARGET_SECONDS:g} s: {verdict});"
+          f" load average at end: {_load()}")
 
 
 if __name__ == "__main__":

@@ -165,6 +165,18 @@ def test_pages_stop_at_the_nightly_budget_and_become_coverage_gaps():
     assert len(decision.gaps) == 1 and "page budget" in decision.gaps[0].reason
 
 
+def test_a_pile_of_out_of_hours_criticals_gets_one_page_per_budget_and_a_reasoned_gap_each():
+    ana = person("ana", "en", shifts=(shift(12),), on_call=(shift(-2, 12),), pages_tonight=1)
+    bob = person("bob", "en", shifts=(shift(12),), on_call=(shift(-2, 12),), pages_tonight=1)
+    pile = [item(f"c{k}", "critical", "ja" if k % 3 == 0 else "en", waited_min=60 - k) for k in range(9)]
+    decision = route(snap(pile, [ana, bob]), RULES, NOW)
+    assert [(p.item_id, p.person_id) for p in decision.pages] == [("c1", "ana"), ("c2", "bob")]
+    gaps = {g.item_id: g.reason for g in decision.gaps}
+    assert set(gaps) == {"c0", "c3", "c4", "c5", "c6", "c7", "c8"}
+    assert all("with 'ja'" in gaps[f"c{k}"] for k in (0, 3, 6))
+    assert all("2 page budget spent" in gaps[f"c{k}"] for k in (4, 5, 7, 8))
+
+
 def test_a_critical_item_with_nobody_on_call_is_a_coverage_gap():
     decision = route(snap([item("c1", "critical")], [person("ana", shifts=(shift(5),))]), RULES, NOW)
     assert decision.gaps and "no one on call" in decision.gaps[0].reason

@@ -5,7 +5,6 @@ from __future__ import annotations
 import heapq
 from collections import Counter, defaultdict
 from datetime import datetime
-from operator import attrgetter
 from zoneinfo import ZoneInfo
 
 from triage.core.scoring import URGENCIES
@@ -87,18 +86,18 @@ class _Pass:
         self.fast: dict[tuple[Group, str], list[str]] = {}  # wait buckets that need no paging
         self.skilled: dict[Group, tuple[list[PersonState], list[PersonState]]] = {}
         self.pages_used: Counter[str] = Counter()
+        self.no_page: dict[tuple[Group, str], str] = {}  # why nobody can be paged, until the next page
         self.assignments: list[Assignment] = []
         self.waits: dict[str, tuple[datetime | None, list[str], str]] = {}
         self.pages: list[Page] = []
         self.gaps: list[CoverageGap] = []
 
     def run(self) -> RoutingDecision:
-        # Stable sorts: oldest first within equal priority, highest first; within an urgency, items that
-        # can still meet their target before those past it (a fresh one can still be saved).
-        self.waiting.sort(key=attrgetter("received_at"))
-        self.waiting.sort(key=attrgetter("priority"), reverse=True)
-        sla, now = self.rules.sla, self.now
-        self.waiting.sort(key=lambda i: (RANK[i.urgency], now - i.received_at > sla[i.urgency]))
+        # Most urgent first; within an urgency, items that can still meet their target before those past
+        # it (a fresh one can still be saved); then highest priority, then oldest.
+        due = {u: self.now - target for u, target in self.rules.sla.items()}  # received before: past it
+        self.waiting.sort(key=lambda i: (RANK[i.urgency], i.received_at < due[i.urgency], -i.priority,
+                                         i.received_at))
         low: dict[Group, list[WaitingItem]] = defaultdict(list)
         holder, exhausted, fast = self.holder, self.exhausted, self.fast
         for item in self.waiting:
@@ -123,10 +122,7 @@ class _Pass:
                                tuple(self.gaps), tuple(self.releases), self.rules.version)
 
     def _wait(self, item_id: str, reason: str, until: datetime | None, kind: str) -> None:
-        bucket = self.waits.get(reason)
-        if bucket is None:
-            bucket = self.waits[reason] = (until, [], kind)
-        bucket[1].append(item_id)
+        self.waits.setdefault(reason, (until, [], kind))[1].append(item_id)
 
     def _heap(self, group: Group) -> list[tuple[float, str, int]]:
         heap = self.heaps.get(group)
@@ -289,11 +285,16 @@ class _Pass:
             self._page(item, reason)
 
     def _page(self, item: WaitingItem, why: str) -> None:
-        pid, reason = choose_on_call(item, tuple(self.people.values()), self.loads, self.pages_used,
-                                     self.rules, self.now)
+        # Only a page changes what the people on call can take (nobody skilled is on shift to take or
+        # hand back work), so a refusal holds for every item of this kind until the next page.
+        key = (item.required_skills, item.urgency)
+        pid, reason = (None, self.no_page[key]) if key in self.no_page else choose_on_call(
+            item, tuple(self.people.values()), self.loads, self.pages_used, self.rules, self.now)
         if pid is None:
+            self.no_page[key] = reason
             self.gaps.append(CoverageGap(item.id, f"critical item outside every shift: {why}; {reason}"))
             return
+        self.no_page.clear()
         self.pages_used[pid] += 1
         self.loads[pid].add_hours(self.rules.handling_hours[item.urgency])
         self.pages.append(Page(item.id, pid, f"critical item outside every shift: {why}"))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import math
 import time as clock
 from collections import defaultdict
@@ -28,13 +27,11 @@ from triage.scheduling.planning.roster_model import (
     rest_clash,
     unworkable_templates,
 )
+from triage.scheduling.planning.roster_solve import DEFAULT_WORKERS, SolveRun, solve
 
-SOLVER_SEED = 1  # any fixed value: the figures must not change from run to run
-WALL_SAFETY = 4  # wall-clock cap as a multiple of the deterministic budget
 UNCOVERED_WEIGHT = 1000  # one uncovered person-hour outweighs any fairness or preference cost
 FAIRNESS_WEIGHT = 20  # per extra night/weekend/on-call on the most loaded person
 PREFERENCE_WEIGHT = 5  # per shift a person asked to avoid
-DEFAULT_WORKERS = 2  # the planning box has two cores shared with the app
 # 17:00-22:00 in the on-call person's own zone: the evening after a day shift, never their night.
 # Follow the sun: someone else's working day covers the deep night; on-call covers the seams.
 ON_CALL_HOURS = (17, 22)
@@ -227,7 +224,8 @@ def on_call_window(request: RosterRequest, person: int, day: int) -> Interval:
 
 def plan_roster(request: RosterRequest, *, time_limit: float = 30.0, workers: int = DEFAULT_WORKERS,
                 gap_limit: float = 0.01, hint: bool = True) -> Roster:
-    """Solve the week; stops at `time_limit` seconds or once within `gap_limit` of the bound."""
+    """Solve the week; stops after `time_limit` units of deterministic time (about seconds on an idle
+    core, but the same work on every run) or once within `gap_limit` of the bound."""
     started = clock.perf_counter()
     _check(request)
     b = _Builder(request)
@@ -243,39 +241,21 @@ def plan_roster(request: RosterRequest, *, time_limit: float = 30.0, workers: in
             b.model.AddHint(var, i in chosen)
         for (p, d), var in b.on_call.items():
             b.model.AddHint(var, on_call.get(d) == p)
-    solver = cp_model.CpSolver()
-    # Same request, same roster: a fixed seed, interleaved (deterministic) parallel search and a budget
-    # in deterministic time; wall time only as a safety net on a machine much slower than expected.
-    solver.parameters.random_seed = SOLVER_SEED
-    solver.parameters.interleave_search = True
-    solver.parameters.max_deterministic_time = time_limit
-    solver.parameters.max_time_in_seconds = time_limit * WALL_SAFETY
-    solver.parameters.num_workers = workers
-    solver.parameters.relative_gap_limit = gap_limit
-    progress = _Progress(started)
-    status = solver.Solve(b.model, progress)
-    roster = _extract(b, solver, status, clock.perf_counter() - started)
-    return dataclasses.replace(roster, progress=tuple(progress.points))
+    # Same request, same roster: the budget is deterministic work, not seconds (see roster_solve).
+    solver, run = solve(b.model, budget=time_limit, workers=workers, gap_limit=gap_limit, started=started)
+    return _extract(b, solver, run)
 
 
-class _Progress(cp_model.CpSolverSolutionCallback):
-    """Records (seconds, objective, bound) at each improving solution, for benchmarks and reports."""
-
-    def __init__(self, started: float) -> None:
-        super().__init__()
-        self.started, self.points = started, []
-
-    def on_solution_callback(self) -> None:
-        self.points.append((clock.perf_counter() - self.started, self.ObjectiveValue(),
-                            self.BestObjectiveBound()))
-
-
-def _extract(b: _Builder, solver: cp_model.CpSolver, status: int, seconds: float) -> Roster:
+def _extract(b: _Builder, solver: cp_model.CpSolver, run: SolveRun) -> Roster:
+    status, seconds = run.status, run.seconds
     name = solver.StatusName(status)
+    cut = (f"the solver was stopped by the wall-clock safety net after {seconds:.1f} s (machine busy):"
+           " this roster may differ from run to run",) if run.cut_by_wall else ()
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         empty = {s: [0] * WEEK_HOURS for s in b.request.demand}
         return Roster((), (), {s: list(map(int, v)) for s, v in b.request.demand.items()}, empty, name,
-                      0.0, 0.0, seconds, (f"solver status {name}: no plan found",))
+                      0.0, 0.0, seconds, (f"solver status {name}: no plan found", *cut), run.progress,
+                      run.work)
     staff, templates = b.request.staff, b.request.templates
     shifts = tuple(PlannedShift(staff[c.person].id, templates[c.template].name, c.day, c.start, c.end,
                                 c.night, c.weekend)
@@ -296,4 +276,4 @@ def _extract(b: _Builder, solver: cp_model.CpSolver, status: int, seconds: float
     notes = tuple(f"nobody can work template {t!r} this week (local night without night_opt_in, or time off)"
                   for t in idle)
     return Roster(shifts, tuple(on_call), uncovered, planned, name, solver.ObjectiveValue(),
-                  solver.BestObjectiveBound(), seconds, notes)
+                  solver.BestObjectiveBound(), seconds, notes + cut, run.progress, run.work)

@@ -69,6 +69,7 @@ class Roster:
     wall_seconds: float
     notes: tuple[str, ...] = ()
     progress: tuple[tuple[float, float, float], ...] = ()  # (seconds, objective, bound) per solution
+    work: float = 0.0  # the solver's deterministic time: the same on every run, unlike wall_seconds
 
     @property
     def gap(self) -> float:
@@ -80,7 +81,8 @@ class Roster:
 
     def as_dict(self) -> dict[str, Any]:
         return {"status": self.status, "objective": self.objective, "bound": self.bound,
-                "gap": self.gap, "wall_seconds": self.wall_seconds, "notes": list(self.notes),
+                "gap": self.gap, "wall_seconds": self.wall_seconds, "work": self.work,
+                "notes": list(self.notes),
                 "shifts": [{"person_id": s.person_id, "template": s.template, "start": s.start.isoformat(),
                             "end": s.end.isoformat(), "night": s.night, "weekend": s.weekend}
                            for s in self.shifts],

@@ -28,6 +28,10 @@ POLICIES = (SCHEDULER, *BASELINES)
 PRIORITY_REFRESH = timedelta(minutes=15)  # waiting items' priorities age in steps, not every tick
 NEARBY_REFRESH = timedelta(minutes=10)  # who is on or about to be on shift, recomputed this often
 DEFER_AT = 0.5  # share of the low SLA waited, everyone with the skill at a limit: shown as deferred
+# Urgencies whose head is what the router ranks first (savable items first), not the oldest. Highs only:
+# criticals are all shown anyway, and normal and low work shown savable-first kept people busy right up
+# to their breaks, which then fell together and left criticals waiting (single-zone: 95.2 -> 93.8 %).
+SAVE_FIRST = ("high",)
 
 
 @dataclass
@@ -222,12 +226,14 @@ class _Engine:
         return max(0.0, self.rules.max_open_effort - held) + queued
 
     def _heads(self, now: datetime, room: float) -> tuple[list[WaitingItem], dict]:
-        """The router's view: each group's oldest items, as many as the people on shift have room for
-        (unstarted work counts as room: an urgent item may preempt it); every critical."""
+        """The router's view: each group's first items as the router ranks them, as many as the people
+        on shift have room for (unstarted work counts as room: an urgent item may preempt it); every
+        critical."""
         shown, behind = [], {}
         effort = self.rules.effort
+        due = {u: now - self.rules.sla[u] for u in SAVE_FIRST}
         for key, head, rest in self.waiting.heads(lambda u: None if u == "critical" else
-                                                  math.ceil(room / effort[u]) + 2):
+                                                  math.ceil(room / effort[u]) + 2, due):
             for item in head:
                 view = self.waiting_view.get(item.arrival.id)
                 if view is None:

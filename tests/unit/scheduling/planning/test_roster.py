@@ -138,3 +138,20 @@ def test_nobody_who_did_not_opt_in_gets_a_shift_in_their_local_night():
     ken = roster.shifts_of("ken")
     assert ken and all(s.start.astimezone(tokyo).hour != 23 for s in ken)
     assert any(s.start.astimezone(tokyo).hour == 23 for s in roster.shifts_of("owl"))
+
+
+def test_the_solve_is_budgeted_in_deterministic_work_not_seconds():
+    request = RosterRequest(MONDAY, people(8), TEMPLATES, around_the_clock(2), RULES)
+    first = plan_roster(request, time_limit=2)
+    second = plan_roster(request, time_limit=2)
+    assert first.work > 0 and first.work == second.work  # checked between batches: may pass 2 a little
+    assert not any("safety net" in n for n in first.notes)
+
+
+def test_a_solve_the_wall_clock_safety_net_cuts_short_says_its_roster_may_differ(monkeypatch):
+    from triage.scheduling.planning import roster_solve
+
+    monkeypatch.setattr(roster_solve, "WALL_SAFETY", 1e-6)
+    request = RosterRequest(MONDAY, people(8), TEMPLATES, around_the_clock(2), RULES)
+    roster = plan_roster(request, time_limit=2)
+    assert any("safety net" in n and "may differ from run to run" in n for n in roster.notes), roster.notes
