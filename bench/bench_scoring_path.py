@@ -7,7 +7,7 @@ same MiniLM (the ceiling) and ModelScorer in-process (no queue, no database); an
 path with the rule scorer (the platform's own cost).
 
     .venv/bin/python bench/bench_scoring_path.py [--n 640] [--n1 200] [--storm 5000]
-                                                 [--rate 50] [--seconds 60]
+                                                 [--rate 50] [--seconds 60] [--ceiling-only]
 
 Each worker phase runs on a fresh stack (empty database, cold embedding cache) so no phase
 borrows another's cache or a bigger database. Texts are real messages from ../shared/data,
@@ -26,13 +26,13 @@ import statistics
 import sys
 import threading
 import time
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Self
 
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from bench.scoring_ceiling import Phase, ceiling, load
 from bench.stack import ROOT, SECRET, Stack
 from triage.devstack.webhook_client import signed_headers
 
@@ -75,21 +75,6 @@ def storm_texts(n: int) -> list[str]:
 
 def pct(values: list[float], p: float) -> float:
     return statistics.quantiles(values, n=100)[int(p) - 1] if len(values) > 1 else values[0]
-
-
-@dataclass
-class Phase:
-    """One row of the result table."""
-
-    name: str
-    n: int
-    seconds: float
-    note: str = ""
-    extra: dict = field(default_factory=dict)
-
-    @property
-    def rate(self) -> float:
-        return self.n / self.seconds if self.seconds else 0.0
 
 
 class ScoringStack:
@@ -254,56 +239,6 @@ class ScoringStack:
                 "latencies": lat, "unscored_after_settle": len(sent) - len(lat)}
 
 
-def ceiling(texts64: list[str], texts1: list[str]) -> list[Phase]:
-    """Embedding-only and in-process ModelScorer speeds of the same model, no stack running."""
-    from datetime import UTC, datetime, timedelta
-
-    from triage.core.message import Author, Message
-    from triage.core.scoring import AuthorContext
-    from triage.scoring.classifier.embedder import CachedEmbedder, MiniLMEmbedder
-    from triage.scoring.classifier.heads import load_heads
-    from triage.scoring.classifier.language import LinguaDetector
-    from triage.scoring.classifier.scorer import ModelScorer
-
-    model = MiniLMEmbedder(batch_size=64).load()
-    heads = load_heads(ROOT / "models", embedder_id=model.model_id, embed_dim=model.dim)
-    detector = LinguaDetector()
-    detector.detect("warm up the language models")
-    model.embed(texts64[:64])  # first call pays for lazy init
-    out = []
-    t = time.perf_counter()
-    model.embed(texts64)
-    out.append(Phase("embedding only, batch 64 (ceiling)", len(texts64), time.perf_counter() - t,
-                     heads.version))
-    t = time.perf_counter()
-    for text in texts1:
-        model.embed([text])
-    out.append(Phase("embedding only, batch 1", len(texts1), time.perf_counter() - t))
-    t = time.perf_counter()
-    for text in texts1:  # the same forward pass on every torch thread, as before issue 15
-        model._model.encode([text], normalize_embeddings=True, convert_to_numpy=True,
-                            show_progress_bar=False)
-    out.append(Phase("embedding only, batch 1, all torch threads", len(texts1),
-                     time.perf_counter() - t))
-    t0 = datetime(2026, 11, 20, tzinfo=UTC)
-    author = Author(id="bench")
-    for batch, texts in ((1, texts1), (64, texts64)):
-        msgs = [Message(source="bench", external_id=str(i), author=author, text=x,
-                        created_at=t0 + timedelta(seconds=i)) for i, x in enumerate(texts)]
-        scorer = ModelScorer(CachedEmbedder(model), heads, detector=detector)
-        t = time.perf_counter()
-        for i in range(0, len(msgs), batch):
-            chunk = msgs[i:i + batch]
-            scorer.score_batch(chunk, [AuthorContext()] * len(chunk))
-        out.append(Phase(f"ModelScorer in-process, batch {batch}", len(msgs),
-                         time.perf_counter() - t, "no queue, no database"))
-    return out
-
-
-def load() -> str:
-    return "load {:.1f}/{:.1f}".format(*os.getloadavg()[:2])
-
-
 def main() -> None:
     from triage.scoring.classifier.data import DEFAULT_DATA_DIR
 
@@ -315,6 +250,8 @@ def main() -> None:
     ap.add_argument("--rate", type=float, default=50, help="steady rate for the latency run")
     ap.add_argument("--seconds", type=float, default=60, help="length of the steady run")
     ap.add_argument("--json", type=Path, help="also write the figures here")
+    ap.add_argument("--ceiling-only", action="store_true",
+                    help="only the in-process part: embedding-only vs ModelScorer, no stack")
     args = ap.parse_args()
 
     need = args.n * 4 + args.n1 * 5 + int(2 * args.rate * args.seconds) + args.storm
@@ -325,9 +262,13 @@ def main() -> None:
         return [texts[next(take)] for _ in range(k)]
 
     print(f"{os.cpu_count()} CPUs, {load()} at start (shared machine: figures move with it)")
-    rows: list[Phase] = ceiling(nxt(args.n), nxt(args.n1))
+    rows, versus = ceiling(nxt(args.n), nxt(args.n1))
     for r in rows:
         print(f"  {r.name}: {r.rate:.1f} msg/s", flush=True)
+    for v in versus:
+        print(f"  {v.line()}", flush=True)
+    if args.ceiling_only:
+        return
 
     def worker_phase(batch: int, rules: bool, n: int, label: str) -> Phase:
         with ScoringStack(batch=batch, rules=rules) as s:
@@ -365,10 +306,10 @@ def main() -> None:
         print(f"  {label}: {args.storm / seconds:.1f} msg/s", flush=True)
 
     # The ceiling again, after the stacks: on a shared machine one reading can catch a busy spell.
-    again = ceiling(nxt(args.n), nxt(args.n1))
+    again, versus_again = ceiling(nxt(args.n), nxt(args.n1))
     for r in again:
         r.name += " (again, at the end)"
-    rows[4:4] = again
+    rows[len(again):len(again)] = again
     print()
     print("| what | messages | seconds | msg/s | vs embedding-only batch 64 (best reading) |")
     print("|---|---|---|---|---|")
@@ -396,11 +337,18 @@ def main() -> None:
           f"NOT sustained at {args.rate:.0f} msg/s: the worker kept up with "
           f"~{steady['scored_in_window_rate']:.0f} msg/s and the backlog grew "
           f"~{steady['backlog_growth']:.0f} msg/s; second line: latency at a rate it holds")
+    print()
+    print("Issue 15 speed targets, scorer vs embedding-only in the same run (both readings):")
+    for v in versus + versus_again:
+        print(f"  {v.line()}")
     if args.json:
         args.json.write_text(json.dumps({
             "rows": [{"name": r.name, "n": r.n, "seconds": r.seconds, "rate": r.rate,
                       "note": r.note} for r in rows],
             "storm": storm,
+            "versus": [{"batch": v.batch, "n": v.n, "embed_s": v.embed_s, "scorer_s": v.scorer_s,
+                        "ratio": v.ratio, "target": v.target, "load": [v.load_before, v.load_after]}
+                       for v in versus + versus_again],
             "steady": [{k: v for k, v in st.items() if k != "latencies"} for st in steadies]},
             indent=2))
 

@@ -6,14 +6,15 @@ import os
 import time
 import zlib
 from collections import OrderedDict
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager, nullcontext
+from collections.abc import Callable
+from contextlib import nullcontext
 from pathlib import Path
 from typing import Protocol
 
 import numpy as np
 
 from triage.scoring.classifier.text import normalize, text_key
+from triage.scoring.classifier.threads import SMALL_BATCH, torch_threads
 
 MINILM_ID = "all-MiniLM-L6-v2"
 MINILM_DIM = 384
@@ -30,24 +31,6 @@ class Embedder(Protocol):
     dim: int
 
     def embed(self, texts: list[str]) -> np.ndarray: ...
-
-
-# A message or two at a time (quiet hours) runs faster on one torch thread: splitting so small a
-# forward pass costs more in thread hand-offs than it saves, and much more on a busy machine
-# (issue 15 research: 76 vs 2.3 texts/s at batch 1 under load). Predictions are unchanged.
-SMALL_BATCH = 2
-
-
-@contextmanager
-def _torch_threads(n: int) -> Iterator[None]:
-    import torch
-
-    before = torch.get_num_threads()
-    torch.set_num_threads(n)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(before)
 
 
 class MiniLMEmbedder:
@@ -77,7 +60,7 @@ class MiniLMEmbedder:
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
         for start in range(0, len(texts), self.batch_size):
             chunk = texts[start:start + self.batch_size]
-            with _torch_threads(1) if len(chunk) <= SMALL_BATCH else nullcontext():
+            with torch_threads(1) if len(chunk) <= SMALL_BATCH else nullcontext():
                 out[start:start + len(chunk)] = self._model.encode(
                     chunk, batch_size=self.batch_size, normalize_embeddings=True,
                     convert_to_numpy=True, show_progress_bar=False)

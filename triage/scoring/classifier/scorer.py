@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping, Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass
 
 import numpy as np
@@ -16,6 +17,7 @@ from triage.scoring.classifier.heads import Heads
 from triage.scoring.classifier.language import MIN_LANGUAGE_CONFIDENCE, LanguageDetector
 from triage.scoring.classifier.reload import PromotedWatch
 from triage.scoring.classifier.text import MODEL_TEXT_CHARS, has_words, normalize, scrub
+from triage.scoring.classifier.threads import SMALL_BATCH, one_blas_thread
 from triage.scoring.domain.relationship import relationship_value
 from triage.scoring.domain.rules import RuleScorer
 
@@ -102,10 +104,11 @@ class ModelScorer:
         emb = np.asarray(self.embedder.embed(texts), dtype=np.float32)
         if emb.shape[0] != len(texts) or not np.isfinite(emb).all():
             raise ValueError("embedder returned a malformed batch")
-        shares = self.heads.rule_weights(emb)
-        if shares is not None:  # the keyword rules read English: elsewhere they have no vote
-            shares = np.where(english, shares, 0.0)
-        probas = self.heads.predict_proba(emb, texts, rule_weights=shares, channels=channels)
+        with one_blas_thread() if len(texts) <= SMALL_BATCH else nullcontext():
+            shares = self.heads.rule_weights(emb)
+            if shares is not None:  # the keyword rules read English: elsewhere they have no vote
+                shares = np.where(english, shares, 0.0)
+            probas = self.heads.predict_proba(emb, texts, rule_weights=shares, channels=channels)
         return [Prediction({f: dict(zip(self.heads.heads[f].classes, map(float, p[i]), strict=True))
                             for f, p in probas.items()},
                            float(shares[i]) if shares is not None else 0.0)
