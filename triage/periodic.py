@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 import redis
@@ -11,6 +11,7 @@ import redis
 from triage.bootstrap import Services
 from triage.intake import messages as repo
 from triage.intake import polling
+from triage.intake.messages import chunks
 from triage.platform import metrics
 from triage.platform.db import transaction
 from triage.platform.leader import last_beat
@@ -122,10 +123,6 @@ def _when(raw: bytes | None) -> datetime | None:
         return datetime.fromisoformat(raw.decode()) if raw else None
     except ValueError:
         return None
-
-
-def chunks(items: Sequence[int], size: int) -> list[list[int]]:
-    return [list(items[i:i + size]) for i in range(0, len(items), size)]
 
 
 def ingest_health(services: Services, conn: redis.Redis | None = None) -> dict[str, float]:

@@ -204,7 +204,7 @@ def refresh_priorities(*, session: Session, now: datetime,
         if ids is not None:
             crossed &= set(ids)
         return sum(refresh_priorities(session=session, now=now, sla=sla, steps=steps, ids=chunk)
-                   for chunk in _chunks(sorted(crossed), 2000))
+                   for chunk in chunks(sorted(crossed), 2000))
     msgs, scores = t.Message.__table__, t.Score.__table__
     rel = select(func.coalesce(scores.c.relationship_value, 0.0)).where(
         scores.c.message_id == msgs.c.id).scalar_subquery()
@@ -242,7 +242,8 @@ def _crossed_steps(*, session: Session, since: datetime, now: datetime, sla: dic
     return found
 
 
-def _chunks(items: Sequence[int], size: int) -> list[list[int]]:
+def chunks(items: Sequence[int], size: int) -> list[list[int]]:
+    """Ids in lists of at most `size`: batches for jobs, IN lists the databases accept."""
     return [list(items[i:i + size]) for i in range(0, len(items), size)]
 
 
