@@ -105,7 +105,8 @@ class Soak:
                "routed": self.routed, "backlog": accepted - self.routed,
                "p95": _p95(window) if window else None, "keys": self.redis.dbsize(),
                "redis_used": self.redis.info("memory")["used_memory"] / 2**20,
-               **{f"rss_{name}": rss_mb(pid) for name, pid in procs.items()}}
+               **{f"rss_{name}": rss_mb(pid) for name, pid in procs.items()},
+               **{f"anon_{name}": rss_mb(pid, "RssAnon") for name, pid in procs.items()}}
         self.samples.append(row)
         return row
 
@@ -114,13 +115,17 @@ def _p95(values: list[float]) -> float:
     return statistics.quantiles(values, n=20)[-1] if len(values) > 1 else values[0]
 
 
-def rss_mb(pid: int) -> float:
-    """Resident memory of a process and its children (a forked work-horse, uvicorn's worker), MB."""
+def rss_mb(pid: int, field: str = "VmRSS") -> float:
+    """Resident memory of a process and its children (a forked work-horse, uvicorn's worker), MB.
+
+    `field` "RssAnon" counts only the heap (what a leak grows), without mapped files such as
+    SQLite's shared WAL index, which the total includes.
+    """
     total = 0
     for p in [pid, *(int(c) for c in _children(pid))]:
         try:
             for line in Path(f"/proc/{p}/status").read_text().splitlines():
-                if line.startswith("VmRSS:"):
+                if line.startswith(field + ":"):
                     total += int(line.split()[1])
         except (FileNotFoundError, ProcessLookupError):
             pass
@@ -194,13 +199,16 @@ def report(samples: list[dict], names: list[str], label: str, out: Path) -> bool
         ok = m3 <= m1 * 1.10 + 5  # 10 % + 5 MB of slack for allocator noise
         if n != "redis":  # its data set grows by design, see the line below
             flat &= ok
+        a1, a3 = mean(first, "anon_" + n), mean(last, "anon_" + n)
         print(f"RSS {n}: first third {m1:.0f} MB, last third {m3:.0f} MB ({m3 - m1:+.0f} MB) "
-              f"{'flat' if ok else 'GROWING'}{' (dedup keys, see below)' if n == 'redis' else ''}")
+              f"{'flat' if ok else 'GROWING'}{' (dedup keys, see below)' if n == 'redis' else ''}; "
+              f"of it heap (RssAnon) {a1:.0f} -> {a3:.0f} MB ({a3 - a1:+.0f} MB)")
     grew = (last[-1]["redis_used"] - first[0]["redis_used"]) / max(1, last[-1]["sent"] - first[0]["sent"])
     print(f"Redis used_memory {first[0]['redis_used']:.1f} -> {last[-1]['redis_used']:.1f} MB, "
           f"{last[-1]['keys']} keys ({grew * 2**20:.0f} bytes per message sent: dedup keys live "
           "seen_ttl_days, RQ job results RESULT_TTL; it levels off once the first keys expire)")
     _chart(samples, names, label, out)
+    out.with_suffix(".json").write_text(json.dumps({"label": label, "samples": samples}))
     return bounded and flat
 
 
