@@ -44,14 +44,16 @@ POLL_SECONDS = 0.5
 TEXTS = ("my order is late, help?", "URGENT: the app crashes at checkout and I was charged twice",
          "love the new release, thanks!", "how do I change my delivery address?",
          "your service is down again, this is unacceptable", "refund please, item arrived broken")
+SHARED_DATA = Path(__file__).resolve().parent.parent.parent / "shared" / "data"
 PG_ADMIN_URL = os.environ.get("TRIAGE_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 
 
 class Soak:
     """The traffic, the watcher and the samples of one run."""
 
-    def __init__(self, stack: Stack, rate: float, senders: int):
+    def __init__(self, stack: Stack, rate: float, senders: int, texts: list[str], authors: int):
         self.stack, self.rate, self.senders = stack, rate, senders
+        self.texts, self.authors = texts, authors
         self.sent: dict[str, float] = {}
         self.statuses: Counter[int] = Counter()
         self.latencies: list[tuple[float, float]] = []  # (seen at, seconds)
@@ -68,8 +70,9 @@ class Soak:
                 if (pause := start + n / each - time.monotonic()) > 0:
                     time.sleep(pause)
                 ext = f"soak-{index}-{n}"
-                body = json.dumps({"external_id": ext, "text": TEXTS[n % len(TEXTS)],
-                                   "author": {"id": f"a{(n * 7 + index) % 997}"},
+                k = n * self.senders + index  # walks every text before repeating one
+                body = json.dumps({"external_id": ext, "text": self.texts[k % len(self.texts)],
+                                   "author": {"id": f"a{(k * 7919) % self.authors}"},
                                    "created_at": datetime.now(UTC).isoformat()}).encode()
                 self.sent[ext] = time.monotonic()
                 try:
@@ -109,6 +112,27 @@ class Soak:
                **{f"anon_{name}": rss_mb(pid, "RssAnon") for name, pid in procs.items()}}
         self.samples.append(row)
         return row
+
+
+def traffic_texts(kind: str) -> tuple[list[str], int]:
+    """The texts and the author count of the offered traffic.
+
+    "real": every labelled message in ../shared/data (about 26k real texts, in a fixed shuffle,
+    from 20k authors), so a 30-minute run at 100 msg/s repeats each text about 7 times, the way
+    the same complaint recurs. "storm": 6 texts from 997 authors, which folds everything into 6
+    storms of 30k copies (the worst case for storm grouping).
+    """
+    if kind == "storm":
+        return list(TEXTS), 997
+    import random
+
+    texts = [json.loads(line)["text"] for f in sorted(SHARED_DATA.glob("*.jsonl"))
+             for line in f.read_text().splitlines() if line.strip()]
+    texts = [t for t in texts if t and t.strip()]
+    if not texts:
+        raise SystemExit(f"no texts under {SHARED_DATA}; use --traffic storm")
+    random.Random(7).shuffle(texts)
+    return texts, 20_000
 
 
 def _p95(values: list[float]) -> float:
@@ -244,6 +268,8 @@ def main() -> int:
                                  "database URL; default: embedded SQLite")
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--team", type=int, default=5, help="people on shift (routing assigns to them)")
+    ap.add_argument("--traffic", choices=("real", "storm"), default="real",
+                    help="real: the labelled texts of ../shared/data; storm: 6 texts (see traffic_texts)")
     ap.add_argument("--senders", type=int, default=8, help="client threads sharing the rate")
     ap.add_argument("--out", type=Path, default=Path(__file__).parent / "out")
     args = ap.parse_args()
@@ -254,7 +280,7 @@ def main() -> int:
     if args.db == "postgresql":
         db_url, pg_name = fresh_postgres()
     stack = Stack(scorer=args.scorer, db_url=db_url)
-    label = (f"soak {args.rate:g} msg/s, {args.scorer} scorer, "
+    label = (f"soak {args.rate:g} msg/s, {args.traffic} traffic, {args.scorer} scorer, "
              f"{'PostgreSQL' if args.db else 'SQLite + embedded Redis'}, {args.minutes:g} min")
     try:
         add_team(stack.db_url, args.team, args.minutes)
@@ -265,7 +291,7 @@ def main() -> int:
         stack.start("tick", "tick", "--every", "5")
         _wait_for_workers(stack, args.workers)  # traffic starts on a warm pipeline
         procs = {name: p.pid for name, p in stack.procs.items()} | {"redis": stack.redis.process.pid}
-        soak = Soak(stack, args.rate, args.senders)
+        soak = Soak(stack, args.rate, args.senders, *traffic_texts(args.traffic))
         t0 = time.monotonic()
         until = t0 + args.minutes * 60
         threads = [threading.Thread(target=soak.send, args=(i, until), daemon=True)
@@ -289,7 +315,7 @@ def main() -> int:
         print(f"\noffered {args.rate:g} msg/s, sent {sent} ({sent / (args.minutes * 60):.1f} msg/s), "
               f"answers {dict(soak.statuses)}, all routed {drained}")
         ok = report(soak.samples, list(procs), label,
-                    args.out / f"soak-{args.scorer}-{'pg' if args.db else 'sqlite'}.png")
+                    args.out / f"soak-{args.scorer}-{args.traffic}-{'pg' if args.db else 'sqlite'}.png")
         return 0 if ok else 1
     finally:
         stack.stop()
