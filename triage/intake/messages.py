@@ -92,15 +92,16 @@ def author_contexts(*, session: Session, rows: Sequence[t.Message]) -> list[Auth
     # History follows the person: every identity linked to the same contact counts.
     person = people.same_person_ids(session=session, author_ids={r.author_id for r in rows})
     author_ids = set().union(*person.values())
-    counts = dict(session.execute(
-        select(t.Message.author_id, func.count()).where(t.Message.author_id.in_(author_ids))
-        .group_by(t.Message.author_id)
-    ).all())
-    open_counts = dict(session.execute(
-        select(t.Message.author_id, func.count()).where(
-            t.Message.author_id.in_(author_ids), t.Message.status.in_(("open", "claimed")))
-        .group_by(t.Message.author_id)
-    ).all())
+    # One pass over the author index for both counts: filtering on status in SQL let PostgreSQL,
+    # with statistics from when few messages were open, AND in the status index (every open
+    # message: 60 ms per batch at 165k rows in the soak, growing with the table).
+    tallies = session.execute(
+        select(t.Message.author_id, func.count(),
+               func.count().filter(t.Message.status.in_(("open", "claimed"))))
+        .where(t.Message.author_id.in_(author_ids)).group_by(t.Message.author_id)
+    ).all()
+    counts = {a: n for a, n, _ in tallies}
+    open_counts = {a: n for a, _, n in tallies if n}
     history = _scored_history(session, author_ids,
                               min(r.received_at for r in rows) - HISTORY_WINDOW)
     contexts = []

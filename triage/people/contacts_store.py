@@ -82,10 +82,11 @@ def link_contact(*, session: Session, contact: t.Contact) -> int:
 
 def link_new_authors(*, session: Session, message_ids: Sequence[int]) -> int:
     """Link the unlinked authors of these messages to contacts imported earlier; cheap when none match."""
-    authors = session.execute(select(t.Author.id, t.Author.source, t.Author.external_id,
-                                     t.Author.handle).join(t.Message, t.Message.author_id == t.Author.id)
-                              .where(t.Message.id.in_(message_ids), t.Author.contact_id.is_(None))
-                              .distinct()).all()
+    # Two lookups by key, not a join: SQLite joined from every unlinked author (all of them, when
+    # no contacts are imported), 14 % of a worker's time at 20k authors in the soak.
+    author_ids = set(session.scalars(select(t.Message.author_id).where(t.Message.id.in_(message_ids))))
+    authors = session.execute(select(t.Author.id, t.Author.source, t.Author.external_id, t.Author.handle)
+                              .where(t.Author.id.in_(author_ids), t.Author.contact_id.is_(None))).all()
     if not authors:
         return 0
     wanted: dict[str, list[tuple[str, Any]]] = {}

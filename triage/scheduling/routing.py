@@ -65,7 +65,7 @@ class _Context:
 
     user_of: dict[str, t.User]
     unlinked_on_shift: list[str]
-    notes: dict[int, ts.MessageRouting]
+    notes: dict[int, repo.Note]  # the router's notes on the waiting items, and on what it writes
 
 
 def _people(session: Session, rules: StaffingRules, now: datetime, waiting: list[t.Message],

@@ -19,6 +19,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from triage.platform.db import is_outage
+from triage.scheduling import store as repo
 from triage.scheduling.domain.rules import StaffingRules
 from triage.scheduling.domain.snapshot import RoutingDecision, Snapshot, Wait
 from triage.scheduling.routing_report import RoutingReport
@@ -129,8 +130,8 @@ def apply_isolating(apply: Callable[..., RoutingReport], *, session: Session,
         if is_outage(exc):
             raise
         log.warning("applying a routing decision failed (%s); applying it item by item", exc)
-    # Notes created in the rolled-back attempt are gone from the session: read them afresh.
-    ctx.notes = {mid: note for mid, note in ctx.notes.items() if note in session}
+    # The rolled-back attempt's note writes are gone from the database: read the notes afresh.
+    ctx.notes = _reread(session, ctx.notes)
     report, culprits = RoutingReport(rules_version=decision.rules_version), {}
     for item_id in _item_ids(decision):
         try:
@@ -141,5 +142,9 @@ def apply_isolating(apply: Callable[..., RoutingReport], *, session: Session,
             if is_outage(exc):
                 raise
             culprits[item_id] = reason(exc)
-            ctx.notes = {mid: note for mid, note in ctx.notes.items() if note in session}
+            ctx.notes = _reread(session, ctx.notes)
     return report, culprits
+
+
+def _reread(session: Session, notes: dict) -> dict:
+    return repo.routing_notes(session=session, message_ids=list(notes))

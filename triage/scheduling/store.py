@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, and_, delete, func, select, update
+from sqlalchemy import Row, and_, delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from triage.core.errors import NotFound
@@ -140,24 +141,44 @@ def pages_since(*, session: Session, since: datetime) -> Counter[int]:
                                         .group_by(ts.PageEvent.staff_id)).all()))
 
 
-def routing_notes(*, session: Session, message_ids: Sequence[int]) -> dict[int, ts.MessageRouting]:
+@dataclass(slots=True)
+class Note:
+    """What a routing pass reads of the router's note on one message (plain values, not ORM rows:
+    a pass reads one per waiting item, up to 20,000, and ORM loading cost 40 µs each)."""
+
+    wait_reason: str | None = None
+    wait_until: datetime | None = None
+    released_from: int | None = None
+
+
+def routing_notes(*, session: Session, message_ids: Sequence[int]) -> dict[int, Note]:
     if not message_ids:
         return {}
-    return {r.message_id: r for r in session.scalars(
-        select(ts.MessageRouting).where(ts.MessageRouting.message_id.in_(list(message_ids))))}
+    r = ts.MessageRouting
+    notes = {}
+    for chunk in range(0, len(message_ids), 5000):  # bound the IN list (SQLite's variable limit)
+        notes.update({mid: Note(reason, until, released) for mid, reason, until, released in session.execute(
+            select(r.message_id, r.wait_reason, r.wait_until, r.released_from)
+            .where(r.message_id.in_(list(message_ids[chunk:chunk + 5000]))))})
+    return notes
 
 
-def write_note(*, session: Session, notes: dict[int, ts.MessageRouting], message_id: int,
+NOTE_FIELDS = ("wait_reason", "wait_until", "released_from")
+
+
+def write_note(*, session: Session, notes: dict[int, Note], message_id: int,
                now: datetime, **values: Any) -> None:
-    """Create or update the router's note on a message."""
-    row = notes.get(message_id) or session.get(ts.MessageRouting, message_id)
-    if row is None:
-        row = ts.MessageRouting(message_id=message_id, updated_at=now)
-        session.add(row)
-    notes[message_id] = row
-    for key, value in values.items():
-        setattr(row, key, value)
-    row.updated_at = now
+    """Create or update the router's note on a message (core statements: no ORM row is loaded)."""
+    table = ts.MessageRouting.__table__
+    values["updated_at"] = now
+    done = session.execute(update(table).where(table.c.message_id == message_id).values(**values))
+    if done.rowcount == 0:
+        session.execute(insert(table).values(message_id=message_id, **values))
+    note = notes.get(message_id) or Note()
+    for key in NOTE_FIELDS:
+        if key in values:
+            setattr(note, key, values[key])
+    notes[message_id] = note
 
 
 def record_gap(*, session: Session, message_id: int, reason: str, now: datetime) -> bool:
