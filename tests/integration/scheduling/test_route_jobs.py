@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from tests.integration.scheduling_support import items, person, scored, user_id
 from triage.platform.queue import ROUTE, queue
 from triage.scheduling import route_jobs, routing
@@ -49,3 +51,29 @@ def test_a_runner_at_its_cap_hands_the_rest_to_a_fresh_job(services, monkeypatch
     assert len(route_jobs.run_passes(services=services, max_passes=3)) == 3
     assert queue(services.redis, ROUTE).count == before + 1  # nothing flagged is left to the tick
     assert not services.redis.exists(route_jobs.RUNNER_KEY)
+
+
+def test_between_passes_the_runner_rests_twice_as_long_as_the_last_pass_took(services, monkeypatch):
+    now, rests = [0.0], []
+
+    def pass_taking(seconds):
+        def one_pass(*, services):
+            now[0] += seconds.pop(0)
+            if seconds:  # work keeps arriving while this pass runs
+                services.redis.set(route_jobs.DIRTY_KEY, "1")
+            return RoutingReport()
+        return one_pass
+
+    def sleep(seconds):
+        rests.append(seconds)
+        now[0] += seconds
+
+    monkeypatch.setattr(routing, "run_once", pass_taking([0.02, 1.0, 4.0]))
+    reports = route_jobs.run_passes(services=services, clock=lambda: now[0], sleep=sleep)
+    assert len(reports) == 3
+    # no rest after the last pass: nothing else was flagged; a long pass rests at most MAX_REST
+    assert rests == pytest.approx([0.04, 2.0])
+    monkeypatch.setattr(routing, "run_once", pass_taking([4.0, 0.5]))
+    rests.clear()
+    route_jobs.run_passes(services=services, clock=lambda: now[0], sleep=sleep)
+    assert rests == [route_jobs.MAX_REST]
