@@ -30,6 +30,11 @@ from triage.scheduling.planning.roster_model import (
 from triage.scheduling.planning.roster_solve import DEFAULT_WORKERS, SolveRun, solve
 
 UNCOVERED_WEIGHT = 1000  # one uncovered person-hour outweighs any fairness or preference cost
+# On top of UNCOVERED_WEIGHT when nobody with the skill is on at all: a short-handed hour only queues
+# messages, an hour with nobody who reads the language leaves every one of them for the next shift.
+# So a person who alone speaks a language goes where it is asked, not where generic seats are a bit
+# fuller. Below ON_CALL_GAP_WEIGHT: a whole night nobody can be paged still costs more.
+NOBODY_WEIGHT = 1500
 FAIRNESS_WEIGHT = 20  # per extra night/weekend/on-call on the most loaded person
 PREFERENCE_WEIGHT = 5  # per shift a person asked to avoid
 # 17:00-22:00 in the on-call person's own zone: the evening after a day shift, never their night.
@@ -129,15 +134,18 @@ class _Builder:
                 if skill == ANY or skill in staff[c.person].tags:
                     for h in c.hours:
                         covering[h].append(self.x[i])
-            slack = []
+            slack, nobody = [], []
             for h in range(WEEK_HOURS):
                 want = int(need[h]) if h < len(need) else 0
                 s = m.NewIntVar(0, max(want, 0), f"u_{skill}_{h}")
                 if want > 0:
                     m.Add(sum(covering[h]) + s >= want)
+                    empty = m.NewBoolVar(f"e_{skill}_{h}")
+                    m.Add(sum(covering[h]) + empty >= 1)
+                    nobody.append(empty)
                 slack.append(s)
             self.slack[skill] = slack
-            self.cost.append(UNCOVERED_WEIGHT * sum(slack))
+            self.cost.append(UNCOVERED_WEIGHT * sum(slack) + NOBODY_WEIGHT * sum(nobody))
 
     def fairness(self) -> None:
         m, staff = self.model, self.request.staff
