@@ -33,7 +33,8 @@ UNCOVERED_WEIGHT = 1000  # one uncovered person-hour outweighs any fairness or p
 # On top of UNCOVERED_WEIGHT when nobody with the skill is on at all: a short-handed hour only queues
 # messages, an hour with nobody who reads the language leaves every one of them for the next shift.
 # So a person who alone speaks a language goes where it is asked, not where generic seats are a bit
-# fuller. Below ON_CALL_GAP_WEIGHT: a whole night nobody can be paged still costs more.
+# fuller. The extra alone stays below ON_CALL_GAP_WEIGHT: a first seat is one hour, an on-call gap
+# is a whole evening nobody can be paged.
 NOBODY_WEIGHT = 1500
 FAIRNESS_WEIGHT = 20  # per extra night/weekend/on-call on the most loaded person
 PREFERENCE_WEIGHT = 5  # per shift a person asked to avoid
