@@ -28,21 +28,17 @@ from triage.scheduling.planning.roster_model import (
     unworkable_templates,
 )
 from triage.scheduling.planning.roster_solve import DEFAULT_WORKERS, SolveRun, solve
+from triage.scheduling.planning.roster_weights import (
+    FAIRNESS_WEIGHT,
+    ON_CALL_GAP_WEIGHT,
+    PREFERENCE_WEIGHT,
+    UNCOVERED_WEIGHT,
+    first_seat_weights,
+)
 
-UNCOVERED_WEIGHT = 1000  # one uncovered person-hour outweighs any fairness or preference cost
-# On top of UNCOVERED_WEIGHT when nobody with the skill is on at all: a short-handed hour only queues
-# messages, an hour with nobody who reads the language leaves every one of them for the next shift.
-# So a person who alone speaks a language goes where it is asked, not where generic seats are a bit
-# fuller. The extra alone stays below ON_CALL_GAP_WEIGHT: a first seat is one hour, an on-call gap
-# is a whole evening nobody can be paged.
-NOBODY_WEIGHT = 1500
-FAIRNESS_WEIGHT = 20  # per extra night/weekend/on-call on the most loaded person
-PREFERENCE_WEIGHT = 5  # per shift a person asked to avoid
 # 17:00-22:00 in the on-call person's own zone: the evening after a day shift, never their night.
 # Follow the sun: someone else's working day covers the deep night; on-call covers the seams.
 ON_CALL_HOURS = (17, 22)
-ON_CALL_GAP_WEIGHT = 3000  # a night nobody can be paged turns every critical item into a gap
-
 
 class _Builder:
     """Holds the CP-SAT model and its variables while constraints are added."""
@@ -136,6 +132,7 @@ class _Builder:
                     for h in c.hours:
                         covering[h].append(self.x[i])
             slack, nobody = [], []
+            first_seat = first_seat_weights(need, self.request.volume.get(skill))
             for h in range(WEEK_HOURS):
                 want = int(need[h]) if h < len(need) else 0
                 s = m.NewIntVar(0, max(want, 0), f"u_{skill}_{h}")
@@ -143,10 +140,10 @@ class _Builder:
                     m.Add(sum(covering[h]) + s >= want)
                     empty = m.NewBoolVar(f"e_{skill}_{h}")
                     m.Add(sum(covering[h]) + empty >= 1)
-                    nobody.append(empty)
+                    nobody.append(first_seat[h] * empty)
                 slack.append(s)
             self.slack[skill] = slack
-            self.cost.append(UNCOVERED_WEIGHT * sum(slack) + NOBODY_WEIGHT * sum(nobody))
+            self.cost.append(UNCOVERED_WEIGHT * sum(slack) + sum(nobody))
 
     def fairness(self) -> None:
         m, staff = self.model, self.request.staff
@@ -202,9 +199,10 @@ def _check(request: RosterRequest) -> None:
     known = index_staff(request.staff)
     for staff_id in request.history:
         find_staff(known, staff_id)
-    for skill, need in request.demand.items():
-        if len(need) != WEEK_HOURS:
-            raise SchedulingError(f"demand for {skill!r} has {len(need)} hours, expected {WEEK_HOURS}")
+    for label, series in (("demand", request.demand), ("volume", request.volume)):
+        for skill, values in series.items():
+            if len(values) != WEEK_HOURS:
+                raise SchedulingError(f"{label} for {skill!r} has {len(values)} hours, expected {WEEK_HOURS}")
 
 
 def _spoils_rest(c: Candidate, window: Interval, min_rest: timedelta) -> bool:

@@ -42,6 +42,9 @@ class RosterRequest:
     rules: StaffingRules
     history: Mapping[str, RosterHistory] = field(default_factory=dict)
     on_call: bool = True
+    # skill (or ANY) -> expected arrivals per hour, when known: where in the week a language is busy,
+    # which people-needed alone hides (one message and four both need a seat)
+    volume: Mapping[str, Sequence[float]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)

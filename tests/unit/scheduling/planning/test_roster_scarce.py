@@ -51,3 +51,32 @@ def test_the_japanese_hours_no_one_covers_are_reported_as_japanese():
     roster = kai_alone_speaks_japanese()
     assert sum(roster.uncovered["ja"]) == 3
     assert all(roster.uncovered["ja"][h] == 1 - roster.planned["ja"][h] for h in JA_MORNINGS)
+
+
+PEAK = [d * 24 + h for d in range(5) for h in JA_HOURS]  # weekday mornings in Tokyo
+
+
+def yuki_alone_speaks_japanese(volume: bool) -> Roster:
+    """Japanese arrives all week, so every hour needs a seat, but most of it on Tokyo weekday mornings;
+    Yuki's 40 hours cannot cover the week, and every other hour of hers is as wanted as those."""
+    staff = [person("yuki", "Asia/Tokyo", "ja"), *(person(f"eu{i}", "Europe/London") for i in range(3))]
+    demand = {ANY: [3] * 168, "en": [2] * 168, "ja": [2] * 168}
+    arrivals = {"ja": [4.0 if h in PEAK else 0.3 for h in range(168)]} if volume else {}
+    request = RosterRequest(MONDAY, staff, LOCAL, demand, StaffingRules(), on_call=False, volume=arrivals)
+    return plan_roster(request, time_limit=10)
+
+
+def test_a_lone_speaker_covers_the_hours_their_language_is_busiest_when_the_forecast_is_known():
+    roster = yuki_alone_speaks_japanese(volume=True)
+    missed = [f"day {h // 24} {h % 24:02d}:00" for h in PEAK if not roster.planned["ja"][h]]
+    assert missed == []
+
+
+def test_a_forecast_of_the_wrong_length_is_refused_naming_the_skill():
+    import pytest
+
+    from triage.scheduling.domain.errors import SchedulingError
+    request = RosterRequest(MONDAY, [person("yuki", "Asia/Tokyo", "ja")], LOCAL, {"ja": [1] * 168},
+                            StaffingRules(), volume={"ja": [1.0] * 24})
+    with pytest.raises(SchedulingError, match="volume for 'ja' has 24 hours"):
+        plan_roster(request, time_limit=1)
