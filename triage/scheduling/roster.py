@@ -43,16 +43,24 @@ def default_demand() -> list[int]:
     return [DEFAULT_DAY[h % 24] if h // 24 < 5 else min(1, DEFAULT_DAY[h % 24]) for h in range(WEEK_HOURS)]
 
 
+@dataclass(frozen=True)
+class SkillDemand:
+    """People needed and expected arrivals per hour of the week, for '*' and each planned language."""
+
+    people: dict[str, list[int]]
+    arrivals: dict[str, list[float]]
+    source: str
+
+
 def history_demand(*, session: Session, rules: StaffingRules, now: datetime) -> tuple[list[int], str]:
     """People needed per hour of the week, from the last weeks' arrivals (or the default)."""
-    demand, source = skill_demand(session=session, rules=rules, now=now)
-    return demand[ANY], source
+    demand = skill_demand(session=session, rules=rules, now=now)
+    return demand.people[ANY], demand.source
 
 
-def skill_demand(*, session: Session, rules: StaffingRules, now: datetime
-                 ) -> tuple[dict[str, list[int]], str]:
-    """People needed per hour for anyone ('*') and for each language with enough history: the router
-    gives an item in a language only to someone who speaks it, so the plan has to place them too."""
+def skill_demand(*, session: Session, rules: StaffingRules, now: datetime) -> SkillDemand:
+    """Demand for anyone ('*') and for each language with enough history: the router gives an item
+    in a language only to someone who speaks it, so the plan has to place them too."""
     from triage.scheduling.planning.forecast import people_needed
 
     since = now - timedelta(weeks=HISTORY_WEEKS)
@@ -60,15 +68,15 @@ def skill_demand(*, session: Session, rules: StaffingRules, now: datetime
     rows = session.execute(select(t.Message.created_at, t.Message.urgency, t.Message.language)
                            .where(t.Message.created_at >= since, t.Message.created_at <= now)).all()
     if len(rows) < MIN_HISTORY:
-        return ({ANY: default_demand()},
-                f"default demand (only {len(rows)} messages in {HISTORY_WEEKS} weeks)")
+        return SkillDemand({ANY: default_demand()}, {},
+                           f"default demand (only {len(rows)} messages in {HISTORY_WEEKS} weeks)")
     zone = ZoneInfo(rules.team_timezone)
     weeks = max(1.0, (now - min(r for r, _, _ in rows)) / timedelta(weeks=1))
     groups: dict[str, list] = {ANY: list(rows)}
     for row in rows:
         if row.language:
             groups.setdefault(row.language, []).append(row)
-    demand = {}
+    people, arrivals = {}, {}
     for skill, group in groups.items():
         if skill != ANY and len(group) < MIN_LANGUAGE_HISTORY:
             continue
@@ -77,10 +85,11 @@ def skill_demand(*, session: Session, rules: StaffingRules, now: datetime
             local = received.astimezone(zone)
             counts[local.weekday() * 24 + local.hour] += 1
         mix = Counter(u or "normal" for _, u, _ in group)
-        demand[skill] = people_needed([c / weeks for c in counts], rules=rules, mix=dict(mix))
-    languages = sorted(s for s in demand if s != ANY)
-    return demand, (f"forecast from {len(rows)} messages"
-                    + (f" ({', '.join(languages)} planned apart)" if languages else ""))
+        arrivals[skill] = [c / weeks for c in counts]
+        people[skill] = people_needed(arrivals[skill], rules=rules, mix=dict(mix))
+    languages = sorted(s for s in people if s != ANY)
+    return SkillDemand(people, arrivals, f"forecast from {len(rows)} messages"
+                       + (f" ({', '.join(languages)} planned apart)" if languages else ""))
 
 
 def domain_staff(*, session: Session, start: datetime, end: datetime) -> list[Staff]:
@@ -126,12 +135,13 @@ def plan_week(*, session: Session, rules: StaffingRules, templates: list[ShiftTe
     from triage.scheduling.planning.roster import plan_roster
 
     start = week_start(now, rules.team_timezone) + timedelta(weeks=1)
-    by_skill, source = {ANY: list(demand or [])}, "given by the caller"
+    wanted = SkillDemand({ANY: list(demand or [])}, {}, "given by the caller")
     if demand is None:
-        by_skill, source = skill_demand(session=session, rules=rules, now=now)
+        wanted = skill_demand(session=session, rules=rules, now=now)
     staff = domain_staff(session=session, start=start, end=start + timedelta(weeks=1))
-    roster = plan_roster(RosterRequest(start, staff, templates, by_skill, rules), time_limit=time_limit)
-    return PlanResult(start, list(by_skill[ANY]), source, roster, {s.id: s.name for s in staff})
+    roster = plan_roster(RosterRequest(start, staff, templates, wanted.people, rules, volume=wanted.arrivals),
+                         time_limit=time_limit)
+    return PlanResult(start, list(wanted.people[ANY]), wanted.source, roster, {s.id: s.name for s in staff})
 
 
 def remember(conn: redis.Redis, result: PlanResult) -> None:
