@@ -68,6 +68,13 @@ def report(label: str, roster) -> None:
           f"{f'{within:.2f} s' if within is not None else 'n/a'}; total {roster.wall_seconds:.1f} s"
           f" ({roster.work:.1f} units of deterministic work); uncovered person-hours {uncovered};"
           f" shifts {len(roster.shifts)}" + "".join(f"\n    note: {n}" for n in roster.notes))
+    print(f"{'':<22} uncovered by skill {_by_skill(roster)}")
+
+
+def _by_skill(roster) -> str:
+    """Person-hours short per skill, and in brackets the hours with nobody on who has the skill."""
+    nobody = roster.hours_with_nobody()
+    return ", ".join(f"{s} {sum(u)} ({len(nobody[s])})" for s, u in roster.uncovered.items())
 
 
 def main() -> None:

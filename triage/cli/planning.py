@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+from datetime import timedelta
 from pathlib import Path
 from typing import Annotated
 
@@ -45,6 +46,7 @@ def plan(scenario: OptionalScenario = None,
     """
     from triage.scheduling.planning.plan import build_plan
     from triage.scheduling.planning.report import coverage_chart
+    from triage.scheduling.planning.roster_gaps import skill_gaps
 
     if scenario is None:
         from triage.scheduling.planning.live import plan_live
@@ -65,6 +67,11 @@ def plan(scenario: OptionalScenario = None,
                       str(sum(sum(v) for v in roster.uncovered.values())), f"{roster.wall_seconds:.1f}")
     coverage_chart(result, out / "coverage.png")
     console.print(table)
+    for i, roster in enumerate(result.rosters):
+        gaps = skill_gaps(roster.uncovered, roster.planned, week_start=sc.start + timedelta(weeks=i),
+                          zone=sc.rules.team_timezone)
+        for gap in gaps:
+            console.print(f"week {i + 1} {gap.text}", markup=False)
     for f in result.forecasts.values():
         if f.mae is not None:
             console.print(f"forecast {f.skill}: {f.model}, held-back week MAE {f.mae:.2f}/h"

@@ -17,10 +17,14 @@ from triage.platform import tables as t
 from triage.scheduling import store as repo
 from triage.scheduling.domain.rules import ShiftTemplate, StaffingRules
 from triage.scheduling.domain.staff import Staff, staff_from_dict
+from triage.scheduling.planning.roster_gaps import skill_gaps
 from triage.scheduling.planning.roster_model import ANY, WEEK_HOURS, Roster, RosterRequest
 
 HISTORY_WEEKS = 4  # a month of traffic gives every hour of the week a few samples
 MIN_HISTORY = 50  # fewer messages than this and the default demand is more honest than a forecast
+# A language with fewer messages than this in HISTORY_WEEKS is left to '*': a handful of messages
+# would put a seat on each of their hours, every week, as if they were a pattern.
+MIN_LANGUAGE_HISTORY = 20
 DEFAULT_PLAN_SECONDS = 5.0  # a feasible plan within 5 s (see bench/bench_roster.py)
 LAST_PLAN_KEY = "triage:roster:last-plan"
 # Without history: one person from 08:00 to 20:00 every day, two in the weekday core 10:00-16:00.
@@ -39,25 +43,53 @@ def default_demand() -> list[int]:
     return [DEFAULT_DAY[h % 24] if h // 24 < 5 else min(1, DEFAULT_DAY[h % 24]) for h in range(WEEK_HOURS)]
 
 
+@dataclass(frozen=True)
+class SkillDemand:
+    """People needed and expected arrivals per hour of the week, for '*' and each planned language."""
+
+    people: dict[str, list[int]]
+    arrivals: dict[str, list[float]]
+    source: str
+
+
 def history_demand(*, session: Session, rules: StaffingRules, now: datetime) -> tuple[list[int], str]:
     """People needed per hour of the week, from the last weeks' arrivals (or the default)."""
+    demand = skill_demand(session=session, rules=rules, now=now)
+    return demand.people[ANY], demand.source
+
+
+def skill_demand(*, session: Session, rules: StaffingRules, now: datetime) -> SkillDemand:
+    """Demand for anyone ('*') and for each language with enough history: the router gives an item
+    in a language only to someone who speaks it, so the plan has to place them too."""
     from triage.scheduling.planning.forecast import people_needed
 
     since = now - timedelta(weeks=HISTORY_WEEKS)
     # When people wrote, not when we stored it: an import or a backlog lands all at once.
-    rows = session.execute(select(t.Message.created_at, t.Message.urgency)
+    rows = session.execute(select(t.Message.created_at, t.Message.urgency, t.Message.language)
                            .where(t.Message.created_at >= since, t.Message.created_at <= now)).all()
     if len(rows) < MIN_HISTORY:
-        return default_demand(), f"default demand (only {len(rows)} messages in {HISTORY_WEEKS} weeks)"
+        return SkillDemand({ANY: default_demand()}, {},
+                           f"default demand (only {len(rows)} messages in {HISTORY_WEEKS} weeks)")
     zone = ZoneInfo(rules.team_timezone)
-    counts = [0.0] * WEEK_HOURS
-    for received, _ in rows:
-        local = received.astimezone(zone)
-        counts[local.weekday() * 24 + local.hour] += 1
-    weeks = max(1.0, (now - min(r for r, _ in rows)) / timedelta(weeks=1))
-    mix = Counter(u or "normal" for _, u in rows)
-    hourly = [c / weeks for c in counts]
-    return people_needed(hourly, rules=rules, mix=dict(mix)), f"forecast from {len(rows)} messages"
+    weeks = max(1.0, (now - min(r for r, _, _ in rows)) / timedelta(weeks=1))
+    groups: dict[str, list] = {ANY: list(rows)}
+    for row in rows:
+        if row.language:
+            groups.setdefault(row.language, []).append(row)
+    people, arrivals = {}, {}
+    for skill, group in groups.items():
+        if skill != ANY and len(group) < MIN_LANGUAGE_HISTORY:
+            continue
+        counts = [0.0] * WEEK_HOURS
+        for received, _, _ in group:
+            local = received.astimezone(zone)
+            counts[local.weekday() * 24 + local.hour] += 1
+        mix = Counter(u or "normal" for _, u, _ in group)
+        arrivals[skill] = [c / weeks for c in counts]
+        people[skill] = people_needed(arrivals[skill], rules=rules, mix=dict(mix))
+    languages = sorted(s for s in people if s != ANY)
+    return SkillDemand(people, arrivals, f"forecast from {len(rows)} messages"
+                       + (f" ({', '.join(languages)} planned apart)" if languages else ""))
 
 
 def domain_staff(*, session: Session, start: datetime, end: datetime) -> list[Staff]:
@@ -89,7 +121,11 @@ class PlanResult:
                     "demand_source": self.source, "names": self.names,
                     "uncovered_hours": [{"hour": (self.week_start + timedelta(hours=h)).isoformat(),
                                          "missing": n} for h, n in enumerate(uncovered) if n],
-                    "uncovered_total": sum(uncovered)})
+                    "uncovered_total": sum(uncovered),
+                    "skill_gaps": [{"skill": g.skill, "short": g.short, "nobody": g.nobody, "text": g.text}
+                                   for g in skill_gaps(out["uncovered"], out["planned"],
+                                                       week_start=self.week_start,
+                                                       zone=str(self.week_start.tzinfo))]})
         return out
 
 
@@ -99,13 +135,13 @@ def plan_week(*, session: Session, rules: StaffingRules, templates: list[ShiftTe
     from triage.scheduling.planning.roster import plan_roster
 
     start = week_start(now, rules.team_timezone) + timedelta(weeks=1)
-    source = "given by the caller"
+    wanted = SkillDemand({ANY: list(demand or [])}, {}, "given by the caller")
     if demand is None:
-        demand, source = history_demand(session=session, rules=rules, now=now)
+        wanted = skill_demand(session=session, rules=rules, now=now)
     staff = domain_staff(session=session, start=start, end=start + timedelta(weeks=1))
-    roster = plan_roster(RosterRequest(start, staff, templates, {ANY: demand}, rules),
+    roster = plan_roster(RosterRequest(start, staff, templates, wanted.people, rules, volume=wanted.arrivals),
                          time_limit=time_limit)
-    return PlanResult(start, list(demand), source, roster, {s.id: s.name for s in staff})
+    return PlanResult(start, list(wanted.people[ANY]), wanted.source, roster, {s.id: s.name for s in staff})
 
 
 def remember(conn: redis.Redis, result: PlanResult) -> None:

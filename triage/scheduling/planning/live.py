@@ -31,6 +31,8 @@ def plan_live(console: Console, *, seconds: float, publish: bool) -> None:
     plan = result.as_dict()
     console.print(f"week of {result.week_start:%d %b %Y}: {plan['status']}, {len(plan['shifts'])} shifts,"
                   f" {plan['uncovered_total']} uncovered person-hours ({result.source})")
+    for gap in plan["skill_gaps"]:
+        console.print(f"  {gap['text']}", markup=False)
     if not publish:
         console.print("not published: run `triage plan --publish` or use the roster page to publish")
         return

@@ -68,8 +68,10 @@ def build_plan(scenario: Scenario, *, time_limit: float = 20.0) -> Plan:
         week = {skill: people_needed(f.hourly[w * WEEK_HOURS:(w + 1) * WEEK_HOURS], rules=scenario.rules,
                                      mix=t.urgency_mix) for skill, f in forecasts.items()}
         week[ANY] = week.pop("*", [0] * WEEK_HOURS)
+        volume = {ANY if skill == "*" else skill: f.hourly[w * WEEK_HOURS:(w + 1) * WEEK_HOURS]
+                  for skill, f in forecasts.items()}
         request = RosterRequest(scenario.start + timedelta(weeks=w), scenario.staff, scenario.templates,
-                                week, scenario.rules, history)
+                                week, scenario.rules, history, volume=volume)
         roster = plan_roster(request, time_limit=time_limit)
         demand.append(week)
         rosters.append(roster)

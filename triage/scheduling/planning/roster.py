@@ -28,15 +28,17 @@ from triage.scheduling.planning.roster_model import (
     unworkable_templates,
 )
 from triage.scheduling.planning.roster_solve import DEFAULT_WORKERS, SolveRun, solve
+from triage.scheduling.planning.roster_weights import (
+    FAIRNESS_WEIGHT,
+    ON_CALL_GAP_WEIGHT,
+    PREFERENCE_WEIGHT,
+    UNCOVERED_WEIGHT,
+    first_seat_weights,
+)
 
-UNCOVERED_WEIGHT = 1000  # one uncovered person-hour outweighs any fairness or preference cost
-FAIRNESS_WEIGHT = 20  # per extra night/weekend/on-call on the most loaded person
-PREFERENCE_WEIGHT = 5  # per shift a person asked to avoid
 # 17:00-22:00 in the on-call person's own zone: the evening after a day shift, never their night.
 # Follow the sun: someone else's working day covers the deep night; on-call covers the seams.
 ON_CALL_HOURS = (17, 22)
-ON_CALL_GAP_WEIGHT = 3000  # a night nobody can be paged turns every critical item into a gap
-
 
 class _Builder:
     """Holds the CP-SAT model and its variables while constraints are added."""
@@ -129,15 +131,19 @@ class _Builder:
                 if skill == ANY or skill in staff[c.person].tags:
                     for h in c.hours:
                         covering[h].append(self.x[i])
-            slack = []
+            slack, nobody = [], []
+            first_seat = first_seat_weights(need, self.request.volume.get(skill))
             for h in range(WEEK_HOURS):
                 want = int(need[h]) if h < len(need) else 0
                 s = m.NewIntVar(0, max(want, 0), f"u_{skill}_{h}")
                 if want > 0:
                     m.Add(sum(covering[h]) + s >= want)
+                    empty = m.NewBoolVar(f"e_{skill}_{h}")
+                    m.Add(sum(covering[h]) + empty >= 1)
+                    nobody.append(first_seat[h] * empty)
                 slack.append(s)
             self.slack[skill] = slack
-            self.cost.append(UNCOVERED_WEIGHT * sum(slack))
+            self.cost.append(UNCOVERED_WEIGHT * sum(slack) + sum(nobody))
 
     def fairness(self) -> None:
         m, staff = self.model, self.request.staff
@@ -193,9 +199,10 @@ def _check(request: RosterRequest) -> None:
     known = index_staff(request.staff)
     for staff_id in request.history:
         find_staff(known, staff_id)
-    for skill, need in request.demand.items():
-        if len(need) != WEEK_HOURS:
-            raise SchedulingError(f"demand for {skill!r} has {len(need)} hours, expected {WEEK_HOURS}")
+    for label, series in (("demand", request.demand), ("volume", request.volume)):
+        for skill, values in series.items():
+            if len(values) != WEEK_HOURS:
+                raise SchedulingError(f"{label} for {skill!r} has {len(values)} hours, expected {WEEK_HOURS}")
 
 
 def _spoils_rest(c: Candidate, window: Interval, min_rest: timedelta) -> bool:

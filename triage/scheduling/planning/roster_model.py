@@ -42,6 +42,9 @@ class RosterRequest:
     rules: StaffingRules
     history: Mapping[str, RosterHistory] = field(default_factory=dict)
     on_call: bool = True
+    # skill (or ANY) -> expected arrivals per hour, when known: where in the week a language is busy,
+    # which people-needed alone hides (one message and four both need a seat)
+    volume: Mapping[str, Sequence[float]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,6 +79,10 @@ class Roster:
         """Relative distance between the plan and the solver's best bound (0 = proven optimal)."""
         return 0.0 if self.objective <= 0 else max(0.0, (self.objective - self.bound) / self.objective)
 
+    def hours_with_nobody(self) -> dict[str, list[int]]:
+        """Per skill, the week hours with demand and nobody on shift who has that skill."""
+        return hours_with_nobody(self.uncovered, self.planned)
+
     def shifts_of(self, person_id: str) -> list[PlannedShift]:
         return [s for s in self.shifts if s.person_id == person_id]
 
@@ -89,6 +96,13 @@ class Roster:
                 "on_call": [{"person_id": p, "start": w.start.isoformat(), "end": w.end.isoformat()}
                             for p, w in self.on_call],
                 "uncovered": self.uncovered, "planned": self.planned}
+
+
+def hours_with_nobody(uncovered: Mapping[str, Sequence[int]], planned: Mapping[str, Sequence[int]]
+                      ) -> dict[str, list[int]]:
+    """Per skill, the hours some of its demand is uncovered and nobody with the skill is planned."""
+    return {s: [h for h, n in enumerate(short) if n and not (planned.get(s) or [0] * len(short))[h]]
+            for s, short in uncovered.items()}
 
 
 @dataclass(frozen=True, slots=True)
