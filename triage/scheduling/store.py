@@ -12,6 +12,7 @@ from sqlalchemy import Row, and_, delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from triage.core.errors import NotFound
+from triage.intake.messages import chunks
 from triage.platform import tables as t
 from triage.platform import tables_scheduling as ts
 from triage.scoring.incidents import shown_in_inbox
@@ -156,10 +157,10 @@ def routing_notes(*, session: Session, message_ids: Sequence[int]) -> dict[int, 
         return {}
     r = ts.MessageRouting
     notes = {}
-    for chunk in range(0, len(message_ids), 5000):  # bound the IN list (SQLite's variable limit)
-        notes.update({mid: Note(reason, until, released) for mid, reason, until, released in session.execute(
-            select(r.message_id, r.wait_reason, r.wait_until, r.released_from)
-            .where(r.message_id.in_(list(message_ids[chunk:chunk + 5000]))))})
+    for chunk in chunks(message_ids, 5000):  # IN lists the databases accept
+        rows = session.execute(select(r.message_id, r.wait_reason, r.wait_until, r.released_from)
+                               .where(r.message_id.in_(chunk)))
+        notes.update({mid: Note(reason, until, released) for mid, reason, until, released in rows})
     return notes
 
 
