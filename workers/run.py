@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from rq import SimpleWorker, Worker
 
-from triage.platform import logs, metrics
+from triage.platform import heap, logs, metrics
 from triage.platform.queue import WORK_ORDER, PromptStop, queue
 from triage.scoring.domain.rules import RuleScorer
 from workers import jobs
@@ -15,7 +15,13 @@ WORKER_TTL = 60
 
 
 class _Observed(PromptStop):
-    """Binds the job id to every log line of the job and beats the heartbeat gauge with RQ's own."""
+    """Binds the job id to every log line of the job and beats the heartbeat gauge with RQ's own.
+
+    After a job it hands freed heap back to the OS (at most every few seconds): without that a
+    SimpleWorker's memory ratchets up to its biggest routing pass so far (see platform/heap.py).
+    """
+
+    _trimmer: heap.Trimmer | None = None
 
     def perform_job(self, job, queue, *args, **kwargs):
         logs.clear()
@@ -24,6 +30,9 @@ class _Observed(PromptStop):
             return super().perform_job(job, queue, *args, **kwargs)
         finally:
             logs.clear()
+            if self._trimmer is None:
+                self._trimmer = heap.Trimmer()
+            self._trimmer.maybe()
 
     def heartbeat(self, *args, **kwargs):
         metrics.WORKER_HEARTBEAT.set_to_current_time()
