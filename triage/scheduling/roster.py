@@ -18,7 +18,7 @@ from triage.scheduling import store as repo
 from triage.scheduling.domain.rules import ShiftTemplate, StaffingRules
 from triage.scheduling.domain.staff import Staff, staff_from_dict
 from triage.scheduling.planning.roster_gaps import skill_gaps
-from triage.scheduling.planning.roster_model import ANY, WEEK_HOURS, Roster, RosterRequest
+from triage.scheduling.planning.roster_model import ANY, WEEK_HOURS, Roster, RosterRequest, hour_at
 
 HISTORY_WEEKS = 4  # a month of traffic gives every hour of the week a few samples
 MIN_HISTORY = 50  # fewer messages than this and the default demand is more honest than a forecast
@@ -92,6 +92,17 @@ def skill_demand(*, session: Session, rules: StaffingRules, now: datetime) -> Sk
                        + (f" ({', '.join(languages)} planned apart)" if languages else ""))
 
 
+def on_week(demand: SkillDemand, start: datetime) -> SkillDemand:
+    """A demand by hour of the week on the clock, laid on the elapsed hours of the week at `start`.
+
+    People write at clock times (Monday 09:00 is busy whatever the offset), while the roster counts
+    elapsed hours: in a week with a clock change the two part by an hour after it.
+    """
+    slots = [(at.weekday() * 24 + at.hour) for at in (hour_at(start, h) for h in range(WEEK_HOURS))]
+    return SkillDemand({s: [v[i] for i in slots] for s, v in demand.people.items()},
+                       {s: [v[i] for i in slots] for s, v in demand.arrivals.items()}, demand.source)
+
+
 def domain_staff(*, session: Session, start: datetime, end: datetime) -> list[Staff]:
     """Active staff as the planner sees them, with their time off inside the week."""
     away: dict[int, list[dict[str, str]]] = {}
@@ -119,7 +130,7 @@ class PlanResult:
         uncovered = out["uncovered"].get(ANY, [0] * WEEK_HOURS)
         out.update({"week_start": self.week_start.isoformat(), "demand": self.demand,
                     "demand_source": self.source, "names": self.names,
-                    "uncovered_hours": [{"hour": (self.week_start + timedelta(hours=h)).isoformat(),
+                    "uncovered_hours": [{"hour": hour_at(self.week_start, h).isoformat(),
                                          "missing": n} for h, n in enumerate(uncovered) if n],
                     "uncovered_total": sum(uncovered),
                     "skill_gaps": [{"skill": g.skill, "short": g.short, "nobody": g.nobody, "text": g.text}
@@ -137,7 +148,7 @@ def plan_week(*, session: Session, rules: StaffingRules, templates: list[ShiftTe
     start = week_start(now, rules.team_timezone) + timedelta(weeks=1)
     wanted = SkillDemand({ANY: list(demand or [])}, {}, "given by the caller")
     if demand is None:
-        wanted = skill_demand(session=session, rules=rules, now=now)
+        wanted = on_week(skill_demand(session=session, rules=rules, now=now), start)
     staff = domain_staff(session=session, start=start, end=start + timedelta(weeks=1))
     roster = plan_roster(RosterRequest(start, staff, templates, wanted.people, rules, volume=wanted.arrivals),
                          time_limit=time_limit)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 NIGHT_START, NIGHT_END = time(23), time(6)  # EU working-time directive: a night includes 00:00-05:00
@@ -16,21 +16,27 @@ def local_midnight(day: date, zone: ZoneInfo) -> datetime:
 
 
 def split_by_local_day(start: datetime, end: datetime, zone: ZoneInfo) -> Iterator[tuple[date, float]]:
-    """Hours of [start, end) falling in each local calendar day of `zone`."""
+    """Hours of [start, end) falling in each local calendar day of `zone`.
+
+    In UTC: Python subtracts two datetimes of the same zone by their wall clocks, so the night the
+    clocks go forward would count 8 hours from 00:00 to 08:00 where 7 passed.
+    """
+    start, end = start.astimezone(UTC), end.astimezone(UTC)
     day = start.astimezone(zone).date()
     while start < end:
-        cut = min(end, local_midnight(day + timedelta(days=1), zone))
+        cut = min(end, local_midnight(day + timedelta(days=1), zone).astimezone(UTC))
         if cut > start:
             yield day, (cut - start) / HOUR
         start, day = cut, day + timedelta(days=1)
 
 
 def night_hours(start: datetime, end: datetime, zone: ZoneInfo) -> float:
-    """Hours of [start, end) inside local 23:00-06:00 in `zone`."""
+    """Hours of [start, end) inside local 23:00-06:00 in `zone` (elapsed hours, as above)."""
+    start, end = start.astimezone(UTC), end.astimezone(UTC)
     total, day = 0.0, start.astimezone(zone).date() - timedelta(days=1)
     while datetime.combine(day, NIGHT_START, zone) < end:
-        lo = datetime.combine(day, NIGHT_START, zone)
-        hi = datetime.combine(day + timedelta(days=1), NIGHT_END, zone)
+        lo = datetime.combine(day, NIGHT_START, zone).astimezone(UTC)
+        hi = datetime.combine(day + timedelta(days=1), NIGHT_END, zone).astimezone(UTC)
         total += max(timedelta(0), min(end, hi) - max(start, lo)) / HOUR
         day += timedelta(days=1)
     return total

@@ -221,7 +221,7 @@ def _spoils_rest(c: Candidate, window: Interval, min_rest: timedelta) -> bool:
 
 
 def on_call_window(request: RosterRequest, person: int, day: int) -> Interval:
-    """The on-call night of `day` in the person's own zone: 22:00 to 07:00 local, DST-correct."""
+    """The on-call window of `day` in the person's own zone (ON_CALL_HOURS local), DST-correct."""
     zone = ZoneInfo(request.staff[person].timezone)
     first = request.week_start.astimezone(ZoneInfo(request.rules.team_timezone)).date() + timedelta(days=day)
     start = datetime.combine(first, time(ON_CALL_HOURS[0]), zone)

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from triage.scheduling.planning.roster_model import ANY, hours_with_nobody
+from triage.scheduling.planning.roster_model import ANY, hour_at, hours_with_nobody
 
 MAX_SPANS = 8  # more than a line's worth of spans reads as noise; the count still says how many
 
@@ -53,10 +53,8 @@ def _spans(hours: Sequence[int], week_start: datetime, zone: ZoneInfo) -> list[s
             runs[-1][1] = h + 1
         else:
             runs.append([h, h + 1])
-    origin = week_start.astimezone(UTC)
     out = []
     for first, end in runs:
-        a = (origin + timedelta(hours=first)).astimezone(zone)
-        b = (origin + timedelta(hours=end)).astimezone(zone)
+        a, b = (hour_at(week_start, h).astimezone(zone) for h in (first, end))
         out.append(f"{a:%a %H:%M}-{b:%H:%M}" if b.date() == a.date() else f"{a:%a %H:%M}-{b:%a %H:%M}")
     return out

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -17,6 +17,12 @@ ANY = "*"  # demand any person can cover, whatever their skills
 DAYS = 7
 WEEK_HOURS = 168
 HOUR = timedelta(hours=1)
+
+
+def hour_at(week_start: datetime, hour: int) -> datetime:
+    """The start of week hour `hour`, in `week_start`'s zone: hours are elapsed, not read off a clock,
+    so a week with a clock change still has its hours where the roster and the traffic put them."""
+    return (week_start.astimezone(UTC) + hour * HOUR).astimezone(week_start.tzinfo)
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,7 +140,9 @@ def _candidate(request: RosterRequest, pi: int, person: Staff, d: int, ti: int) 
     rules, t = request.rules, request.templates[ti]
     zone = ZoneInfo(person.timezone)
     base = request.week_start.astimezone(ZoneInfo(rules.team_timezone)).date()
-    start = local_start(base, d, t, person.timezone if t.local else rules.team_timezone)
+    # In UTC: a template's hours are hours worked, and Python subtracts two times of one zone by
+    # their wall clocks, so the same shift got different week hours in two zones on a DST Sunday.
+    start = local_start(base, d, t, person.timezone if t.local else rules.team_timezone).astimezone(UTC)
     end = start + timedelta(hours=t.hours)
     if person.is_away(Interval(start, end)):
         return None
@@ -143,8 +151,9 @@ def _candidate(request: RosterRequest, pi: int, person: Staff, d: int, ti: int) 
         return None  # local night work only for people who asked for it
     # Coverage wraps (a steady-state week): a shift starting before Monday 00:00 team time, or
     # running past Sunday midnight, staffs the matching hours at the other end of the week.
-    first = math.floor((start - request.week_start) / HOUR)
-    last = math.ceil((end - request.week_start) / HOUR)
+    origin = request.week_start.astimezone(UTC)
+    first = math.floor((start - origin) / HOUR)
+    last = math.ceil((end - origin) / HOUR)
     covered = tuple(h % WEEK_HOURS for h in range(first, last))
     days = tuple((day - base).days for day in local_days_touched(start, end, zone))
     return Candidate(pi, d, ti, start, end, covered, t.hours, at_night >= NIGHT_MIN_HOURS,
