@@ -18,6 +18,11 @@ from sqlalchemy.orm import Session, sessionmaker
 from triage.platform import tables, tables_relationship, tables_replies, tables_scheduling  # noqa: F401
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+# Prepared statements each SQLite connection keeps (Python's default is 128). An IN list of n ids is
+# a new statement for every n, and one with 600 ids holds about 65 KB of SQLite's heap: on the
+# soak, the tick's SQLite heap grew from 3 to 14 MB this way, live memory that looked like a leak
+# (PostgreSQL keeps its prepared statements server-side). Our hot statements are a few dozen.
+SQLITE_CACHED_STATEMENTS = 32
 
 
 def make_engine(url: str) -> Engine:
@@ -26,7 +31,8 @@ def make_engine(url: str) -> Engine:
         path = url.split("///", 1)[-1]
         if path and path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
+        engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False,
+                                                  "cached_statements": SQLITE_CACHED_STATEMENTS})
 
         @event.listens_for(engine, "connect")
         def _pragmas(dbapi_conn, _record) -> None:
