@@ -256,3 +256,26 @@ def test_a_normal_item_never_pushes_other_work_back():
     full = person("ana", open_items=tuple(held(f"l{k}", "low", started=False) for k in range(12)))
     decision = route(snap([item("m1", "normal")], [full]), RULES, NOW)
     assert decision.assignments == () and decision.releases == ()
+
+
+def test_a_critical_item_goes_to_whoever_can_start_it_first_not_the_freshest():
+    # ana has handled less today but is 2 min into a 20-min critical case; bob is near the end of a
+    # normal one: the new critical case would wait about 23 min behind ana and a minute behind bob
+    ana = person("ana", open_items=(held("o1", "critical", assigned_min_ago=2),))
+    bob = person("bob", hours_today=5.0, open_items=(held("o2", "normal", assigned_min_ago=7),
+                                                     held("o3", "normal", started=False)))
+    decision = route(snap([item("c1", "critical")], [ana, bob]), RULES, NOW)
+    assert assigned_to(decision) == {"c1": "bob"}
+    assert "soonest start" in decision.assignments[0].reason
+
+
+def test_a_critical_item_does_not_go_to_someone_whose_break_falls_due_before_they_could_start_it():
+    due = person("ana", shifts=(shift(-5.9),), open_items=(held("o1", "high", assigned_min_ago=1),))
+    later = person("bob", hours_today=6.0, open_items=(held("o2", "high", assigned_min_ago=1),))
+    assert assigned_to(route(snap([item("c1", "critical")], [due, later]), RULES, NOW)) == {"c1": "bob"}
+
+
+def test_a_critical_item_goes_to_someone_idle_before_someone_whose_case_overran():
+    overran = person("ana", open_items=(held("o1", "critical", assigned_min_ago=40),))  # 25 min expected
+    idle = person("bob", hours_today=8.0, hours_week=30.0)  # more tired, so less fresh than ana
+    assert assigned_to(route(snap([item("c1", "critical")], [overran, idle]), RULES, NOW)) == {"c1": "bob"}

@@ -15,6 +15,12 @@ def hhmm(moment: datetime, now: datetime, zone: ZoneInfo) -> str:
     return f"{local:%H:%M}" if local.date() == today else f"{local:%a %H:%M}"
 
 
+def skill_words(group: frozenset[str]) -> str:
+    """' with skill 'es'' for a reason's wording; '' for an item that needs no skill."""
+    names = ", ".join(f"'{x}'" for x in sorted(group))
+    return "" if not group else f" with skill {names}" if len(group) == 1 else f" with skills {names}"
+
+
 def release_due(person: PersonState, item: OpenItem, now: datetime, rules: StaffingRules,
                 zone: ZoneInfo) -> Release | None:
     """The release of `item` from `person` at `now` (shift over, or untouched too long), or None."""

@@ -54,7 +54,7 @@ def interruption_limit(urgency: str, rules: StaffingRules) -> int:
 class Load:
     """Mutable tally for one person while a routing pass hands out work."""
 
-    __slots__ = ("day", "effort", "interruptions", "left", "paged", "person", "version", "week")
+    __slots__ = ("critical", "day", "effort", "interruptions", "left", "paged", "person", "version", "week")
 
     def __init__(self, person: PersonState, kept: tuple[OpenItem, ...], rules: StaffingRules) -> None:
         hours, effort = rules.handling_hours, rules.effort
@@ -65,6 +65,7 @@ class Load:
         self.week = person.hours_week + committed
         self.interruptions = person.assigned_last_hour
         self.paged = 0.0  # hours of pages given in this pass: time at work on top of the shifts
+        self.critical = 0.0  # hours of critical work given in this pass: it goes before the rest
         self.version = 0
         self.left: float | None = None  # hours of shift left, set by the router when it knows `now`
 
@@ -113,6 +114,8 @@ class Load:
         self.week += hours
         self.interruptions += 1
         self.version += 1
+        if urgency == "critical":
+            self.critical += hours
 
     def drop(self, urgency: str, rules: StaffingRules) -> None:
         """An unstarted item handed back: its effort and expected hours are no longer committed."""

@@ -8,9 +8,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from triage.core.scoring import URGENCIES
-from triage.scheduling.domain.handoff import hhmm as _hhmm
-from triage.scheduling.domain.handoff import release_due as _release
-from triage.scheduling.domain.handoff import requeued as _requeued
+from triage.scheduling.domain import handoff
 from triage.scheduling.domain.limits import HOUR, OFF_SHIFT, Load, availability
 from triage.scheduling.domain.paging import choose_on_call, with_skills
 from triage.scheduling.domain.preempt import PREEMPTING, best_preemption, handback_note
@@ -27,6 +25,7 @@ from triage.scheduling.domain.snapshot import (
     Wait,
     WaitingItem,
 )
+from triage.scheduling.domain.soonest import soonest_fit
 
 Group = frozenset[str]
 RANK = {u: n for n, u in enumerate(URGENCIES)}
@@ -35,11 +34,6 @@ RANK = {u: n for n, u in enumerate(URGENCIES)}
 def route(snapshot: Snapshot, rules: StaffingRules, now: datetime) -> RoutingDecision:
     """Decide assignments, waits, pages, coverage gaps and releases for `snapshot` at `now`."""
     return _Pass(snapshot, rules, now).run()
-
-
-def _skill_words(group: Group) -> str:
-    names = ", ".join(f"'{s}'" for s in sorted(group))
-    return "" if not group else f" with skill {names}" if len(group) == 1 else f" with skills {names}"
 
 
 class _Pass:
@@ -56,12 +50,12 @@ class _Pass:
         for person in snapshot.people:
             kept = []
             for item in person.open_items:
-                released = _release(person, item, now, rules, self.zone)
+                released = handoff.release_due(person, item, now, rules, self.zone)
                 if released is None:
                     kept.append(item)
                 else:
                     self.releases.append(released)
-                    self.waiting.append(_requeued(item, person.id))
+                    self.waiting.append(handoff.requeued(item, person.id))
             self.loads[person.id] = Load(person, tuple(kept), rules)
             self.held[person.id] = kept
         self.status = {pid: availability(p, now, rules) for pid, p in self.people.items()}
@@ -159,6 +153,12 @@ class _Pass:
         key = (item.required_skills, urgency)
         if key in self.exhausted:
             return None
+        found = soonest_fit(item, self._heap(item.required_skills), self.loads, self.held, self.now, rules) \
+            if urgency == "critical" else None
+        if found is not None:  # a critical item goes to whoever starts it first (domain/soonest.py)
+            words = handoff.skill_words(item.required_skills)
+            return self._assign(item, found[0], f"soonest start on shift{words} (in about"
+                                f" {round(found[1] * 60)} min)", "freshest_fit")
         heap, skipped, chosen, previous = self._heap(item.required_skills), [], None, None
         while heap:
             entry = heapq.heappop(heap)
@@ -183,7 +183,7 @@ class _Pass:
                 self.exhausted.add(key)
             return None
         pid = chosen[1]
-        self._assign(item, pid, f"freshest fit on shift{_skill_words(item.required_skills)}"
+        self._assign(item, pid, f"freshest fit on shift{handoff.skill_words(item.required_skills)}"
                                 f" (open effort {self.loads[pid].effort:g}/{rules.max_open_effort:g})",
                      "freshest_fit")
         heapq.heappush(heap, (self.loads[pid].stress(rules), pid, self.loads[pid].version))
@@ -206,7 +206,7 @@ class _Pass:
             self.loads[pid].drop(v.urgency, self.rules)
             self.releases.append(Release(v.id, pid, f"handed back for {item.urgency} item {item.id}",
                                          handback_note(v, item, owner, self.now), "preempted"))
-            self.waiting.append(_requeued(v, pid))  # routed later in this pass, to someone else
+            self.waiting.append(handoff.requeued(v, pid))  # routed later in this pass, to someone else
         self._assign(item, pid, f"{item.urgency} first: {len(victims)} unstarted, "
                      "less urgent item(s) handed back", "priority")
         return True
@@ -216,9 +216,9 @@ class _Pass:
         oldest = min(i.received_at for i in items)
         due = oldest + rules.low_batch_max_wait
         if len(items) < rules.low_batch_size and self.now < due:
-            reason = (f"low-urgency items{_skill_words(group)} go out in batches of"
+            reason = (f"low-urgency items{handoff.skill_words(group)} go out in batches of"
                       f" {rules.low_batch_size} ({len(items)} waiting); this batch leaves by"
-                      f" {_hhmm(due, self.now, self.zone)}")
+                      f" {handoff.hhmm(due, self.now, self.zone)}")
             for item in items:  # append: another group's batch may share the same words
                 self._wait(item.id, reason, due, "batching")
             return
@@ -256,13 +256,13 @@ class _Pass:
         if key in self.why:
             return self.why[key]
         skilled, on_shift = self._skilled(group)
-        words = _skill_words(group)
+        words = handoff.skill_words(group)
         if not skilled:
             answer = (f"no one on staff{words}", None, True, "no_skill")
         else:
             if not on_shift:
                 nxt = min((s.start for p in skilled for s in p.shifts if s.start > self.now), default=None)
-                until = f" until {_hhmm(nxt, self.now, self.zone)}" if nxt else " and no shift planned"
+                until = f" until {handoff.hhmm(nxt, self.now, self.zone)}" if nxt else " and no shift planned"
                 answer = (f"no one on shift{words}{until}", nxt, True, "off_shift")
             else:
                 limits = Counter(self.status[p.id] or self.loads[p.id].refusal(urgency, self.rules)
