@@ -85,7 +85,7 @@ def simulate(scenario: ScenarioArg,
              roster_seconds: Annotated[float, typer.Option(help="solver time limit per week")] = 20.0,
              ) -> None:
     """Replay the scenario through the scheduler and two baselines; write charts, logs, report.html."""
-    from triage.scheduling.planning.replay import replay
+    from triage.scheduling.planning.replay import cut_short, replay
 
     sc = _load(scenario, days or None)
     columns = (TextColumn("{task.description}"), BarColumn(), TextColumn("{task.percentage:>3.0f}%"),
@@ -122,6 +122,8 @@ def simulate(scenario: ScenarioArg,
     table.add_row("busiest person-week (h)", *[f"{max(o.max_week_hours.values(), default=0):.1f}"
                                                for o in result.outcomes])
     console.print(table)
+    for warning in cut_short(result.plan):
+        console.print(f"[yellow]warning:[/yellow] {warning}")
     console.print(f"{result.messages} messages; report: {result.report}")
 
 

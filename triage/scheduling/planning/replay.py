@@ -16,8 +16,15 @@ from triage.scheduling.planning.report import (
     write_event_logs,
     write_html,
 )
+from triage.scheduling.planning.roster import CUT_SHORT
 from triage.scheduling.planning.scenario import Scenario, arrivals
 from triage.scheduling.planning.simulate import POLICIES, run_policies
+
+
+def cut_short(plan: Plan) -> list[str]:
+    """The weeks whose roster the wall-clock net stopped: their figures may differ from run to run."""
+    return [f"week {i + 1}: {note}" for i, r in enumerate(plan.rosters) for note in r.notes
+            if note.startswith(CUT_SHORT)]
 
 
 @dataclass(frozen=True)
@@ -51,6 +58,7 @@ def replay(scenario: Scenario, out: Path, *, roster_seconds: float = 20.0,
               f" ~{scenario.traffic.sick_calls_per_day:g} sick calls a day"),
              ("baselines work whenever they hold items (the 24/7 habit); the scheduler only inside shifts"
               " and on pages")]
+    notes += cut_short(plan)
     report = write_html(out=out, title=f"Simulation: {scenario.name}", outcomes=outcomes, plan=plan,
                         charts=charts, logs=paths, notes=notes)
     return ReplayResult(plan, outcomes, report, len(traffic))

@@ -39,6 +39,7 @@ from triage.scheduling.planning.roster_weights import (
 # 17:00-22:00 in the on-call person's own zone: the evening after a day shift, never their night.
 # Follow the sun: someone else's working day covers the deep night; on-call covers the seams.
 ON_CALL_HOURS = (17, 22)
+CUT_SHORT = "the solver was stopped by the wall-clock safety net"  # starts the note of such a roster
 
 class _Builder:
     """Holds the CP-SAT model and its variables while constraints are added."""
@@ -256,7 +257,7 @@ def plan_roster(request: RosterRequest, *, time_limit: float = 30.0, workers: in
 def _extract(b: _Builder, solver: cp_model.CpSolver, run: SolveRun) -> Roster:
     status, seconds = run.status, run.seconds
     name = solver.StatusName(status)
-    cut = (f"the solver was stopped by the wall-clock safety net after {seconds:.1f} s (machine busy):"
+    cut = (f"{CUT_SHORT} after {seconds:.1f} s (machine busy):"
            " this roster may differ from run to run",) if run.cut_by_wall else ()
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         empty = {s: [0] * WEEK_HOURS for s in b.request.demand}
