@@ -279,3 +279,18 @@ def test_a_critical_item_goes_to_someone_idle_before_someone_whose_case_overran(
     overran = person("ana", open_items=(held("o1", "critical", assigned_min_ago=40),))  # 25 min expected
     idle = person("bob", hours_today=8.0, hours_week=30.0)  # more tired, so less fresh than ana
     assert assigned_to(route(snap([item("c1", "critical")], [overran, idle]), RULES, NOW)) == {"c1": "bob"}
+
+
+def test_who_let_an_overdue_item_go_takes_nothing_less_urgent_until_it_comes_back():
+    # Only ana reads Japanese. She let an overdue high go untouched in this pass, so it waits for
+    # the next pass (not straight back): meanwhile she is not given normal work ahead of it.
+    late = held("h1", "high", assigned_min_ago=50, started=False, required_skills=frozenset({"ja"}),
+                received_at=NOW - timedelta(hours=3))
+    ana = person("ana", "ja", open_items=(late,))
+    decision = route(snap([item("n1"), item("n2")], [ana]), RULES, NOW)
+    assert [r.item_id for r in decision.releases] == ["h1"]
+    assert assigned_to(decision) == {}
+    assert any("kept for a more urgent item" in w.reason for w in decision.waits)
+    # With a colleague who can take the high, nobody is held back.
+    decision = route(snap([item("n1")], [ana, person("bob", "ja")]), RULES, NOW)
+    assert assigned_to(decision)["h1"] == "bob" and "n1" in assigned_to(decision)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from triage.core.scoring import URGENCIES
 from triage.scheduling.domain.rules import StaffingRules
 from triage.scheduling.domain.snapshot import OpenItem, PersonState
 
@@ -19,6 +20,8 @@ INTERRUPTIONS = "at the interruption budget"
 CAPACITY = "at capacity"
 DAY_HOURS = "at the daily hours limit"
 WEEK_HOURS = "at the weekly hours limit"
+KEPT_FOR = "kept for a more urgent item they let go in this pass"
+URGENCY_RANK = {u: n for n, u in enumerate(URGENCIES)}  # 0: most urgent
 
 
 def availability(person: PersonState, now: datetime, rules: StaffingRules) -> str | None:
@@ -54,7 +57,8 @@ def interruption_limit(urgency: str, rules: StaffingRules) -> int:
 class Load:
     """Mutable tally for one person while a routing pass hands out work."""
 
-    __slots__ = ("critical", "day", "effort", "interruptions", "left", "paged", "person", "version", "week")
+    __slots__ = ("critical", "day", "effort", "interruptions", "kept_for", "left", "paged", "person",
+                 "version", "week")
 
     def __init__(self, person: PersonState, kept: tuple[OpenItem, ...], rules: StaffingRules) -> None:
         hours, effort = rules.handling_hours, rules.effort
@@ -68,9 +72,19 @@ class Load:
         self.critical = 0.0  # hours of critical work given in this pass: it goes before the rest
         self.version = 0
         self.left: float | None = None  # hours of shift left, set by the router when it knows `now`
+        self.kept_for = len(URGENCY_RANK)  # rank of an overdue item only this person can take, see keep_for
+
+    def keep_for(self, urgency: str) -> None:
+        """An overdue item this person let go untouched in this pass, and nobody else can take, comes
+        back to them at the next pass: until then they take nothing less urgent, so it is not
+        overtaken (the simulation's property test found normal work given beside a waiting high)."""
+        self.kept_for = min(self.kept_for, URGENCY_RANK[urgency])
+        self.version += 1
 
     def refusal(self, urgency: str, rules: StaffingRules) -> str | None:
         """None if one more item of `urgency` stays within every limit, else the limit hit."""
+        if URGENCY_RANK[urgency] > self.kept_for:
+            return KEPT_FOR
         if self.interruptions >= interruption_limit(urgency, rules):
             return INTERRUPTIONS
         if self.left is not None and self.left <= rules.no_new_in_last / HOUR + EPSILON and (

@@ -7,9 +7,8 @@ from collections import Counter, defaultdict
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from triage.core.scoring import URGENCIES
 from triage.scheduling.domain import handoff
-from triage.scheduling.domain.limits import HOUR, OFF_SHIFT, Load, availability
+from triage.scheduling.domain.limits import HOUR, OFF_SHIFT, URGENCY_RANK, Load, availability
 from triage.scheduling.domain.paging import choose_on_call, with_skills
 from triage.scheduling.domain.preempt import PREEMPTING, best_preemption, handback_note
 from triage.scheduling.domain.rules import StaffingRules
@@ -28,7 +27,6 @@ from triage.scheduling.domain.snapshot import (
 from triage.scheduling.domain.soonest import soonest_fit
 
 Group = frozenset[str]
-RANK = {u: n for n, u in enumerate(URGENCIES)}
 
 
 def route(snapshot: Snapshot, rules: StaffingRules, now: datetime) -> RoutingDecision:
@@ -90,7 +88,7 @@ class _Pass:
         # Most urgent first; within an urgency, items that can still meet their target before those past
         # it (a fresh one can still be saved); then highest priority, then oldest.
         due = {u: self.now - target for u, target in self.rules.sla.items()}  # received before: past it
-        self.waiting.sort(key=lambda i: (RANK[i.urgency], i.received_at < due[i.urgency], -i.priority,
+        self.waiting.sort(key=lambda i: (URGENCY_RANK[i.urgency], i.received_at < due[i.urgency], -i.priority,
                                          i.received_at))
         low: dict[Group, list[WaitingItem]] = defaultdict(list)
         holder, exhausted, fast = self.holder, self.exhausted, self.fast
@@ -173,9 +171,11 @@ class _Pass:
             elif load.can_take_any(rules):
                 skipped.append(entry)  # too loaded for this item, may still fit a lighter one
         if (chosen is None and previous is not None and self.now - item.received_at >= rules.sla[urgency]
-                and self.loads[previous[1]].refusal(urgency, rules) is None
-                and all(r.item_id != item.id for r in self.releases)):  # not let go in this very pass
-            chosen, previous = previous, None  # past its target and nobody else can: back to them
+                and self.loads[previous[1]].refusal(urgency, rules) is None):  # past it, nobody else can:
+            if any(r.item_id == item.id for r in self.releases):  # let go in this very pass: next pass
+                self.loads[previous[1]].keep_for(urgency)
+            else:
+                chosen, previous = previous, None  # back to them
         for entry in skipped + ([previous] if previous else []):
             heapq.heappush(heap, entry)
         if chosen is None:
