@@ -3,8 +3,8 @@
 A routing pass over a pile of 20,000 waiting items builds tens of megabytes of rows and decisions,
 then frees them. CPython hands objects over 512 bytes to glibc's malloc, which keeps the freed
 pages: it can only shrink its heap from the top, and one live object above the hole pins the rest.
-Over a 30-minute soak a worker's heap went 192 -> 450 -> 369 MB this way, tracking the biggest pass
-so far rather than anything alive; `malloc_trim(0)` on live workers returned 100-160 MB each.
+Over a 30-minute soak a worker's heap went 192 -> 450 -> 369 MB, partly this way (the rest was
+SQLite's statement cache, see platform/db.py); `malloc_trim(0)` on live workers returned 100-160 MB.
 Dask's workers call it for the same reason. It is glibc-only: elsewhere this is a no-op.
 """
 
