@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from triage.core.scoring import URGENCIES
 from triage.scheduling.domain.rules import StaffingRules
 from triage.scheduling.domain.snapshot import OpenItem, PersonState
+from triage.scheduling.domain.staff import Interval
 
 HOUR = timedelta(hours=1)
 LAST_MINUTES_URGENT = frozenset({"critical", "high"})  # may still start in a shift's last minutes
@@ -24,6 +25,11 @@ KEPT_FOR = "kept for a more urgent item they let go in this pass"
 URGENCY_RANK = {u: n for n, u in enumerate(URGENCIES)}  # 0: most urgent
 
 
+def stretch_start(person: PersonState, shift: Interval) -> datetime:
+    """When the current stretch of work began: the shift's start, or the last break's end within it."""
+    return max(shift.start, person.last_break_end or shift.start)
+
+
 def availability(person: PersonState, now: datetime, rules: StaffingRules) -> str | None:
     """None when `person` may receive new work at `now`, else the limit that stops it."""
     shift = person.shift_at(now)
@@ -33,10 +39,7 @@ def availability(person: PersonState, now: datetime, rules: StaffingRules) -> st
         return ON_BREAK
     if now >= shift.end - rules.no_new_in_last and (shift.end - now) / HOUR < rules.handling_hours["high"]:
         return LAST_MINUTES  # not even a high item fits; Load.refusal stops lesser work earlier
-    stretch_start = shift.start
-    if person.last_break_end is not None and person.last_break_end > shift.start:
-        stretch_start = person.last_break_end
-    if now - stretch_start >= rules.break_after:
+    if now - stretch_start(person, shift) >= rules.break_after:
         return DUE_BREAK
     if person.assigned_last_hour >= rules.interruptions_per_hour:
         return INTERRUPTIONS

@@ -9,13 +9,12 @@ due a break in minutes, while a colleague is on a quick normal item.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from datetime import datetime, timedelta
+from datetime import datetime
 
-from triage.scheduling.domain.limits import Load
+from triage.scheduling.domain.limits import HOUR, Load, stretch_start
 from triage.scheduling.domain.rules import StaffingRules
 from triage.scheduling.domain.snapshot import OpenItem, PersonState, WaitingItem
 
-HOUR = timedelta(hours=1)
 # A started item past its expected handling time is not done: count this share of it as still to go,
 # so someone idle wins over someone whose case overran (two-weeks-default: a critical went to a person
 # 22 min into a long critical case, counted as about to finish, while two colleagues sat idle).
@@ -37,10 +36,8 @@ def hours_before_start(person: PersonState, held: Iterable[OpenItem], given_hour
         elif item.urgency == "critical" or item.via_page:
             ahead += hours[item.urgency]
     shift = person.shift_at(now)
-    if shift is not None:
-        stretch_start = max(shift.start, person.last_break_end or shift.start)
-        if (now - stretch_start) / HOUR + ahead >= rules.break_after / HOUR:
-            ahead += rules.break_length / HOUR  # the break comes first, and the item waits it out
+    if shift is not None and (now - stretch_start(person, shift)) / HOUR + ahead >= rules.break_after / HOUR:
+        ahead += rules.break_length / HOUR  # the break comes first, and the item waits it out
     return ahead
 
 
