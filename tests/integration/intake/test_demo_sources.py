@@ -33,7 +33,9 @@ def data_dir():
 def demo(data_dir, db_url, redis_server, redis_conn):
     if not available():
         pytest.skip("dovecot is not installed (make test installs dovecot-imapd when run as root)")
+    # every port checked free, as `triage up` does: port + 1 may belong to a suite running beside us
     settings = Settings(env="development", data_dir=data_dir / "var", port=free_port(),
+                        demo_blog_port=free_port(), demo_mailbox_port=free_port(),
                         database_url=db_url, redis_url=redis_server.url, scorer="rules")
     migrate(settings.sqlalchemy_url)
     services = build_services(settings, redis_client=redis_conn)
