@@ -11,7 +11,10 @@ here. Conventions, chosen to be strict:
 - night = 23:00-06:00 local; any shift minute in it, or item work outside a shift and outside an
   on-call window, is night work, allowed only to people with `night_opt_in`;
 - an item is answered when someone with its language (and channel, when it has one) starts it;
-  items of one incident count once; an unanswered item whose deadline is after the run is left out.
+  items of one incident count once; an unanswered item whose deadline is after the run is left out;
+- an item is covered when it arrives while someone who can take it is on shift, or on call with a page
+  left in their local night and week (the issue: a page goes "within their own budget ... If no such
+  person exists, the item is a coverage gap"); the SLA "where covered" counts covered items only.
 """
 
 from __future__ import annotations
@@ -59,6 +62,7 @@ class Report:
     sla: dict[str, list[int]] = field(default_factory=dict)  # urgency -> [met, counted]
     sla_covered: dict[str, list[int]] = field(default_factory=dict)  # same, items arriving in covered time
     uncovered: Counter = field(default_factory=Counter)  # items arriving while no skilled person was on
+    uncovered_why: Counter = field(default_factory=Counter)  # (urgency, reason) -> items
     unanswered: Counter = field(default_factory=Counter)
     answered: Counter = field(default_factory=Counter)
     deferred: Counter = field(default_factory=Counter)
@@ -88,6 +92,8 @@ class Report:
                          + f"; where covered {cm}/{cn}" + (f" = {cm / cn:.1%}" if cn else "")
                          + f"; uncovered {self.uncovered[u]}; answered {self.answered[u]},"
                          f" unanswered {self.unanswered[u]}, deferred {self.deferred[u]}")
+            lines += [f"    uncovered, {why}: {n}" for (uu, why), n in sorted(self.uncovered_why.items())
+                      if uu == u]
         lines.append(f"pages: {self.pages}")
         return "\n".join(lines)
 
@@ -289,16 +295,36 @@ def _pages(log: _Log, report: Report) -> None:
             report.found("pages per week", f"{pid} {n} pages in week {week}")
 
 
-def _covered(log: _Log, arrival: Mapping[str, Any], at: datetime,
-             cache: dict[tuple[str, str], list[tuple[datetime, datetime]]]) -> bool:
-    """True when someone who can take `arrival` was on shift or on call at `at`."""
+NOBODY = "nobody with the skill on shift or on call"
+PAGES_USED = "only on call, and their pages for the night or week were used"
+
+
+def _coverage_gap(log: _Log, arrival: Mapping[str, Any], at: datetime,
+                  cache: dict[tuple[str, str], list[tuple[datetime, datetime]]],
+                  paged: Mapping[str, list[datetime]]) -> str | None:
+    """None when someone who can take `arrival` was on shift at `at`, or on call with a page left
+    (pages sent before `at` in their local night and ISO week, against the rules' budget); else why not."""
     key = (arrival["language"], arrival.get("channel") or "")
     if key not in cache:
         cache[key] = _union(span for pid, person in log.people.items() if person.can_take(arrival)
-                            for span in (*log.shifts.get(pid, ()), *log.on_call.get(pid, ())))
+                            for span in log.shifts.get(pid, ()))
     spans = cache[key]
     i = bisect.bisect_right(spans, (at, datetime.max.replace(tzinfo=at.tzinfo))) - 1
-    return i >= 0 and spans[i][0] <= at < spans[i][1]
+    if i >= 0 and spans[i][0] <= at < spans[i][1]:
+        return None
+    on_call = [person for pid, person in log.people.items() if person.can_take(arrival)
+               and any(s <= at < e for s, e in log.on_call.get(pid, ()))]
+    if not on_call:
+        return NOBODY
+    for person in on_call:
+        local = at.astimezone(person.zone)
+        night, week = (local - timedelta(hours=12)).date(), local.isocalendar()[:2]
+        earlier = [p.astimezone(person.zone) for p in paged.get(person.id, ()) if p < at]
+        in_night = sum((p - timedelta(hours=12)).date() == night for p in earlier)
+        in_week = sum(p.isocalendar()[:2] == week for p in earlier)
+        if in_night < int(log.rules["pages_per_night"]) and in_week < int(log.rules["pages_per_week"]):
+            return None
+    return PAGES_USED
 
 
 def _sla(log: _Log, report: Report) -> None:
@@ -313,6 +339,9 @@ def _sla(log: _Log, report: Report) -> None:
     deferred = {d["item"] for d in log.deferrals}
     groups: dict[str, Mapping[str, Any]] = {}
     cache: dict[tuple[str, str], list[tuple[datetime, datetime]]] = {}
+    paged: dict[str, list[datetime]] = defaultdict(list)
+    for p in log.pages:
+        paged[p["person"]].append(_t(p["time"]))
     for arrival in sorted(log.arrivals.values(), key=lambda r: r["time"]):
         groups.setdefault(arrival.get("incident") or arrival["item"], arrival)
     for key, arrival in groups.items():
@@ -328,12 +357,14 @@ def _sla(log: _Log, report: Report) -> None:
         tally = report.sla.setdefault(u, [0, 0])
         tally[0] += met
         tally[1] += 1
-        if _covered(log, arrival, at, cache):
+        gap = _coverage_gap(log, arrival, at, cache, paged)
+        if gap is None:
             covered = report.sla_covered.setdefault(u, [0, 0])
             covered[0] += met
             covered[1] += 1
         else:
             report.uncovered[u] += 1
+            report.uncovered_why[u, gap] += 1
 
 
 def check_file(path: str | Path) -> Report:

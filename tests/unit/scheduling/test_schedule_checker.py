@@ -2,7 +2,7 @@
 
 from datetime import UTC, datetime, timedelta
 
-from tests.checkers.schedule_checker import check
+from tests.checkers.schedule_checker import NOBODY, PAGES_USED, check
 
 RULES = {"type": "rules", "max_hours_per_day": 9, "max_hours_per_week": 40, "min_rest": 660,
          "max_consecutive_days": 6, "pages_per_night": 2, "pages_per_week": 5,
@@ -34,6 +34,10 @@ def work(item, pid, start, minutes, *, page=False):
     return {"type": "assignment", "item": item, "person": pid, "assigned": at(start).isoformat(),
             "started": at(start).isoformat(), "worked_until": end.isoformat(), "resolved": end.isoformat(),
             "released": None, "via_page": page}
+
+
+def page(item, when, pid="ana"):
+    return {"type": "page", "person": pid, "time": at(when).isoformat(), "item": item}
 
 
 def run(days=14):
@@ -146,3 +150,27 @@ def test_items_of_one_incident_count_once():
 
 def test_an_empty_urgency_has_no_sla_figure_rather_than_100_percent():
     assert check([RULES, run(), person("ana")]).share("critical") is None
+
+
+def test_an_item_arriving_when_the_only_on_call_person_has_used_the_nights_pages_is_a_gap():
+    on_call = {"type": "on_call", "person": "ana", "start": at(17).isoformat(), "end": at(22).isoformat()}
+    records = [RULES, run(), person("ana", on_call=True), on_call,
+               arrival("c1", 18), work("c1", "ana", 18, 20, page=True), page("c1", 18),
+               arrival("c2", 19), work("c2", "ana", 19, 20, page=True), page("c2", 19),
+               arrival("c3", 20), arrival("c4", 20, language="ja")]
+    report = check(records)
+    assert report.sla_covered["critical"] == [2, 2]  # c1 and c2, paged within the budget of 2
+    assert report.uncovered["critical"] == 2
+    assert report.uncovered_why["critical", PAGES_USED] == 1  # c3
+    assert report.uncovered_why["critical", NOBODY] == 1  # c4: nobody reads Japanese
+
+
+def test_the_week_budget_counts_pages_of_earlier_nights():
+    rules = RULES | {"pages_per_week": 1}
+    spans = [{"type": "on_call", "person": "ana", "start": at(24 * d + 17).isoformat(),
+              "end": at(24 * d + 22).isoformat()} for d in (0, 1)]
+    records = [rules, run(), person("ana", on_call=True), *spans,
+               arrival("c1", 18), work("c1", "ana", 18, 20, page=True), page("c1", 18),
+               arrival("c2", 24 + 18)]
+    report = check(records)
+    assert report.sla_covered["critical"] == [1, 1] and report.uncovered["critical"] == 1
