@@ -1,9 +1,9 @@
 """Soak benchmark: a steady message rate for a long time through the real path (signed webhook ->
 Redis stream -> drain -> score -> route), on embedded defaults (SQLite, embedded Redis) or on
 PostgreSQL (--db). Every ~10 s it samples the backlog, each process's RSS (API, workers, tick,
-redis) and the p95 end-to-end latency; at the end it prints a table, writes a PNG chart and compares
-the first third with the last (the baseline is the run's own start): the backlog must stay bounded
-and memory flat.
+redis) and the p95 end-to-end latency; at the end it prints a table, writes a PNG chart and gives
+verdicts against the run's own start: the backlog must stay bounded (first third against last) and
+memory flat after warm-up (bench/memory_trend.py; `--report RUN.json` re-reads a saved run).
 
   .venv/bin/python bench/bench_soak.py --minutes 30 --rate 100               # rules, embedded
   .venv/bin/python bench/bench_soak.py --minutes 30 --rate 100 --db postgresql
@@ -33,6 +33,7 @@ import redis
 from sqlalchemy import text
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from bench import memory_trend
 from bench.stack import SECRET, Stack, _children
 from triage.accounts import store as users_repo
 from triage.devstack.webhook_client import signed_headers
@@ -245,15 +246,25 @@ def report(samples: list[dict], names: list[str], label: str, out: Path) -> bool
           f"{'bounded' if bounded else 'GROWING'} (limit max(1.5 x first, 10 s of traffic))")
     print(f"p95 latency first third {mean(first, 'p95'):.2f} s, last third {mean(last, 'p95'):.2f} s")
     flat = True
-    for n in names:
-        m1, m3 = mean(first, "rss_" + n), mean(last, "rss_" + n)
-        ok = m3 <= m1 * 1.10 + 5  # 10 % + 5 MB of slack for allocator noise
-        if n != "redis":  # its data set grows by design, see the line below
-            flat &= ok
-        a1, a3 = mean(first, "anon_" + n), mean(last, "anon_" + n)
-        print(f"RSS {n}: first third {m1:.0f} MB, last third {m3:.0f} MB ({m3 - m1:+.0f} MB) "
-              f"{'flat' if ok else 'GROWING'}{' (dedup keys, see below)' if n == 'redis' else ''}; "
-              f"of it heap (RssAnon) {a1:.0f} -> {a3:.0f} MB ({a3 - a1:+.0f} MB)")
+    seconds = [r["t"] for r in samples]
+    workers = [n for n in names if n.startswith("worker")]
+    series = {n: [r["rss_" + n] for r in samples] for n in names}
+    if len(workers) > 1:
+        series["workers (sum)"] = [sum(r["rss_" + n] for n in workers) for r in samples]
+    for n, values in series.items():
+        if len(values) < 6:
+            print(f"RSS {n}: too few samples for a memory verdict")
+            continue
+        verdict = memory_trend.trend(seconds, values)
+        judged = n != "redis" and (n not in workers or len(workers) == 1)
+        if judged:  # redis: its data set grows by design (see the line below); workers: as a sum
+            flat &= verdict.flat
+        note = "" if judged else (" (dedup keys, see below)" if n == "redis" else " (judged as the sum)")
+        heap = ""
+        if "anon_" + n in samples[0]:
+            a1, a3 = mean(first, "anon_" + n), mean(last, "anon_" + n)
+            heap = f"; of it heap (RssAnon) {a1:.0f} -> {a3:.0f} MB ({a3 - a1:+.0f} MB)"
+        print(f"RSS {n}: {verdict.describe()}{note}{heap}")
     grew = (last[-1]["redis_used"] - first[0]["redis_used"]) / max(1, last[-1]["sent"] - first[0]["sent"])
     print(f"Redis used_memory {first[0]['redis_used']:.1f} -> {last[-1]['redis_used']:.1f} MB, "
           f"{last[-1]['keys']} keys ({grew * 2**20:.0f} bytes per message sent: dedup keys live "
@@ -301,7 +312,13 @@ def main() -> int:
                     help="real: the labelled texts of ../shared/data; storm: 6 texts (see traffic_texts)")
     ap.add_argument("--senders", type=int, default=8, help="client threads sharing the rate")
     ap.add_argument("--out", type=Path, default=Path(__file__).parent / "out")
+    ap.add_argument("--report", type=Path, metavar="RUN.json",
+                    help="print the table and verdict of a saved run again (no traffic)")
     args = ap.parse_args()
+    if args.report:
+        saved = json.loads(args.report.read_text())
+        names = [k[4:] for k in saved["samples"][0] if k.startswith("rss_")]
+        return 0 if report(saved["samples"], names, saved["label"], args.report.with_suffix(".png")) else 1
     # SIGTERM (kill, a CI timeout) unwinds like Ctrl-C, so `finally` stops the API, workers and Redis.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     pg_name, vacuum_was_off = None, False
