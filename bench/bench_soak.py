@@ -286,6 +286,9 @@ def _chart(samples: list[dict], names: list[str], label: str, out: Path) -> None
     axes[0].set_ylabel("backlog (msgs)")
     for n in names:
         axes[1].plot(t, [r["rss_" + n] for r in samples], label=n)
+    workers = [n for n in names if n.startswith("worker")]
+    if len(workers) > 1:  # a duty moving between workers moves memory; the sum is what is judged
+        axes[1].plot(t, [sum(r["rss_" + n] for n in workers) for r in samples], "--", label="workers (sum)")
     axes[1].set_ylabel("RSS (MB)")
     axes[1].legend(loc="upper left", fontsize="small")
     axes[2].plot(t, [r["p95"] if r["p95"] is not None else float("nan") for r in samples])
