@@ -154,9 +154,10 @@ class _Pass:
         found = soonest_fit(item, self._heap(item.required_skills), self.loads, self.held, self.now, rules) \
             if urgency == "critical" else None
         if found is not None:  # a critical item goes to whoever starts it first (domain/soonest.py)
-            words = handoff.skill_words(item.required_skills)
-            return self._assign(item, found[0], f"soonest start on shift{words} (in about"
-                                f" {round(found[1] * 60)} min)", "freshest_fit")
+            pid, hours, victims = found
+            back, words = self._hand_back(item, pid, victims), handoff.skill_words(item.required_skills)
+            reason = f"soonest start on shift{words} (in about {round(hours * 60)} min{back})"
+            return self._assign(item, pid, reason, "priority" if back else "freshest_fit")
         heap, skipped, chosen, previous = self._heap(item.required_skills), [], None, None
         while heap:
             entry = heapq.heappop(heap)
@@ -200,21 +201,23 @@ class _Pass:
             self.no_room.add(key)
             return False
         pid, victims = found
-        owner = self.people[pid].name or pid
+        self._assign(item, pid, f"{item.urgency} first{self._hand_back(item, pid, victims)}", "priority")
+        return True
+
+    def _hand_back(self, item: WaitingItem, pid: str, victims: list[OpenItem]) -> str:
+        """Return `victims` to the pool (routed later in this pass, to someone else); words for the reason."""
         for v in victims:
             self.held[pid].remove(v)
             self.loads[pid].drop(v.urgency, self.rules)
-            self.releases.append(Release(v.id, pid, f"handed back for {item.urgency} item {item.id}",
-                                         handback_note(v, item, owner, self.now), "preempted"))
-            self.waiting.append(handoff.requeued(v, pid))  # routed later in this pass, to someone else
-        self._assign(item, pid, f"{item.urgency} first: {len(victims)} unstarted, "
-                     "less urgent item(s) handed back", "priority")
-        return True
+            note = handback_note(v, item, self.people[pid].name or pid, self.now)
+            self.releases.append(Release(v.id, pid, f"handed back for {item.urgency} item {item.id}", note,
+                                         "preempted"))
+            self.waiting.append(handoff.requeued(v, pid))
+        return f": {len(victims)} unstarted, less urgent item(s) handed back" if victims else ""
 
     def _batch(self, group: Group, items: list[WaitingItem]) -> None:
         rules = self.rules
-        oldest = min(i.received_at for i in items)
-        due = oldest + rules.low_batch_max_wait
+        due = min(i.received_at for i in items) + rules.low_batch_max_wait
         if len(items) < rules.low_batch_size and self.now < due:
             reason = (f"low-urgency items{handoff.skill_words(group)} go out in batches of"
                       f" {rules.low_batch_size} ({len(items)} waiting); this batch leaves by"
@@ -222,8 +225,7 @@ class _Pass:
             for item in items:  # append: another group's batch may share the same words
                 self._wait(item.id, reason, due, "batching")
             return
-        sticky, given, holder = None, 0, self.holder
-        key = (group, "low")
+        sticky, given, holder, key = None, 0, self.holder, (group, "low")
         for item in items:
             if sticky is None and key in self.exhausted and item.author_id not in holder:
                 pid = None
@@ -246,8 +248,7 @@ class _Pass:
         found = self.skilled.get(group)
         if found is None:
             skilled = with_skills(self.people.values(), group)
-            found = (skilled, [p for p in skilled if self.status[p.id] != OFF_SHIFT])
-            self.skilled[group] = found
+            found = self.skilled[group] = (skilled, [p for p in skilled if self.status[p.id] != OFF_SHIFT])
         return found
 
     def _explain(self, group: Group, urgency: str) -> tuple[str, datetime | None, bool, str]:
@@ -255,8 +256,7 @@ class _Pass:
         key = (group, urgency)
         if key in self.why:
             return self.why[key]
-        skilled, on_shift = self._skilled(group)
-        words = handoff.skill_words(group)
+        (skilled, on_shift), words = self._skilled(group), handoff.skill_words(group)
         if not skilled:
             answer = (f"no one on staff{words}", None, True, "no_skill")
         else:

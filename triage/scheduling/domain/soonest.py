@@ -3,7 +3,11 @@
 A critical item jumps every queue but never interrupts work already started, and a break that falls
 due before it is reached hands it back. So among people who may take it, the freshest (by open effort
 and hours) can still be the slowest to start it: one mid-way through another critical case, or one
-due a break in minutes, while a colleague is on a quick normal item.
+due a break in minutes, while a colleague is on a quick normal item. Someone whose queue is full of
+unstarted, less urgent work counts too: that work goes back to the pool (domain/preempt.py) when it
+lets the critical start at least PREEMPT_MARGIN sooner (uncovered-window: a critical went to a person
+just starting another 20-minute critical while three colleagues, full of unstarted highs, were each a
+few minutes from free).
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime
 
 from triage.scheduling.domain.limits import HOUR, Load, stretch_start
+from triage.scheduling.domain.preempt import victims_for
 from triage.scheduling.domain.rules import StaffingRules
 from triage.scheduling.domain.snapshot import OpenItem, PersonState, WaitingItem
 
@@ -19,6 +24,7 @@ from triage.scheduling.domain.snapshot import OpenItem, PersonState, WaitingItem
 # so someone idle wins over someone whose case overran (two-weeks-default: a critical went to a person
 # 22 min into a long critical case, counted as about to finish, while two colleagues sat idle).
 UNFINISHED = 0.25
+PREEMPT_MARGIN = 5 / 60  # hours: hand queued work back only to start a critical this much sooner
 
 
 def hours_before_start(person: PersonState, held: Iterable[OpenItem], given_hours: float, now: datetime,
@@ -43,17 +49,21 @@ def hours_before_start(person: PersonState, held: Iterable[OpenItem], given_hour
 
 def soonest_fit(item: WaitingItem, heap: Iterable[tuple[float, str, int]], loads: Mapping[str, Load],
                 held: Mapping[str, list[OpenItem]], now: datetime,
-                rules: StaffingRules) -> tuple[str, float] | None:
+                rules: StaffingRules) -> tuple[str, float, list[OpenItem]] | None:
     """Who in the router's `heap` of (stress, person, version) may take `item` and start it first
-    (ties: the freshest), with the expected hours until they do; None when nobody but its previous
-    holder may take it."""
-    best: tuple[float, float, str] | None = None
+    (ties: the freshest), the expected hours until they do, and the unstarted, less urgent items they
+    hand back to make room (none when it fits as it is); None when nobody but its previous holder may
+    take it."""
+    best: tuple[float, float, str, float, list[OpenItem]] | None = None
     for pid in {entry[1] for entry in heap}:
         load = loads[pid]
-        if pid == item.previous_holder or load.refusal(item.urgency, rules) is not None:
+        if pid == item.previous_holder:
             continue
-        rank = (hours_before_start(load.person, held[pid], load.critical, now, rules),
-                load.stress(rules), pid)
-        if best is None or rank < best:
+        victims = victims_for(item, load, held[pid], rules)  # [] when it fits, None when it cannot
+        if victims is None:
+            continue
+        hours = hours_before_start(load.person, held[pid], load.critical, now, rules)
+        rank = (hours + (PREEMPT_MARGIN if victims else 0.0), load.stress(rules), pid, hours, victims)
+        if best is None or rank[:3] < best[:3]:
             best = rank
-    return None if best is None else (best[2], best[0])
+    return None if best is None else (best[2], best[3], best[4])
