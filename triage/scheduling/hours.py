@@ -15,7 +15,7 @@ from triage.platform import tables as t
 from triage.scheduling import store as repo
 from triage.scheduling.domain import accounting
 from triage.scheduling.domain.accounting import WorkEvent, work_spans
-from triage.scheduling.domain.localtime import time_at_work
+from triage.scheduling.domain.localtime import days_in_a_row, local_days_touched, time_at_work
 from triage.scheduling.domain.rules import StaffingRules
 from triage.scheduling.domain.staff import Interval
 
@@ -155,7 +155,8 @@ def at_work(*, session: Session, staff: Sequence[t.Staff], person_of: Mapping[in
     """Per person: off-shift work of the last day (for rest) and hours at work (shifts plus
     off-shift work, pages included) in their own local day and week."""
     since = now - AT_WORK_BACK
-    shifts = regular_shifts(session=session, start=since, end=now + timedelta(days=2))
+    ahead = timedelta(days=max(2, rules.max_consecutive_days + 1))  # the rostered days a page would join
+    shifts = regular_shifts(session=session, start=since, end=now + ahead)
     rows = repo.history_since(session=session, since=since, user_ids=list(person_of))
     spans = work_spans([e for e in work_events(rows, person_of=person_of, rules=rules)
                         if e.at <= now], until=now)
@@ -164,7 +165,10 @@ def at_work(*, session: Session, staff: Sequence[t.Staff], person_of: Mapping[in
         pid = str(s.id)
         mine = [(i.start, i.end) for i in shifts.get(pid, [])]
         off = [(a, b) for a, b in spans.get(pid, []) if not any(x <= a and b <= y for x, y in mine)]
-        today, week = time_at_work(mine, off, ZoneInfo(s.timezone or rules.team_timezone), now)
+        zone = ZoneInfo(s.timezone or rules.team_timezone)
+        today, week = time_at_work(mine, off, zone, now)
+        days = [d for a, b in (*mine, *off) for d in local_days_touched(a, b, zone)]
         out[pid] = {"worked": tuple(Interval(a, b) for a, b in off if now - b < timedelta(hours=24)),
-                    "at_work_today": today, "at_work_week": week}
+                    "at_work_today": today, "at_work_week": week,
+                    "days_in_a_row": days_in_a_row(days, now.astimezone(zone).date())}
     return out

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 
-from triage.scheduling.domain.localtime import night_hours, split_by_local_day
+from triage.scheduling.domain.localtime import days_in_a_row, night_hours, split_by_local_day
 
 MADRID = ZoneInfo("Europe/Madrid")
 
@@ -25,3 +25,11 @@ def test_the_autumn_day_has_twenty_five_hours():
     start = datetime(2026, 10, 25, 0, 0, tzinfo=MADRID)
     end = datetime(2026, 10, 26, 0, 0, tzinfo=MADRID)
     assert [hours for _, hours in split_by_local_day(start, end, MADRID)] == [25.0]
+
+
+def test_a_day_worked_between_two_runs_joins_them():
+    d = date(2026, 3, 26)  # Thursday
+    worked = [d - timedelta(days=k) for k in (1, 2, 3)] + [d + timedelta(days=k) for k in (1, 2, 3)]
+    assert days_in_a_row(worked, d) == 7  # Mon-Wed, today, Fri-Sun
+    assert days_in_a_row(worked + [d - timedelta(days=5)], d) == 7  # a gap ends the run
+    assert days_in_a_row([], d) == 1

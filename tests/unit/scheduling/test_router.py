@@ -157,6 +157,16 @@ def test_a_page_counts_toward_the_days_time_at_work():
     assert decision.pages == () and "daily hours" in decision.gaps[0].reason
 
 
+def test_a_page_that_would_take_away_the_free_day_becomes_a_gap():
+    # ana worked the 6 days before today (the rule's most): a page would make a 7th in a row
+    most = RULES.max_consecutive_days
+    tired = person("ana", shifts=(shift(14),), on_call=(shift(-2, 12),), days_in_a_row=most + 1)
+    decision = route(snap([item("c1", "critical")], [tired]), RULES, NOW)
+    assert decision.pages == () and "working days in a row" in decision.gaps[0].reason
+    rested = person("ana", shifts=(shift(14),), on_call=(shift(-2, 12),), days_in_a_row=most)
+    assert [p.person_id for p in route(snap([item("c1", "critical")], [rested]), RULES, NOW).pages] == ["ana"]
+
+
 def test_pages_stop_at_the_nightly_budget_and_become_coverage_gaps():
     sleeper = person("ana", shifts=(shift(12),), on_call=(shift(-2, 12),),
                      pages_tonight=RULES.pages_per_night - 1)
@@ -267,6 +277,30 @@ def test_a_critical_item_goes_to_whoever_can_start_it_first_not_the_freshest():
     decision = route(snap([item("c1", "critical")], [ana, bob]), RULES, NOW)
     assert assigned_to(decision) == {"c1": "bob"}
     assert "soonest start" in decision.assignments[0].reason
+
+
+def test_a_critical_item_goes_to_someone_full_of_unstarted_work_who_can_start_it_much_sooner():
+    # ana has room but is 1 min into a 25-min critical case; bob's queue is full (a high he is 13 min
+    # into, two unstarted highs): he starts the critical in about 2 min once the two highs go back
+    ana = person("ana", open_items=(held("o1", "critical", assigned_min_ago=1),))
+    bob = person("bob", hours_today=5.0, open_items=(held("h1", "high", assigned_min_ago=13),
+                                                     held("h2", "high", started=False),
+                                                     held("h3", "high", started=False)))
+    decision = route(snap([item("c1", "critical")], [ana, bob]), RULES, NOW)
+    assert assigned_to(decision)["c1"] == "bob"
+    assert "2 unstarted, less urgent item(s) handed back" in decision.assignments[0].reason
+    assert {r.item_id for r in decision.releases} == {"h2", "h3"}  # never h1, which he started
+    assert assigned_to(decision).get("h2") != "bob" and assigned_to(decision).get("h3") != "bob"
+
+
+def test_work_is_handed_back_for_a_critical_only_when_that_starts_it_minutes_sooner():
+    # bob could start 2 min sooner than ana by handing back his queue: not worth the churn
+    ana = person("ana", open_items=(held("o1", "normal", assigned_min_ago=4),))  # ~4 min to go
+    bob = person("bob", hours_today=5.0, open_items=(held("h1", "high", assigned_min_ago=13),
+                                                     held("h2", "high", started=False),
+                                                     held("h3", "high", started=False)))
+    decision = route(snap([item("c1", "critical")], [ana, bob]), RULES, NOW)
+    assert assigned_to(decision) == {"c1": "ana"} and decision.releases == ()
 
 
 def test_a_critical_item_does_not_go_to_someone_whose_break_falls_due_before_they_could_start_it():

@@ -65,3 +65,15 @@ def time_at_work(shifts: Iterable[tuple[datetime, datetime]], worked: Iterable[t
             today += hours if day == local else 0.0
             this_week += hours if day.isocalendar()[:2] == week else 0.0
     return today, this_week
+
+
+def days_in_a_row(worked: Iterable[date], today: date) -> int:
+    """The run of consecutive local calendar days `today` would sit in if worked: the days worked
+    right before it, itself, and the days worked (or rostered) right after it."""
+    days = set(worked)
+    before = after = 0
+    while today - timedelta(days=before + 1) in days:
+        before += 1
+    while today + timedelta(days=after + 1) in days:
+        after += 1
+    return before + 1 + after

@@ -16,6 +16,7 @@ PAGE_BUDGET = "page budget spent"
 REST = "would break the minimum rest"
 DAY_AT_WORK = "would pass the daily hours (time at work)"
 WEEK_AT_WORK = "would pass the weekly hours (time at work)"
+DAYS_IN_A_ROW = "would make too many working days in a row"
 
 
 def _merged(spans: Iterable[tuple[datetime, datetime]]) -> list[tuple[datetime, datetime]]:
@@ -62,6 +63,8 @@ def page_refusal(person: PersonState, load: Load, hours: float, now: datetime, u
     if (person.at_work_week is not None
             and person.at_work_week + load.paged + hours > rules.max_hours_per_week + EPSILON):
         return WEEK_AT_WORK
+    if person.days_in_a_row is not None and person.days_in_a_row > rules.max_consecutive_days:
+        return DAYS_IN_A_ROW  # a page makes a working day: it must not take away the free day
     page = (now, now + timedelta(hours=hours + load.paged))
     spans = [(s.start, s.end) for s in person.shifts] + [(w.start, w.end) for w in person.worked] + [page]
     return None if rest_holds(spans, rules.min_rest, around=page) else REST

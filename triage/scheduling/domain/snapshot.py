@@ -59,6 +59,7 @@ class PersonState:
     worked: tuple[Interval, ...] = ()  # work outside shifts in the last day (pages): it counts for rest
     at_work_today: float | None = None  # hours at work in their local day, shifts included; None: unknown
     at_work_week: float | None = None  # same for their local week
+    days_in_a_row: int | None = None  # local days at work in a row if they worked today; None: unknown
 
     def shift_at(self, moment: datetime) -> Interval | None:
         return next((s for s in self.shifts if s.contains(moment)), None)

@@ -10,7 +10,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from triage.core.scoring import URGENCIES
-from triage.scheduling.domain.localtime import split_by_local_day
+from triage.scheduling.domain.localtime import days_in_a_row, split_by_local_day
 from triage.scheduling.domain.rules import StaffingRules
 from triage.scheduling.domain.snapshot import OpenItem, PersonState
 from triage.scheduling.domain.staff import Interval, Staff
@@ -200,4 +200,5 @@ class SimPerson:
             pages_week=sum(1 for p in self.pages if p.astimezone(zone).isocalendar()[:2] == week),
             name=self.staff.name,
             worked=tuple(Interval(s, e) for s, e in self.off_shift[-8:] if now - e < timedelta(hours=24)),
-            at_work_today=self.at_work_day.get(local, 0.0), at_work_week=self.at_work_week.get(week, 0.0))
+            at_work_today=self.at_work_day.get(local, 0.0), at_work_week=self.at_work_week.get(week, 0.0),
+            days_in_a_row=days_in_a_row((d for d, h in self.at_work_day.items() if h > 0), local))
