@@ -19,8 +19,9 @@ from tests.integration.scheduling_support import (
 )
 from triage import pipeline
 from triage.core.clock import FixedClock
+from triage.platform.db import transaction
 from triage.platform.queue import ROUTE, enqueue, queue
-from triage.scheduling import routing
+from triage.scheduling import routing, staffing
 
 
 def test_the_route_job_assigns_within_capacity_and_records_the_reason(services):
@@ -163,3 +164,26 @@ def test_a_page_counts_the_shift_already_worked_today_toward_the_daily_limit(ser
 
     assert report.pages == 0 and report.gaps == 1
     assert "daily hours (time at work)" in items(services)["fire"].routing.wait_reason
+
+
+def test_a_page_that_would_make_a_seventh_working_day_in_a_row_becomes_a_gap(services):
+    def worked_days_before(days: int) -> int:
+        owl = person(services, f"Owl{days}", login=f"owl{days}", shift=None, on_call=(-1, 8))
+        with transaction(services.db) as session:
+            for k in range(1, days + 1):  # a 3-hour morning shift on each of the days before today
+                staffing.add_shift(session=session, staff_id=owl, start=at(-24 * k - 5), end=at(-24 * k - 2))
+        return owl
+
+    worked_days_before(6)
+    set_rules(services, max_consecutive_days=6)
+    scored(services, ("fire", "critical"))
+    report = routing.run_once(services=services)
+    assert report.pages == 0 and report.gaps == 1
+    assert "working days in a row" in items(services)["fire"].routing.wait_reason
+
+    worked_days_before(5)  # for this one a page makes a 6th day: allowed
+    scored(services, ("fire2", "critical"))
+    report = routing.run_once(services=services)
+    holders = {m.assignee_id for m in items(services).values()}
+    assert report.pages >= 1 and user_id(services, "owl5") in holders
+    assert user_id(services, "owl6") not in holders
