@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import os
 import signal
@@ -150,7 +151,8 @@ def register_run(app: typer.Typer, console: Console) -> None:
                 return
             stopping = True
             console.print("stopping...")
-            _stop_all(procs)
+            if killed := _stop_all(procs):
+                console.print(f"[yellow]stopped by SIGKILL after {STOP_GRACE:.0f} s: pid {killed}[/yellow]")
             demo_channels.stop()
             if embedded is not None:
                 embedded.stop()
@@ -180,17 +182,28 @@ def register_run(app: typer.Typer, console: Console) -> None:
             stop()
 
 
-def _stop_all(procs: list[subprocess.Popen]) -> None:
+STOP_GRACE = 15.0  # seconds for all children together, then SIGKILL: Ctrl-C never waits a minute
+
+
+def _stop_all(procs: list[subprocess.Popen], grace: float = STOP_GRACE) -> list[int]:
     """SIGTERM each child's process group (uvicorn, RQ with its scheduler process, the tick all shut
-    down gracefully on it), then wait, so nothing still talks to Redis when it stops."""
+    down gracefully on it), then wait, so nothing still talks to Redis when it stops.
+
+    One deadline for all of them: waiting 15 s per child in turn let a stop take over a minute when
+    several were slow. Returns the pids that needed SIGKILL."""
     for p in procs:
         _signal_group(p, signal.SIGTERM)
+    deadline = time.monotonic() + grace
     for p in procs:
-        try:
-            p.wait(timeout=15)
-        except subprocess.TimeoutExpired:
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            p.wait(timeout=max(0.0, deadline - time.monotonic()))
+    killed = [p.pid for p in procs if p.poll() is None]
+    for p in procs:
+        if p.poll() is None:
             _signal_group(p, signal.SIGKILL)
-            p.wait(timeout=5)
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                p.wait(timeout=5)
+    return killed
 
 
 def _signal_group(proc: subprocess.Popen, sig: int) -> None:
