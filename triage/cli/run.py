@@ -158,7 +158,9 @@ def register_run(app: typer.Typer, console: Console) -> None:
                 embedded.stop()
             raise typer.Exit()
 
-        for sig in (signal.SIGTERM, signal.SIGHUP):
+        # SIGINT too: started from a background shell (nohup, `cmd &` in a script) Python inherits
+        # SIGINT ignored and never raises KeyboardInterrupt, so Ctrl-C's signal stopped nothing.
+        for sig in (signal.SIGTERM, signal.SIGHUP, signal.SIGINT):
             signal.signal(sig, stop)
         try:
             if not _wait_http(f"{base}/health", timeout=60):
