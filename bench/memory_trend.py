@@ -16,6 +16,7 @@ between them (the routing runner, whichever worker takes it) moves memory from o
 
 from __future__ import annotations
 
+import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -51,7 +52,6 @@ def trend(seconds: Sequence[float], mb: Sequence[float]) -> Trend:
     t, y = list(seconds[start:]), list(mb[start:])
     slope = theilslopes(y, t)[0]  # MB per second
     third = max(1, len(mb) // 3)
-    ordered = sorted(y)
-    return Trend(level_mb=ordered[len(ordered) // 2], growth_mb=slope * (t[-1] - t[0]),
+    return Trend(level_mb=statistics.median(y), growth_mb=slope * (t[-1] - t[0]),
                  per_hour_mb=slope * 3600,
                  first_third_mb=sum(mb[:third]) / third, last_third_mb=sum(mb[-third:]) / third)

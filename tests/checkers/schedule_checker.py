@@ -284,15 +284,21 @@ def _pages(log: _Log, report: Report) -> None:
         elif not any(s <= at < e for s, e in log.on_call.get(pid, [])):
             report.found("page outside the on-call window",
                          f"{pid} at {at.astimezone(person.zone):%a %H:%M} local")
-        local = at.astimezone(person.zone)
-        nights[pid, (local - timedelta(hours=12)).date()] += 1
-        weeks[pid, local.isocalendar()[:2]] += 1
+        night, week = _night_and_week(at, person.zone)
+        nights[pid, night] += 1
+        weeks[pid, week] += 1
     for (pid, night), n in nights.items():
         if n > int(log.rules["pages_per_night"]):
             report.found("pages per night", f"{pid} {n} pages in the night of {night}")
     for (pid, week), n in weeks.items():
         if n > int(log.rules["pages_per_week"]):
             report.found("pages per week", f"{pid} {n} pages in week {week}")
+
+
+def _night_and_week(at: datetime, zone: ZoneInfo) -> tuple[date, tuple[int, int]]:
+    """The local night (named by the date it starts on) and local ISO week a page at `at` counts in."""
+    local = at.astimezone(zone)
+    return (local - timedelta(hours=12)).date(), local.isocalendar()[:2]
 
 
 NOBODY = "nobody with the skill on shift or on call"
@@ -317,11 +323,10 @@ def _coverage_gap(log: _Log, arrival: Mapping[str, Any], at: datetime,
     if not on_call:
         return NOBODY
     for person in on_call:
-        local = at.astimezone(person.zone)
-        night, week = (local - timedelta(hours=12)).date(), local.isocalendar()[:2]
-        earlier = [p.astimezone(person.zone) for p in paged.get(person.id, ()) if p < at]
-        in_night = sum((p - timedelta(hours=12)).date() == night for p in earlier)
-        in_week = sum(p.isocalendar()[:2] == week for p in earlier)
+        night, week = _night_and_week(at, person.zone)
+        earlier = [_night_and_week(p, person.zone) for p in paged.get(person.id, ()) if p < at]
+        in_night = sum(n == night for n, _ in earlier)
+        in_week = sum(w == week for _, w in earlier)
         if in_night < int(log.rules["pages_per_night"]) and in_week < int(log.rules["pages_per_week"]):
             return None
     return PAGES_USED
