@@ -4,7 +4,14 @@
   "use strict";
 
   function rows() { return Array.prototype.slice.call(document.querySelectorAll("#items li.item")); }
-  function current() { return document.querySelector("#items li.item.selected") || rows()[0] || null; }
+  // The chosen item's id, not its element: swaps replace rows (an action's out-of-band row, a live
+  // update), and a key pressed between a swap and its settle must not be undone by the settle.
+  var chosen = null;
+  function current() {
+    return (chosen && document.getElementById("item-" + chosen))
+      || document.querySelector("#items li.item.selected") || rows()[0] || null;
+  }
+  function mark(row) { rows().forEach(function (r) { r.classList.toggle("selected", r === row); }); }
   function detail() { return document.getElementById("detail"); }
   function typing(el) {
     return el && (el.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(el.tagName));
@@ -12,7 +19,8 @@
 
   function select(row, focus) {
     if (!row) return;
-    rows().forEach(function (r) { r.classList.toggle("selected", r === row); });
+    chosen = row.dataset.id;
+    mark(row);
     var link = row.querySelector("a.open");
     if (focus !== false && link) link.focus();
     row.scrollIntoView({block: "nearest"});
@@ -139,15 +147,16 @@
   });
 
   // After htmx swaps a row or the pane, keep the selection where it was.
-  document.addEventListener("htmx:afterSettle", function (evt) {
+  document.addEventListener("htmx:afterSettle", function () {
     var pane = detail();
-    if (evt.target && evt.target.id === "detail" && pane) {
-      var row = document.getElementById("item-" + pane.dataset.id);
-      rows().forEach(function (r) { r.classList.toggle("selected", r === row); });
-      // The swapped-out control had focus: put it on the row, so keys and the outline carry on.
-      if (row && (!document.activeElement || document.activeElement === document.body)) select(row);
-    }
+    var row = current() || (pane && document.getElementById("item-" + pane.dataset.id));
+    if (!row) return;
+    mark(row);
+    // The swapped-out control had focus: put it on the row, so keys and the outline carry on.
+    if (!document.activeElement || document.activeElement === document.body) select(row);
   });
+  // Back and forward restore another page: its own selection counts, not the one remembered.
+  document.addEventListener("htmx:historyRestore", function () { chosen = null; });
 
   document.addEventListener("DOMContentLoaded", function () {
     var row = current();
@@ -184,7 +193,7 @@
     if (!old) return;
     fetchRow(id).then(function (row) {
       if (!row) return;
-      if (old.classList.contains("selected")) row.classList.add("selected");
+      if (old.classList.contains("selected") || String(id) === chosen) row.classList.add("selected");
       old.replaceWith(row);
       if (window.htmx) window.htmx.process(row);
       paintPresence(id);
