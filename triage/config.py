@@ -105,7 +105,9 @@ class Settings(BaseSettings):
     data_dir: Path = Path("var")
     database_url: str | None = None  # None: SQLite file under data_dir
     redis_url: str | None = None  # None: an embedded redis-server under data_dir
-    redis_appendfsync: Literal["always", "everysec"] = "everysec"
+    # always: Redis writes and fsyncs the AOF before it answers, so a 202 means on disk. With
+    # everysec a busy disk can postpone the write past the reply, and a killed Redis loses it (drill).
+    redis_appendfsync: Literal["always", "everysec"] = "always"
     host: str = "127.0.0.1"
     port: int = 8000
     # The demo blog and mailbox `triage up` serves; None: the API port + 1 and + 2 (`up` picks free

@@ -67,7 +67,15 @@ def check_redis(settings: Settings):
     if not info.get("aof_enabled"):
         return client, Finding("redis", "warn", f"{_host(url)} answers, AOF is off",
                                "run redis-server --appendonly yes: accepted messages must survive a restart")
-    return client, Finding("redis", "ok", f"{_host(url)} answers, AOF on")
+    try:
+        fsync = str(client.config_get("appendfsync").get("appendfsync", "?"))
+    except redis.RedisError:  # managed Redis often renames CONFIG: say we could not tell
+        fsync = "unknown"
+    if fsync != "always":
+        return client, Finding("redis", "warn", f"{_host(url)} answers, AOF on, appendfsync {fsync}",
+                               "run redis-server --appendfsync always: with everysec a killed Redis"
+                               " loses messages it had already accepted")
+    return client, Finding("redis", "ok", f"{_host(url)} answers, AOF on, appendfsync always")
 
 
 def check_database(settings: Settings) -> Iterator[Finding]:

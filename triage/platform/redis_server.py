@@ -35,7 +35,7 @@ def free_port() -> int:
 class EmbeddedRedis:
     """A private redis-server with AOF on, data under `directory`; stop() ends it."""
 
-    def __init__(self, directory: Path, *, port: int | None = None, appendfsync: str = "everysec"):
+    def __init__(self, directory: Path, *, port: int | None = None, appendfsync: str = "always"):
         # Absolute: redis-server changes into --dir before it opens --logfile (relative paths broke).
         self.directory = Path(directory).resolve()
         self.port = port or free_port()

@@ -56,3 +56,17 @@ def test_a_source_missing_its_credentials_or_channel_is_named(tmp_path):
     assert found["source blog"].level == "fail" and "url" in found["source blog"].detail
     assert found["source odd"].level == "fail" and "unknown channel" in found["source odd"].detail
     assert found["source shop"].level == "ok"
+
+
+def test_a_redis_that_answers_before_its_aof_is_on_disk_is_a_warning(tmp_path):
+    from triage.cli.doctor import check_redis
+    from triage.platform.redis_server import EmbeddedRedis
+
+    for policy, level in (("everysec", "warn"), ("always", "ok")):
+        server = EmbeddedRedis(tmp_path / policy, appendfsync=policy).start()
+        try:
+            _, finding = check_redis(Settings(env="development", data_dir=tmp_path, redis_url=server.url))
+        finally:
+            server.stop()
+        assert finding.level == level, finding
+        assert f"appendfsync {policy}" in finding.detail
