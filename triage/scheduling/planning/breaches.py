@@ -40,9 +40,20 @@ def _night_hours(s: datetime, e: datetime, zone: ZoneInfo) -> float:
     return hours
 
 
+def zones_of(records: Iterable[Mapping[str, Any]], team_zone: str) -> defaultdict[str, ZoneInfo]:
+    """Each person's own zone from the log's person records; the team's for anyone not described."""
+    team = ZoneInfo(team_zone)
+    out: defaultdict[str, ZoneInfo] = defaultdict(lambda: team)
+    out.update({r["person"]: ZoneInfo(r["timezone"]) for r in records
+                if r.get("type") == "person" and r.get("timezone")})
+    return out
+
+
 class _Log:
     def __init__(self, records: Iterable[Mapping[str, Any]], rules: StaffingRules) -> None:
-        self.rules, self.zone = rules, ZoneInfo(rules.team_timezone)
+        records = list(records)
+        self.rules = rules
+        self.zone = zones_of(records, rules.team_timezone)  # days, weeks, nights: each in their own
         self.shifts: dict[str, list[tuple[datetime, datetime]]] = defaultdict(list)
         self.assignments: list[Mapping[str, Any]] = []
         self.pages: dict[str, list[datetime]] = defaultdict(list)
@@ -138,7 +149,7 @@ def hours_by_period(shifts, work, zone: ZoneInfo) -> tuple[Counter, Counter, set
 
 
 def _time_rules(log: _Log, found: Counter[str]) -> None:
-    rules, zone = log.rules, log.zone
+    rules = log.rules
     people = set(log.shifts) | {a["person"] for a in log.assignments}
     work: dict[str, list[tuple[datetime, datetime]]] = defaultdict(list)
     paged: dict[str, list[tuple[datetime, datetime]]] = defaultdict(list)
@@ -149,7 +160,7 @@ def _time_rules(log: _Log, found: Counter[str]) -> None:
     for pid, s, e in log.handling(via_page=True):
         paged[pid].append((s, e))
     for pid in people:
-        shifts = log.shifts.get(pid, ())
+        shifts, zone = log.shifts.get(pid, ()), log.zone[pid]
         # Rest is checked without on-call work (the page budget governs that); hours include it.
         periods = _merge(list(shifts) + work.get(pid, []))
         per_day, per_week, days = hours_by_period(shifts, work.get(pid, []) + paged.get(pid, []), zone)
@@ -168,8 +179,9 @@ def _time_rules(log: _Log, found: Counter[str]) -> None:
 
 
 def _page_rules(log: _Log, found: Counter[str]) -> None:
-    rules, zone = log.rules, log.zone
-    for pages in log.pages.values():
+    rules = log.rules
+    for pid, pages in log.pages.items():
+        zone = log.zone[pid]
         nights = Counter((p - timedelta(hours=12)).astimezone(zone).date() for p in pages)
         weeks = Counter(p.astimezone(zone).isocalendar()[:2] for p in pages)
         found["pages per night"] += sum(max(0, n - rules.pages_per_night) for n in nights.values())

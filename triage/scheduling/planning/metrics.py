@@ -5,12 +5,11 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from triage.core.scoring import URGENCIES
 from triage.scheduling.domain.rules import StaffingRules
 from triage.scheduling.domain.sla import sla_deadline
-from triage.scheduling.planning.breaches import check_breaches, hours_by_period
+from triage.scheduling.planning.breaches import check_breaches, hours_by_period, zones_of
 from triage.scheduling.planning.plan import Plan
 from triage.scheduling.planning.roster_model import ANY, WEEK_HOURS
 from triage.scheduling.planning.simulate import RunLog
@@ -70,7 +69,7 @@ def covered_hours(log: RunLog, plan: Plan, start: datetime, hours: int) -> list[
     return out
 
 
-def _hours_per_person(log: RunLog, zone: ZoneInfo) -> tuple[dict[str, float], dict[str, float], float]:
+def _hours_per_person(log: RunLog, team_zone: str) -> tuple[dict[str, float], dict[str, float], float]:
     """Busiest week and day per person (shifts plus off-shift work), and minutes worked off shift."""
     shifts: dict[str, list[tuple[datetime, datetime]]] = defaultdict(list)
     work: dict[str, list[tuple[datetime, datetime]]] = defaultdict(list)
@@ -85,9 +84,9 @@ def _hours_per_person(log: RunLog, zone: ZoneInfo) -> tuple[dict[str, float], di
             work[r["person"]].append((s, e))
             if not any(a <= s and e <= b for a, b in shifts.get(r["person"], ())):
                 after += (e - s) / timedelta(minutes=1)
-    week_max, day_max = {}, {}
+    week_max, day_max, zones = {}, {}, zones_of(log.records, team_zone)
     for pid in set(shifts) | set(work):
-        per_day, per_week, _ = hours_by_period(shifts.get(pid, []), work.get(pid, []), zone)
+        per_day, per_week, _ = hours_by_period(shifts.get(pid, []), work.get(pid, []), zones[pid])
         week_max[pid] = max(per_week.values(), default=0.0)
         day_max[pid] = max(per_day.values(), default=0.0)
     return week_max, day_max, after
@@ -112,7 +111,7 @@ def outcome(log: RunLog, plan: Plan, rules: StaffingRules, start: datetime, end:
         if a.urgency == "critical" and 0 <= h < hours and covered[h]:
             crit_cov[0] += ok
             crit_cov[1] += 1
-    week_max, day_max, after = _hours_per_person(log, ZoneInfo(rules.team_timezone))
+    week_max, day_max, after = _hours_per_person(log, rules.team_timezone)
     answered = sum(1 for i in log.items if i.started_at is not None)
     reasons = sorted(log.wait_reasons.items(), key=lambda kv: -kv[1])[:5]
     by_urgency = {u: (sum(1 for i in log.items if i.arrival.urgency == u and i.started_at is not None),

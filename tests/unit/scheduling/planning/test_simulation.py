@@ -146,3 +146,15 @@ def test_the_summary_reports_utilisation_continuity_pages_and_gap_hours(tiny_run
 def test_a_storm_with_an_out_of_range_duplicate_share_is_rejected_naming_the_field():
     with pytest.raises(SchedulingError, match="traffic.storm.duplicate_share"):
         scenario_from_dict({"traffic": {"storm": {"duplicate_share": 1.5}}})
+
+
+def test_the_breach_checker_counts_nights_in_each_persons_own_zone():
+    # 09:00-17:00 in Tokyo is 01:00-09:00 in Paris: a day shift for ken, a night in team time.
+    rules = StaffingRules(team_timezone="Europe/Paris")
+    days = [datetime(2026, 3, 2, 0, tzinfo=UTC) + timedelta(days=d) for d in (0, 1, 2, 3, 4, 7, 8, 9, 10, 11)]
+    shifts = [{"type": "shift", "person": "ken", "start": d.isoformat(),
+               "end": (d + timedelta(hours=8)).isoformat()} for d in days]
+    assert len(days) > rules.max_nights_per_4_weeks
+    assert check_breaches(shifts, rules)["nights per 4 weeks"] > 0  # no zone known: team time
+    person = {"type": "person", "person": "ken", "timezone": "Asia/Tokyo"}
+    assert check_breaches([person, *shifts], rules)["nights per 4 weeks"] == 0
