@@ -105,7 +105,8 @@ class _Engine:
                                       "handed back at a break or shift end")
                     person.handed_back.clear()
             self._arrive(nxt)
-            self._route(nxt)
+            if nxt < end:  # nothing is worked after the run: work given at its end would be on
+                self._route(nxt)  # shifts starting then, which the log leaves out
             open_total = sum(p.open_count() for p in self.people.values())
             self.log.backlog.append((nxt, len(self.waiting), len(self.waiting) + open_total))
             if progress:

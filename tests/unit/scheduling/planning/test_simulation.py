@@ -158,3 +158,23 @@ def test_the_breach_checker_counts_nights_in_each_persons_own_zone():
     assert check_breaches(shifts, rules)["nights per 4 weeks"] > 0  # no zone known: team time
     person = {"type": "person", "person": "ken", "timezone": "Asia/Tokyo"}
     assert check_breaches([person, *shifts], rules)["nights per 4 weeks"] == 0
+
+
+
+def test_no_work_is_given_at_or_after_the_end_of_the_run():
+    # Tokyo's 08:00 shifts start exactly when the Berlin-time run ends. Work given at that last tick
+    # sat on shifts the log leaves out: the product's own count called it "assigned off shift".
+    scenario = scenario_from_dict({
+        "name": "ends as Tokyo starts", "start": "2026-03-02", "days": 1, "seed": 3,
+        "team_timezone": "Europe/Berlin", "history_weeks": 1, "tick_minutes": 5,
+        "templates": [{"name": "day", "start": "08:00 local", "hours": 8}],
+        "staff": {"generate": {"count": 4, "languages": {"en": 1.0}, "timezones": {"Asia/Tokyo": 1.0}}},
+        "traffic": {"per_day": 400, "languages": {"en": 1.0}, "authors": 100}})
+    plan = build_plan(scenario, time_limit=5)
+    traffic = arrivals(scenario.traffic, scenario.start, 24, seed=scenario.seed, storm_day=None)
+    end = scenario.start + timedelta(days=1)
+    assert any(s.start == end for r in plan.rosters for s in r.shifts)  # the case this test is about
+    for log in run_policies(scenario, plan, traffic):
+        late = [r for r in log.records
+                if r["type"] == "assignment" and datetime.fromisoformat(r["assigned"]) >= end]
+        assert late == [], (log.policy, late[:2])
