@@ -58,9 +58,12 @@ class _Log:
         self.assignments: list[Mapping[str, Any]] = []
         self.pages: dict[str, list[datetime]] = defaultdict(list)
         self.breaks: dict[str, list[tuple[datetime, datetime]]] = defaultdict(list)
+        self.start: datetime | None = None  # the run's start, when the log has its run record
         for r in records:
             kind = r.get("type")
-            if kind == "shift":
+            if kind == "run":
+                self.start = _t(r.get("start"))
+            elif kind == "shift":
                 self.shifts[r["person"]].append((_t(r["start"]), _t(r["end"])))
             elif kind == "assignment":
                 self.assignments.append(r)
@@ -172,8 +175,12 @@ def _time_rules(log: _Log, found: Counter[str]) -> None:
         for i, d in enumerate(ordered):
             run = run + 1 if i and (d - ordered[i - 1]).days == 1 else 1
             found["consecutive days"] += run == rules.max_consecutive_days + 1
-        nights = sum(_night_hours(s, e, zone) >= 3 for s, e in shifts)
-        weekends = sum(s.astimezone(zone).weekday() >= 5 for s, _ in shifts)
+        # Counted over the run's own weeks, as the roster plans them. The plan is cyclic, so the log also
+        # holds the week before's Sunday night (it covers the first Monday morning); it belongs to that
+        # week's count, like the rest of that week, which the log does not hold.
+        own = [(s, e) for s, e in shifts if log.start is None or s >= log.start]
+        nights = sum(_night_hours(s, e, zone) >= 3 for s, e in own)
+        weekends = sum(s.astimezone(zone).weekday() >= 5 for s, _ in own)
         found["nights per 4 weeks"] += max(0, nights - rules.max_nights_per_4_weeks)
         found["weekend shifts per 4 weeks"] += max(0, weekends - rules.max_weekend_shifts_per_4_weeks)
 

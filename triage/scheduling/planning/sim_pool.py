@@ -62,15 +62,15 @@ class Pool:
         """The skill sets some waiting item needs."""
         return [k for k, n in self.skills.items() if n]
 
-    def heads(self, limit: Callable[[str], int | None], due: Mapping[str, datetime] | None = None
+    def heads(self, limit: Callable[[Key], int | None], due: Mapping[str, datetime] | None = None
               ) -> Iterator[tuple[Key, list[SimItem], int]]:
-        """Per group: `limit(urgency)` items (None: all) and how many more wait behind them: the oldest, or
+        """Per group: `limit(key)` items (None: all) and how many more wait behind them: the oldest, or
         for an urgency in `due` (items received before it are past their target) those the router ranks
         first."""
         for key, items in self.groups.items():
             if not items:
                 continue
-            n = limit(key[1])
+            n = limit(key)
             if n is None or n >= len(items):
                 head = list(items.values())
             elif due is None or key[1] not in due:

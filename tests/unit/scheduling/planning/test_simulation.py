@@ -178,3 +178,17 @@ def test_no_work_is_given_at_or_after_the_end_of_the_run():
         late = [r for r in log.records
                 if r["type"] == "assignment" and datetime.fromisoformat(r["assigned"]) >= end]
         assert late == [], (log.policy, late[:2])
+
+
+def test_the_week_befores_sunday_night_is_not_counted_in_the_runs_nights():
+    # The plan is cyclic: the log holds a copy of the week before's Sunday night, for the first Monday
+    # morning. The roster counted it in that week, like the rest of that week, which the log does not hold.
+    rules = StaffingRules(team_timezone="Europe/Berlin")
+    start = datetime(2026, 3, 1, 23, tzinfo=UTC)  # Monday 00:00 in Berlin
+    nights = [start + timedelta(days=d) for d in range(-1, rules.max_nights_per_4_weeks)]  # the copy first
+    shifts = [{"type": "shift", "person": "ana", "start": n.isoformat(),
+               "end": (n + timedelta(hours=8)).isoformat()} for n in nights]
+    person = {"type": "person", "person": "ana", "timezone": "Europe/Berlin"}
+    assert check_breaches([person, *shifts], rules)["nights per 4 weeks"] == 1  # no run record: all count
+    run = {"type": "run", "start": start.isoformat(), "end": (start + timedelta(days=14)).isoformat()}
+    assert check_breaches([run, person, *shifts], rules)["nights per 4 weeks"] == 0
