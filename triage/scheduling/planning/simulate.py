@@ -3,18 +3,15 @@
 from __future__ import annotations
 
 import gc
-import math
 import time as clock
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from triage.core.priority import priority
-from triage.scheduling.domain.preempt import PREEMPTING
 from triage.scheduling.domain.router import route
 from triage.scheduling.domain.rules import rules_as_dict
 from triage.scheduling.domain.snapshot import PersonState, Snapshot, WaitingItem
@@ -25,16 +22,13 @@ from triage.scheduling.planning.scenario import Arrival, Scenario
 from triage.scheduling.planning.sim_people import MINUTE, PAGE_RESPONSE, SimItem, SimPerson
 from triage.scheduling.planning.sim_pool import Pool
 from triage.scheduling.planning.sim_shifts import sick_calls, worked_shifts
+from triage.scheduling.planning.sim_view import SAVE_FIRST, shown_per_group
 
 SCHEDULER = "scheduler"
 POLICIES = (SCHEDULER, *BASELINES)
 PRIORITY_REFRESH = timedelta(minutes=15)  # waiting items' priorities age in steps, not every tick
 NEARBY_REFRESH = timedelta(minutes=10)  # who is on or about to be on shift, recomputed this often
 DEFER_AT = 0.5  # share of the low SLA waited, everyone with the skill at a limit: shown as deferred
-# Urgencies whose head is what the router ranks first (savable items first), not the oldest. Highs only:
-# criticals are all shown anyway, and normal and low work shown savable-first kept people busy right up
-# to their breaks, which then fell together and left criticals waiting (single-zone: 95.2 -> 93.8 %).
-SAVE_FIRST = ("high",)
 
 
 @dataclass
@@ -229,44 +223,12 @@ class _Engine:
             if w is not None:
                 self.log.wait_reasons[w.reason] += count
 
-    def _room(self, person: SimPerson, now: datetime) -> tuple[float, float]:
-        """Open effort this person could still take (work the router will release as untouched counts
-        as room), and that plus the unstarted work an urgent item may push back."""
-        effort, stale = self.rules.effort, now - self.rules.stale_after
-        current = effort[person.current.arrival.urgency] if person.current else 0.0
-        queued = kept = 0.0
-        for i in person.queue:
-            queued += effort[i.arrival.urgency]
-            if i.via_page or i.held_started is not None or i.assigned_at is None or i.assigned_at > stale:
-                kept += effort[i.arrival.urgency]
-        most = self.rules.max_open_effort
-        return max(0.0, most - current - kept), max(0.0, most - current - queued) + queued
-
     def _heads(self, now: datetime, on_shift: list[SimPerson]) -> tuple[list[WaitingItem], dict]:
         """The router's view: each group's first items as the router ranks them, as many as there is room
-        for; every critical. Normal and low work: the room of the people on shift with the group's
-        skills. High work: everyone's room on shift, counting unstarted work it may push back (the wider
-        view lets the router rank fresh highs by priority: the oldest that can still be saved is often
-        too late to start in time). Fewer would hide placeable work; more only costs time."""
+        for (planning/sim_view.py); every critical."""
         shown, behind = [], {}
-        effort = self.rules.effort
         due = {u: now - self.rules.sla[u] for u in SAVE_FIRST}
-        rooms = [(p.tags, *self._room(p, now)) for p in on_shift]
-        urgent_room = sum(r[2] for r in rooms)
-        free_by_skills: dict[frozenset[str], float] = {}
-
-        def limit(key: tuple[frozenset[str], str]) -> int | None:
-            skills, urgency = key
-            if urgency == "critical":
-                return None
-            if urgency in PREEMPTING:
-                return math.ceil(urgent_room / effort[urgency]) + 2
-            free = free_by_skills.get(skills)
-            if free is None:
-                free = free_by_skills[skills] = sum(f for tags, f, _ in rooms if skills <= tags)
-            return math.ceil(free / effort[urgency]) + 2
-
-        for key, head, rest in self.waiting.heads(limit, due):
+        for key, head, rest in self.waiting.heads(shown_per_group(on_shift, self.rules, now), due):
             for item in head:
                 view = self.waiting_view.get(item.arrival.id)
                 if view is None:
@@ -323,23 +285,13 @@ def run_policies(scenario: Scenario, plan: Plan, arrivals: list[Arrival], *,
     shifts = sick_calls(scenario, shifts, seed=scenario.seed + 7)
     start = scenario.start.astimezone(UTC)
     end = start + timedelta(days=scenario.days)
-    logs = []
+    logs, collecting = [], gc.isenabled()
     for policy in policies:
         engine = _Engine(policy, scenario, shifts, on_call, arrivals)
-        with _cycle_collector_paused():
+        gc.disable()  # a replay makes millions of log records and no cycles: the collector only re-walked
+        try:  # them, a third of a baseline's replay time (10 people, 5 days: 81 -> 57 s)
             logs.append(engine.run(start, end, (lambda f, p=policy: progress(p, f)) if progress else None))
+        finally:
+            if collecting:
+                gc.enable()
     return logs
-
-
-@contextmanager
-def _cycle_collector_paused() -> Iterator[None]:
-    """A replay allocates millions of log records and makes no reference cycles, so the cycle collector
-    only re-walks the growing log: a third of a baseline's replay time (10 people, 5 days: 81 -> 57 s)."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
-
